@@ -1,0 +1,184 @@
+// The leader election service: Hyperledger Fabric's gossip election
+// algorithm as a sans-IO state machine.
+//
+// The algorithm (Fabric, gossip/election/election.go):
+//   Startup:      wait until the membership view stops changing (two equal
+//                 samples), a leadership declaration arrives, or the startup
+//                 grace period ends.
+//   Steady state: if no leader is known, run an election; a leader declares
+//                 every leader_alive_threshold / 2 and steps down when it
+//                 hears a declaration from a lower id; a follower forgets
+//                 the leader after leader_alive_threshold without one.
+//   Election:     gossip a proposal, collect messages for
+//                 leader_election_duration; stop if a declaration arrived or
+//                 a lower id proposed; otherwise become the leader.
+// Messages from peers outside the alive view are ignored.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "lanlord/peer_id.hpp"
+#include "lanlord/status.hpp"
+#include "lanlord/time.hpp"
+
+namespace lanlord {
+
+// Fabric's timing constants (DefStartupGracePeriod & co.).
+struct ElectionConfig {
+  Duration startup_grace_period = std::chrono::seconds(15);
+  Duration membership_sample_interval = std::chrono::seconds(1);
+  Duration leader_alive_threshold = std::chrono::seconds(10);
+  Duration leader_election_duration = std::chrono::seconds(5);
+
+  // Leaders declare every leader_alive_threshold / 2, as in Fabric.
+  Duration declaration_interval() const { return leader_alive_threshold / 2; }
+
+  // Every duration must be positive. The message names the first bad field.
+  Status validate() const;
+};
+
+// A leadership message from a peer: a proposal or a declaration.
+struct ElectionMessage {
+  PeerId sender;
+  bool declaration = false;
+
+  bool is_proposal() const { return !declaration; }
+  bool is_declaration() const { return declaration; }
+};
+
+// What the service needs from the network and the membership layer
+// (Fabric's LeaderElectionAdapter). All methods are called on the
+// scheduler's thread.
+class ElectionAdapter {
+ public:
+  using MessageHandler = std::function<void(const ElectionMessage&)>;
+
+  virtual ~ElectionAdapter() = default;
+
+  // Sends `msg` to the other peers of the channel (best effort).
+  virtual void gossip(const ElectionMessage& msg) = 0;
+
+  // Registers the function that receives messages from remote peers
+  // (Fabric's Accept()). The service registers on start() and registers an
+  // empty handler on stop(); the adapter must not call a handler after it
+  // has been replaced.
+  virtual void accept(MessageHandler handler) = 0;
+
+  // A proposal or declaration from this peer.
+  virtual ElectionMessage create_message(bool is_declaration) = 0;
+
+  // The peers currently considered alive (this peer may be included).
+  virtual std::vector<PeerId> peers() = 0;
+
+  // Whether `id` is in the alive view. The default scans peers(); adapters
+  // with an index override it.
+  virtual bool is_alive(const PeerId& id);
+
+  // Reports this peer's leadership status to metrics.
+  virtual void report_metrics(bool is_leader) = 0;
+};
+
+// Observers of the service. Both run on the scheduler's thread, after the
+// state has changed; they may call is_leader(), leader() and yield(), but
+// not destroy the service.
+struct ElectionCallbacks {
+  // Fabric's leadership callback: this peer became (true) or stopped being
+  // (false) the leader.
+  std::function<void(bool is_leader)> on_leadership;
+  // Addition: the leader this peer knows of changed (empty: none known).
+  std::function<void(const std::optional<PeerId>& leader)> on_leader_changed;
+};
+
+// Fabric's LeaderElectionService.
+//
+// Threading: construct, start(), stop(), yield() and peer_down() on the
+// scheduler's thread. is_leader() and leader() may be called from any
+// thread.
+class LeaderElectionService {
+ public:
+  enum class Phase { kCreated, kStartup, kElecting, kLeading, kFollowing, kStopped };
+
+  // Throws std::invalid_argument when `id` is empty or `config` is invalid.
+  // `adapter` and `scheduler` must outlive the service.
+  LeaderElectionService(ElectionAdapter& adapter, Scheduler& scheduler, PeerId id,
+                        ElectionConfig config, ElectionCallbacks callbacks = {});
+  LeaderElectionService(const LeaderElectionService&) = delete;
+  LeaderElectionService& operator=(const LeaderElectionService&) = delete;
+  ~LeaderElectionService();
+
+  // Subscribes to messages and begins the startup phase. Call once.
+  void start();
+
+  // Stops the service: cancels its timers and unsubscribes; nothing is
+  // gossiped after it returns. Idempotent. Like Fabric, it does not change
+  // is_leader() or call the callbacks.
+  void stop();
+
+  // Relinquishes leadership: this peer stops being the leader and takes no
+  // part in elections until it hears a leader or 6 x leader_alive_threshold
+  // passes. A no-op unless this peer is the leader and not already yielding.
+  void yield();
+
+  // Fast path beyond Fabric: the membership layer reports that `id` is dead
+  // or left. If it is the leader this peer follows, the leader is forgotten
+  // and an election starts now instead of after leader_alive_threshold.
+  // A no-op otherwise (and before startup has finished).
+  void peer_down(const PeerId& id);
+
+  bool is_leader() const { return is_leader_.load(std::memory_order_acquire); }
+  // The leader this peer knows of: itself when leading, else the sender of
+  // the latest declaration; empty when none is known.
+  std::optional<PeerId> leader() const;
+
+  const PeerId& id() const { return id_; }
+  const ElectionConfig& config() const { return config_; }
+  Phase phase() const { return phase_; }
+  bool is_yielding() const { return yielding_; }
+
+ private:
+  void on_message(const ElectionMessage& msg);
+  void sample_membership();
+  void steady_state();
+  void begin_election();
+  void finish_election();
+  void after_election();
+  void lead();
+  void follow();
+  void sleep_interruptibly(Duration d, void (LeaderElectionService::*next)());
+  void interrupt();
+  void become_leader();
+  void stop_being_leader();
+  void stop_yielding();
+  void set_leader(std::optional<PeerId> leader);
+
+  ElectionAdapter& adapter_;
+  Scheduler& scheduler_;
+  const PeerId id_;
+  const ElectionConfig config_;
+  ElectionCallbacks callbacks_;
+
+  Phase phase_ = Phase::kCreated;
+  std::set<PeerId> proposals_;
+  bool leader_exists_ = false;
+  bool yielding_ = false;
+  bool sleeping_ = false;  // in an interruptible wait (Fabric's waitForInterrupt)
+  bool leader_heard_ = false;  // the known leader declared in this follower window
+  void (LeaderElectionService::*wake_)() = nullptr;
+  std::size_t startup_view_size_ = 0;
+  TimePoint startup_deadline_{};
+
+  Timer step_timer_;
+  Timer yield_timer_;
+
+  std::atomic<bool> is_leader_{false};
+  mutable std::mutex leader_mutex_;
+  std::optional<PeerId> leader_;
+};
+
+}  // namespace lanlord

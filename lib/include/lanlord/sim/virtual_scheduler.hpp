@@ -1,0 +1,43 @@
+// A virtual clock for simulated time: timers fire in (time, creation)
+// order and the clock jumps straight from one event to the next.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <utility>
+
+#include "lanlord/time.hpp"
+
+namespace lanlord::sim {
+
+// Single-threaded. The clock starts at TimePoint{} (the epoch).
+class VirtualScheduler final : public Scheduler {
+ public:
+  TimePoint now() const override { return now_; }
+  TimerId call_after(Duration delay, std::function<void()> fn) override;
+  void cancel(TimerId id) override;
+
+  // Runs the earliest pending event, advancing the clock to it. Returns
+  // false when nothing is pending.
+  bool run_one();
+  // Runs every event due at or before `t`, then sets the clock to `t`.
+  void run_until(TimePoint t);
+  void run_for(Duration d) { run_until(now_ + d); }
+  // Runs until `done()` holds (checked after every event) or `limit` of
+  // virtual time passes. Returns whether `done()` held.
+  bool run_until(const std::function<bool()>& done, Duration limit);
+
+  std::size_t pending() const { return queue_.size(); }
+  std::uint64_t events_run() const { return events_run_; }
+
+ private:
+  using Key = std::pair<TimePoint, TimerId>;
+  TimePoint now_{};
+  TimerId next_id_ = 1;
+  std::uint64_t events_run_ = 0;
+  std::map<Key, std::function<void()>> queue_;
+  std::map<TimerId, TimePoint> due_;  // id -> when, for cancel()
+};
+
+}  // namespace lanlord::sim

@@ -1,0 +1,235 @@
+#include "lanlord/election.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace lanlord {
+
+namespace {
+
+Status require_positive(Duration d, const char* name) {
+  if (d <= Duration::zero()) {
+    return Status::error(std::string("election config: ") + name + " must be positive");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status ElectionConfig::validate() const {
+  for (const auto& [d, name] : {std::pair{startup_grace_period, "startup_grace_period"},
+                                std::pair{membership_sample_interval, "membership_sample_interval"},
+                                std::pair{leader_alive_threshold, "leader_alive_threshold"},
+                                std::pair{leader_election_duration, "leader_election_duration"}}) {
+    if (Status s = require_positive(d, name); !s) return s;
+  }
+  if (declaration_interval() <= Duration::zero()) {
+    return Status::error("election config: leader_alive_threshold is too small to halve");
+  }
+  return Status::ok();
+}
+
+bool ElectionAdapter::is_alive(const PeerId& id) {
+  const std::vector<PeerId> view = peers();
+  return std::find(view.begin(), view.end(), id) != view.end();
+}
+
+LeaderElectionService::LeaderElectionService(ElectionAdapter& adapter, Scheduler& scheduler,
+                                             PeerId id, ElectionConfig config,
+                                             ElectionCallbacks callbacks)
+    : adapter_(adapter),
+      scheduler_(scheduler),
+      id_(std::move(id)),
+      config_(config),
+      callbacks_(std::move(callbacks)),
+      step_timer_(scheduler),
+      yield_timer_(scheduler) {
+  if (id_.empty()) throw std::invalid_argument("LeaderElectionService: empty peer id");
+  if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
+}
+
+LeaderElectionService::~LeaderElectionService() { stop(); }
+
+void LeaderElectionService::start() {
+  if (phase_ != Phase::kCreated) throw std::logic_error("LeaderElectionService: start() twice");
+  phase_ = Phase::kStartup;
+  adapter_.accept([this](const ElectionMessage& msg) { on_message(msg); });
+  // Fabric's waitForMembershipStabilization: sample the view size every
+  // membership_sample_interval until two samples agree, a declaration
+  // arrives, or the grace period is over.
+  startup_view_size_ = adapter_.peers().size();
+  startup_deadline_ = scheduler_.now() + config_.startup_grace_period;
+  step_timer_.arm(config_.membership_sample_interval, [this] { sample_membership(); });
+}
+
+void LeaderElectionService::stop() {
+  if (phase_ == Phase::kStopped) return;
+  const bool subscribed = phase_ != Phase::kCreated;
+  phase_ = Phase::kStopped;
+  sleeping_ = false;
+  step_timer_.cancel();
+  yield_timer_.cancel();
+  if (subscribed) adapter_.accept({});
+}
+
+void LeaderElectionService::sample_membership() {
+  const std::size_t size = adapter_.peers().size();
+  if (size == startup_view_size_ || scheduler_.now() > startup_deadline_ || leader_exists_) {
+    steady_state();
+    return;
+  }
+  startup_view_size_ = size;
+  step_timer_.arm(config_.membership_sample_interval, [this] { sample_membership(); });
+}
+
+void LeaderElectionService::on_message(const ElectionMessage& msg) {
+  if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
+  if (msg.sender == id_ || !adapter_.is_alive(msg.sender)) return;  // not in the view
+
+  if (msg.is_proposal()) {
+    proposals_.insert(msg.sender);
+    return;
+  }
+  leader_exists_ = true;
+  interrupt();
+  if (msg.sender < id_ && is_leader()) {
+    stop_being_leader();
+    set_leader(msg.sender);
+  } else if (!is_leader()) {
+    // A follower keeps the leader it heard in this window when a higher id
+    // (one about to step down) also declares; otherwise the latest wins.
+    if (!leader_ || msg.sender <= *leader_ || !leader_heard_) set_leader(msg.sender);
+    if (leader_ && *leader_ == msg.sender) leader_heard_ = true;
+  }
+}
+
+void LeaderElectionService::steady_state() {
+  if (phase_ == Phase::kStopped) return;
+  if (!leader_exists_) {
+    if (!is_leader()) set_leader(std::nullopt);  // no declaration for a whole window
+    begin_election();
+    return;
+  }
+  after_election();
+}
+
+void LeaderElectionService::begin_election() {
+  if (yielding_) {  // a yielding peer takes no part in elections
+    after_election();
+    return;
+  }
+  phase_ = Phase::kElecting;
+  adapter_.gossip(adapter_.create_message(false));
+  sleep_interruptibly(config_.leader_election_duration, &LeaderElectionService::finish_election);
+}
+
+void LeaderElectionService::finish_election() {
+  const bool lower_proposed =
+      !proposals_.empty() && *proposals_.begin() < id_;  // the set is ordered
+  if (!leader_exists_ && !yielding_ && !lower_proposed) {
+    become_leader();
+    if (phase_ == Phase::kStopped) return;
+    leader_exists_ = true;
+  }
+  after_election();
+}
+
+void LeaderElectionService::after_election() {
+  if (leader_exists_ && yielding_) stop_yielding();
+  if (phase_ == Phase::kStopped) return;
+  if (is_leader()) {
+    lead();
+  } else {
+    follow();
+  }
+}
+
+void LeaderElectionService::lead() {
+  phase_ = Phase::kLeading;
+  adapter_.gossip(adapter_.create_message(true));
+  adapter_.report_metrics(true);
+  sleep_interruptibly(config_.declaration_interval(), &LeaderElectionService::steady_state);
+}
+
+void LeaderElectionService::follow() {
+  phase_ = Phase::kFollowing;
+  proposals_.clear();
+  leader_exists_ = false;
+  leader_heard_ = false;
+  adapter_.report_metrics(false);
+  // Unlike the leader's wait, a follower's is not cut short by declarations.
+  step_timer_.arm(config_.leader_alive_threshold, [this] { steady_state(); });
+}
+
+void LeaderElectionService::sleep_interruptibly(Duration d, void (LeaderElectionService::*next)()) {
+  sleeping_ = true;
+  wake_ = next;
+  step_timer_.arm(d, [this] {
+    sleeping_ = false;
+    (this->*wake_)();
+  });
+}
+
+void LeaderElectionService::interrupt() {
+  if (!sleeping_) return;
+  // Like Fabric's interrupt channel: wake the waiting step once, after the
+  // message handler has returned.
+  step_timer_.arm(Duration::zero(), [this] {
+    sleeping_ = false;
+    (this->*wake_)();
+  });
+}
+
+void LeaderElectionService::yield() {
+  if (phase_ == Phase::kStopped || !is_leader() || yielding_) return;
+  yielding_ = true;
+  leader_exists_ = false;  // we were the leader we knew of
+  // Stop yielding in any case after a while, even if no leader shows up.
+  yield_timer_.arm(6 * config_.leader_alive_threshold, [this] { yielding_ = false; });
+  stop_being_leader();
+  set_leader(std::nullopt);
+}
+
+void LeaderElectionService::peer_down(const PeerId& id) {
+  if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
+  if (is_leader() || !leader_ || *leader_ != id) return;
+  set_leader(std::nullopt);
+  leader_exists_ = false;
+  if (phase_ == Phase::kFollowing) {
+    step_timer_.arm(Duration::zero(), [this] { steady_state(); });
+  }
+}
+
+void LeaderElectionService::stop_yielding() {
+  yielding_ = false;
+  yield_timer_.cancel();
+}
+
+void LeaderElectionService::become_leader() {
+  is_leader_.store(true, std::memory_order_release);
+  set_leader(id_);
+  if (callbacks_.on_leadership) callbacks_.on_leadership(true);
+}
+
+void LeaderElectionService::stop_being_leader() {
+  is_leader_.store(false, std::memory_order_release);
+  if (callbacks_.on_leadership) callbacks_.on_leadership(false);
+}
+
+std::optional<PeerId> LeaderElectionService::leader() const {
+  std::lock_guard lock(leader_mutex_);
+  return leader_;
+}
+
+void LeaderElectionService::set_leader(std::optional<PeerId> leader) {
+  {
+    std::lock_guard lock(leader_mutex_);
+    if (leader_ == leader) return;
+    leader_ = std::move(leader);
+  }
+  if (callbacks_.on_leader_changed) callbacks_.on_leader_changed(leader_);
+}
+
+}  // namespace lanlord
