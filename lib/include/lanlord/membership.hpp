@@ -1,0 +1,203 @@
+// Heartbeat membership: who is alive on the LAN, as a sans-IO state machine.
+//
+// Every node multicasts a heartbeat every heartbeat_interval carrying its id,
+// its incarnation (a number that grows each time the process starts, so a
+// restarted process is told apart from its previous life), the channels it
+// takes part in and free-form metadata. A peer is alive while its heartbeats
+// keep arriving, dead after alive_expiration without one, and forgotten
+// forget_after after it died. A graceful leave removes it at once.
+//
+// The caller does the IO: it decodes datagrams into on_heartbeat() /
+// on_leave() and multicasts this node's heartbeat when asked through
+// send_heartbeat. Time comes from the injected Scheduler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lanlord/peer_id.hpp"
+#include "lanlord/status.hpp"
+#include "lanlord/time.hpp"
+
+namespace lanlord {
+
+struct MembershipConfig {
+  // How often this node multicasts its heartbeat.
+  Duration heartbeat_interval = std::chrono::seconds(1);
+  // A peer is dead once this long has passed since its last heartbeat. Must
+  // exceed heartbeat_interval, or a peer would die between two heartbeats.
+  Duration alive_expiration = std::chrono::seconds(3);
+  // A dead peer is forgotten (dropped from members()) this long after it
+  // died; until then a stale heartbeat of an older life is recognised.
+  Duration forget_after = std::chrono::seconds(60);
+
+  // Every duration positive and alive_expiration > heartbeat_interval. The
+  // message names the first bad field.
+  Status validate() const;
+};
+
+// What this node knows of one peer.
+struct Member {
+  PeerId id;
+  std::uint64_t incarnation = 0;
+  std::vector<std::string> channels;  // sorted, no duplicates
+  std::string metadata;
+  bool alive = false;
+  TimePoint last_seen{};  // scheduler time of the last accepted heartbeat
+};
+
+enum class MembershipEvent {
+  kJoined,     // an unknown or dead peer is alive (again)
+  kLeft,       // an alive peer said goodbye; it is removed at once
+  kDead,       // an alive peer's heartbeats stopped for alive_expiration
+  kRestarted,  // an alive peer's heartbeat carries a higher incarnation
+};
+
+// "joined", "left", "dead", "restarted".
+std::string_view to_string(MembershipEvent e);
+
+struct MembershipStats {
+  std::uint64_t heartbeats = 0;     // on_heartbeat() calls from other peers
+  std::uint64_t leaves = 0;         // on_leave() calls from other peers
+  std::uint64_t stale_dropped = 0;  // heartbeats/leaves of an older incarnation
+  std::uint64_t self_ignored = 0;   // heartbeats/leaves carrying this node's id
+  std::uint64_t joined = 0;         // events emitted, by kind
+  std::uint64_t left = 0;
+  std::uint64_t dead = 0;
+  std::uint64_t restarted = 0;
+  std::uint64_t forgotten = 0;  // dead or left peers dropped (no event)
+};
+
+// Observers of a Membership. Both run on the scheduler's thread; they may
+// call the queries and stop(), but not on_heartbeat()/on_leave(), and must
+// not destroy the Membership.
+struct MembershipCallbacks {
+  // The caller must multicast this node's heartbeat now (id, incarnation,
+  // channels and metadata are available from self()). Called from start()
+  // before it returns, then every heartbeat_interval.
+  std::function<void()> send_heartbeat;
+  // A peer's liveness changed. `member` is its state after the change (for
+  // kLeft: its last state, already removed from the view); the reference is
+  // valid only during the call.
+  std::function<void(MembershipEvent, const Member& member)> on_event;
+};
+
+// Heartbeat membership for one node.
+//
+// Rules, for a heartbeat (id, incarnation) from a peer other than self:
+//   unknown id                      -> added, kJoined
+//   known, same incarnation, alive  -> refreshed (channels/metadata updated, no event)
+//   known, same incarnation, dead   -> alive again, kJoined
+//   known, higher incarnation       -> new life: kRestarted if it was alive,
+//                                      kJoined if it was dead or had left
+//   known, lower incarnation        -> ignored, stats().stale_dropped
+//   left, same incarnation          -> ignored as stale (a late or duplicated
+//                                      copy must not resurrect a peer that left)
+// and for a leave (id, incarnation):
+//   alive, incarnation >= known     -> removed at once, kLeft
+//   dead, incarnation >= known      -> removed silently (kDead was reported)
+//   incarnation < known             -> ignored, stats().stale_dropped
+//   unknown                         -> remembered, so a late heartbeat of that
+//                                      life does not add it
+// Expiry uses one timer for the whole membership, armed for the earliest
+// deadline of any peer, so cost per heartbeat is O(log n) and the timer fires
+// about once per (alive_expiration - heartbeat_interval), not once per peer.
+//
+// Threading: everything, including construction and destruction, on the
+// scheduler's thread; nothing is thread-safe. No callback runs after stop()
+// or the destructor.
+class Membership {
+ public:
+  // Throws std::invalid_argument when `self` is empty or `config` is
+  // invalid. `scheduler` must outlive the Membership. `self_channels` is
+  // sorted and deduplicated.
+  Membership(Scheduler& scheduler, PeerId self, std::uint64_t self_incarnation,
+             std::vector<std::string> self_channels, std::string self_metadata,
+             MembershipConfig config, MembershipCallbacks callbacks = {});
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+  ~Membership();
+
+  // Calls send_heartbeat now and then every heartbeat_interval, on a grid
+  // anchored at this moment so the period does not drift. Inputs before
+  // start() are ignored. A no-op if already started or stopped.
+  void start();
+
+  // Cancels both timers; afterwards no callback runs and inputs are ignored.
+  // The view is kept as it was for the queries. Idempotent.
+  void stop();
+
+  bool running() const { return started_ && !stopped_; }
+
+  // A heartbeat from `from` arrived now (see the rules above). Ignored
+  // unless running(). May call on_event before returning.
+  void on_heartbeat(const PeerId& from, std::uint64_t incarnation,
+                    std::vector<std::string> channels, std::string metadata);
+
+  // `from` announced it is leaving (see the rules above). Ignored unless
+  // running(). May call on_event before returning.
+  void on_leave(const PeerId& from, std::uint64_t incarnation);
+
+  // Ids of the alive peers, sorted, excluding self.
+  std::vector<PeerId> alive_peers() const;
+  // Alive peers that take part in `channel`, sorted, excluding self.
+  std::vector<PeerId> alive_peers(std::string_view channel) const;
+  // Whether `id` is an alive peer. False for self (self is not a peer).
+  bool is_alive(const PeerId& id) const;
+  // Whether `id` is alive and takes part in `channel`.
+  bool is_alive(const PeerId& id, std::string_view channel) const;
+  // Every known peer, alive or dead (not those that left), sorted by id.
+  std::vector<Member> members() const;
+  // A copy of what is known of `id`; empty when unknown or left.
+  std::optional<Member> find(const PeerId& id) const;
+  std::size_t alive_count() const { return alive_count_; }
+
+  // This node as it announces itself in heartbeats (alive = running()).
+  Member self() const;
+  const MembershipConfig& config() const { return config_; }
+  const MembershipStats& stats() const { return stats_; }
+
+ private:
+  enum class State { kAlive, kDead, kLeft };
+  struct Entry {
+    Member member;
+    State state = State::kAlive;
+    TimePoint deadline{};  // kAlive: death; kDead/kLeft: forgetting
+  };
+
+  void heartbeat_tick();
+  void expire();
+  void set_deadline(const PeerId& id, Entry& e, TimePoint deadline);
+  void arm_expiry();
+  void emit(MembershipEvent event, const Member& member);
+
+  Scheduler& scheduler_;
+  const PeerId self_;
+  const std::uint64_t self_incarnation_;
+  std::vector<std::string> self_channels_;
+  std::string self_metadata_;
+  const MembershipConfig config_;
+  MembershipCallbacks callbacks_;
+
+  bool started_ = false;
+  bool stopped_ = false;
+  std::map<PeerId, Entry> entries_;
+  std::set<std::pair<TimePoint, PeerId>> deadlines_;  // one per entry
+  std::size_t alive_count_ = 0;
+  MembershipStats stats_;
+
+  TimePoint next_heartbeat_{};
+  Timer heartbeat_timer_;
+  Timer expiry_timer_;
+  TimePoint expiry_armed_for_{};  // valid while expiry_timer_.armed()
+};
+
+}  // namespace lanlord
