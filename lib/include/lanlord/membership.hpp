@@ -175,7 +175,8 @@ class Membership {
 
   void heartbeat_tick();
   void expire();
-  void set_deadline(const PeerId& id, Entry& e, TimePoint deadline);
+  // `fresh`: the entry has no deadline in deadlines_ yet.
+  void set_deadline(const PeerId& id, Entry& e, TimePoint deadline, bool fresh);
   void arm_expiry();
   void emit(MembershipEvent event, const Member& member);
 

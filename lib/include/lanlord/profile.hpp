@@ -1,0 +1,57 @@
+// Named timing profiles: election and membership settings that belong
+// together, so a deployment picks "lan" instead of seven durations.
+//
+// Worst-case failover (time from the leader's failure until the survivors
+// agree on a new one), with d the one-way delivery time of a datagram:
+//   crash, fast_failover:      alive_expiration + leader_election_duration + d
+//                              (membership declares the leader dead, peer_down()
+//                              starts an election at once)
+//   crash, no fast_failover:   2 * leader_alive_threshold + leader_election_duration
+//                              (Fabric: a follower may have just reset its window
+//                              when the last declaration arrived, so it waits up to
+//                              two windows before it notices)
+//   graceful leave:            leader_election_duration + d (the leave datagram
+//                              triggers peer_down() directly; needs fast_failover)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lanlord/election.hpp"
+#include "lanlord/membership.hpp"
+#include "lanlord/status.hpp"
+#include "lanlord/time.hpp"
+
+namespace lanlord {
+
+struct Profile {
+  std::string name;
+  ElectionConfig election;
+  MembershipConfig membership;
+  // Whether a membership kDead / kLeft (or kRestarted) of the leader calls
+  // LeaderElectionService::peer_down(), instead of waiting for the election's
+  // own leader_alive_threshold as Fabric does.
+  bool fast_failover = false;
+  std::string description;  // one line, for `lanlord --help` and the like
+
+  // Both configs valid. The message names the profile and the bad field.
+  Status validate() const;
+  // The worst-case failover bounds above, for a delivery time `delivery`.
+  Duration crash_failover_bound(Duration delivery) const;
+  // Without fast_failover a leave is not acted on: the crash bound applies.
+  Duration leave_failover_bound(Duration delivery) const;
+};
+
+// The profile called `name` ("fabric", "lan", "fast"); empty when unknown.
+// Returns a fresh copy each time: callers may adjust it.
+std::optional<Profile> find_profile(std::string_view name);
+
+// Every profile name, in the order they are documented (fabric, lan, fast).
+std::vector<std::string_view> profile_names();
+
+// The profile used when none is named: "lan".
+Profile default_profile();
+
+}  // namespace lanlord

@@ -1,0 +1,287 @@
+#include "lanlord/membership.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace lanlord {
+
+namespace {
+
+void normalize(std::vector<std::string>& channels) {
+  std::sort(channels.begin(), channels.end());
+  channels.erase(std::unique(channels.begin(), channels.end()), channels.end());
+}
+
+bool takes_part(const Member& m, std::string_view channel) {
+  // channels is sorted, so a binary search; std::less<> compares string with string_view.
+  return std::binary_search(m.channels.begin(), m.channels.end(), channel, std::less<>{});
+}
+
+}  // namespace
+
+Status MembershipConfig::validate() const {
+  for (const auto& [d, name] :
+       {std::pair{heartbeat_interval, "heartbeat_interval"},
+        std::pair{alive_expiration, "alive_expiration"}, std::pair{forget_after, "forget_after"}}) {
+    if (d <= Duration::zero()) {
+      return Status::error(std::string("membership config: ") + name + " must be positive");
+    }
+  }
+  if (alive_expiration <= heartbeat_interval) {
+    return Status::error(
+        "membership config: alive_expiration must exceed heartbeat_interval, or peers die "
+        "between two heartbeats");
+  }
+  return Status::ok();
+}
+
+std::string_view to_string(MembershipEvent e) {
+  switch (e) {
+    case MembershipEvent::kJoined:
+      return "joined";
+    case MembershipEvent::kLeft:
+      return "left";
+    case MembershipEvent::kDead:
+      return "dead";
+    case MembershipEvent::kRestarted:
+      return "restarted";
+  }
+  return "unknown";
+}
+
+Membership::Membership(Scheduler& scheduler, PeerId self, std::uint64_t self_incarnation,
+                       std::vector<std::string> self_channels, std::string self_metadata,
+                       MembershipConfig config, MembershipCallbacks callbacks)
+    : scheduler_(scheduler),
+      self_(std::move(self)),
+      self_incarnation_(self_incarnation),
+      self_channels_(std::move(self_channels)),
+      self_metadata_(std::move(self_metadata)),
+      config_(config),
+      callbacks_(std::move(callbacks)),
+      heartbeat_timer_(scheduler),
+      expiry_timer_(scheduler) {
+  if (self_.empty()) throw std::invalid_argument("Membership: empty peer id");
+  if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
+  normalize(self_channels_);
+}
+
+Membership::~Membership() {
+  stop();
+}
+
+void Membership::start() {
+  if (started_ || stopped_) return;
+  started_ = true;
+  next_heartbeat_ = scheduler_.now();
+  heartbeat_tick();
+}
+
+void Membership::stop() {
+  stopped_ = true;
+  heartbeat_timer_.cancel();
+  expiry_timer_.cancel();
+}
+
+void Membership::heartbeat_tick() {
+  if (callbacks_.send_heartbeat) callbacks_.send_heartbeat();
+  if (!running()) return;  // send_heartbeat may have called stop()
+  // The next tick is on the grid start + k * interval, not now + interval, so
+  // a late timer does not push every later heartbeat back.
+  next_heartbeat_ += config_.heartbeat_interval;
+  heartbeat_timer_.arm(next_heartbeat_ - scheduler_.now(), [this] { heartbeat_tick(); });
+}
+
+void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
+                              std::vector<std::string> channels, std::string metadata) {
+  if (!running()) return;
+  if (from == self_) {
+    ++stats_.self_ignored;
+    return;
+  }
+  ++stats_.heartbeats;
+  normalize(channels);
+  const TimePoint now = scheduler_.now();
+
+  auto [it, inserted] = entries_.try_emplace(from);
+  Entry& e = it->second;
+  std::optional<MembershipEvent> event;
+  if (inserted) {
+    event = MembershipEvent::kJoined;
+  } else {
+    const std::uint64_t known = e.member.incarnation;
+    // A copy of the life that already left (late or duplicated) is as stale
+    // as an older life: it must not bring the peer back.
+    if (incarnation < known || (incarnation == known && e.state == State::kLeft)) {
+      ++stats_.stale_dropped;
+      return;
+    }
+    if (incarnation > known) {
+      event = e.state == State::kAlive ? MembershipEvent::kRestarted : MembershipEvent::kJoined;
+    } else if (e.state == State::kDead) {
+      event = MembershipEvent::kJoined;
+    }
+  }
+
+  if (e.state != State::kAlive || inserted) ++alive_count_;
+  e.state = State::kAlive;
+  e.member.id = from;
+  e.member.incarnation = incarnation;
+  e.member.channels = std::move(channels);
+  e.member.metadata = std::move(metadata);
+  e.member.alive = true;
+  e.member.last_seen = now;
+  set_deadline(from, e, now + config_.alive_expiration, inserted);
+  arm_expiry();
+  if (event) emit(*event, e.member);
+}
+
+void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
+  if (!running()) return;
+  if (from == self_) {
+    ++stats_.self_ignored;
+    return;
+  }
+  ++stats_.leaves;
+  const TimePoint now = scheduler_.now();
+
+  auto [it, inserted] = entries_.try_emplace(from);
+  Entry& e = it->second;
+  if (inserted) {
+    // Never seen alive: remember the goodbye so a heartbeat of that life
+    // that was overtaken by it does not add the peer afterwards.
+    e.member.id = from;
+    e.member.incarnation = incarnation;
+    e.state = State::kLeft;
+    set_deadline(from, e, now + config_.forget_after, true);
+    arm_expiry();
+    return;
+  }
+  if (incarnation < e.member.incarnation) {
+    ++stats_.stale_dropped;
+    return;
+  }
+  const bool was_alive = e.state == State::kAlive;
+  const bool was_left = e.state == State::kLeft;
+  if (was_alive) --alive_count_;
+  e.state = State::kLeft;
+  e.member.incarnation = incarnation;
+  e.member.alive = false;
+  // A duplicate goodbye does not extend the tombstone.
+  if (!was_left) set_deadline(from, e, now + config_.forget_after, false);
+  arm_expiry();
+  if (was_alive) emit(MembershipEvent::kLeft, e.member);
+}
+
+void Membership::set_deadline(const PeerId& id, Entry& e, TimePoint deadline, bool fresh) {
+  if (!fresh) deadlines_.erase({e.deadline, id});
+  e.deadline = deadline;
+  deadlines_.emplace(deadline, id);
+}
+
+void Membership::arm_expiry() {
+  if (deadlines_.empty()) {
+    expiry_timer_.cancel();
+    return;
+  }
+  const TimePoint earliest = deadlines_.begin()->first;
+  // Deadlines mostly move later (a heartbeat pushes one back); then the timer
+  // stays armed for the old, earlier time, wakes once for nothing and
+  // re-arms. Re-arming only when the earliest moves earlier keeps the
+  // scheduler out of the per-heartbeat path.
+  if (expiry_timer_.armed() && expiry_armed_for_ <= earliest) return;
+  expiry_armed_for_ = earliest;
+  expiry_timer_.arm(earliest - scheduler_.now(), [this] { expire(); });
+}
+
+void Membership::expire() {
+  const TimePoint now = scheduler_.now();
+  while (running() && !deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const auto [deadline, id] = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    auto it = entries_.find(id);
+    Entry& e = it->second;
+    if (e.state == State::kAlive) {
+      // Forgetting is measured from the moment of death, so a dead peer is
+      // recognised for forget_after whatever the expiration is.
+      e.state = State::kDead;
+      e.member.alive = false;
+      --alive_count_;
+      e.deadline = deadline + config_.forget_after;
+      deadlines_.emplace(e.deadline, id);
+      emit(MembershipEvent::kDead, e.member);
+    } else {
+      entries_.erase(it);
+      ++stats_.forgotten;
+    }
+  }
+  if (running()) arm_expiry();
+}
+
+void Membership::emit(MembershipEvent event, const Member& member) {
+  switch (event) {
+    case MembershipEvent::kJoined:
+      ++stats_.joined;
+      break;
+    case MembershipEvent::kLeft:
+      ++stats_.left;
+      break;
+    case MembershipEvent::kDead:
+      ++stats_.dead;
+      break;
+    case MembershipEvent::kRestarted:
+      ++stats_.restarted;
+      break;
+  }
+  if (callbacks_.on_event) callbacks_.on_event(event, member);
+}
+
+std::vector<PeerId> Membership::alive_peers() const {
+  std::vector<PeerId> out;
+  out.reserve(alive_count_);
+  for (const auto& [id, e] : entries_) {
+    if (e.state == State::kAlive) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<PeerId> Membership::alive_peers(std::string_view channel) const {
+  std::vector<PeerId> out;
+  for (const auto& [id, e] : entries_) {
+    if (e.state == State::kAlive && takes_part(e.member, channel)) out.push_back(id);
+  }
+  return out;
+}
+
+bool Membership::is_alive(const PeerId& id) const {
+  const auto it = entries_.find(id);
+  return it != entries_.end() && it->second.state == State::kAlive;
+}
+
+bool Membership::is_alive(const PeerId& id, std::string_view channel) const {
+  const auto it = entries_.find(id);
+  return it != entries_.end() && it->second.state == State::kAlive &&
+         takes_part(it->second.member, channel);
+}
+
+std::vector<Member> Membership::members() const {
+  std::vector<Member> out;
+  for (const auto& [id, e] : entries_) {
+    if (e.state != State::kLeft) out.push_back(e.member);
+  }
+  return out;
+}
+
+std::optional<Member> Membership::find(const PeerId& id) const {
+  const auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.state == State::kLeft) return std::nullopt;
+  return it->second.member;
+}
+
+Member Membership::self() const {
+  return Member{self_,          self_incarnation_, self_channels_,
+                self_metadata_, running(),         scheduler_.now()};
+}
+
+}  // namespace lanlord
