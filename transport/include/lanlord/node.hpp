@@ -1,0 +1,200 @@
+// Node: a lanlord participant on a LAN, the embedding API.
+//
+// One Node is one member of a cluster: it multicasts heartbeats on one UDP
+// socket, tracks the other members, and runs one leader election
+// (Fabric's algorithm) per channel it takes part in. Many Nodes may share
+// one io_context; each runs on its own strand.
+//
+//   boost::asio::io_context io;
+//   lanlord::Node node(io, {.id = "billing-1", .channels = {"billing"}});
+//   if (lanlord::Status s = node.start(); !s) { report(s.message()); }
+//   std::thread t([&io] { io.run(); });
+//   ... node.is_leader("billing") ...
+//   node.stop();  // graceful: peers elect a successor at once
+//
+// Network safety: the default interface is loopback, so a Node talks to
+// nothing beyond its own host until a person names an interface.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lanlord/peer_id.hpp"
+#include "lanlord/status.hpp"
+#include "lanlord/time.hpp"
+#include "lanlord/wire.hpp"
+
+namespace lanlord {
+
+using wire::DropReason;
+using wire::drop_reason_name;
+
+// Optional per-timing overrides of the profile's values. Unset keeps the
+// profile's value.
+struct TimingOverrides {
+  std::optional<Duration> heartbeat_interval;  // membership: how often to heartbeat
+  std::optional<Duration> alive_expiration;    // membership: silence before a peer is dead
+  std::optional<Duration> startup_grace;       // election: startup_grace_period
+  std::optional<Duration> sample_interval;     // election: membership_sample_interval
+  std::optional<Duration> leader_alive;        // election: leader_alive_threshold
+  std::optional<Duration> election_duration;   // election: leader_election_duration
+};
+
+struct NodeConfig {
+  // This node's identity, unique in the cluster; the lowest id wins an
+  // election. Required unless `passive` (default_node_id() gives host-pid).
+  std::string id;
+  // Nodes of other clusters on the same group and port are ignored.
+  std::string cluster = "lanlord";
+  // The channels this node runs an election in. A node may be in several.
+  std::vector<std::string> channels = {"default"};
+  // Multicast group: IPv4 (224.0.0.0/4) or IPv6 (ff00::/8), and UDP port.
+  std::string group = "239.255.76.76";
+  std::uint16_t port = 7676;
+  // The network interface, by name ("lo", "eth0") or by one of its
+  // addresses ("127.0.0.1", "192.168.1.5", "::1"). Loopback by default.
+  std::string interface_name = "lo";
+  // Multicast hops: 1 keeps datagrams on the local link.
+  int ttl = 1;
+  // A named profile ("fabric", "lan", "fast") and overrides of its timings.
+  std::string profile = "lan";
+  TimingOverrides timings;
+  // Application data carried in heartbeats, e.g. "10.0.0.5:8080".
+  std::string metadata;
+  // A passive node joins the group and listens but never sends: no
+  // heartbeats, no elections. It tracks members and, from the declarations
+  // it hears, the leader of every channel it hears of (`channels` is
+  // ignored). For observers such as `lanlord watch`.
+  bool passive = false;
+};
+
+// Checks `config` without touching the network: id, names and sizes, the
+// group is a multicast address, the port is not 0, TTL in 0..255, the
+// profile exists, the effective timings are valid. The message names the
+// offending setting, e.g. "group 10.0.0.1 is not a multicast address".
+Status validate_config(const NodeConfig& config);
+
+// "<hostname>-<pid>": a readable id unique on a host.
+std::string default_node_id();
+
+enum class MemberChange : std::uint8_t {
+  kJoined,     // first heartbeat from a member
+  kLeft,       // the member said goodbye (graceful stop)
+  kDead,       // no heartbeat for alive_expiration
+  kRestarted,  // the member came back with a new incarnation
+};
+const char* member_change_name(MemberChange change);  // "joined", "left", ...
+
+struct MemberInfo {
+  PeerId id;
+  std::uint64_t incarnation = 0;  // the member's start time, ns since the Unix epoch
+  std::vector<std::string> channels;
+  std::string metadata;
+  bool alive = false;
+  bool is_self = false;
+};
+
+// Observers. They run on the node's strand (so never concurrently with
+// each other or with the node's own processing) while the node holds its
+// lock: they may call any method of this Node, including stop(), but must
+// not destroy it, and must not block waiting for another thread that uses
+// this Node. None is called after stop() or destruction has begun.
+struct NodeCallbacks {
+  // The leader this node knows of in `channel` changed; empty: none known.
+  // `is_self`: this node is now the leader.
+  std::function<void(const std::string& channel, const std::optional<PeerId>& leader,
+                     bool is_self)>
+      on_leader_changed;
+  // A member joined, left, died or restarted.
+  std::function<void(MemberChange change, const MemberInfo& member)> on_membership;
+  // A received datagram was dropped; `from` is the sender's "address:port".
+  // For --verbose logging; keep it cheap (it sees every looped-back datagram).
+  std::function<void(DropReason reason, const std::string& from)> on_drop;
+};
+
+struct ChannelStats {
+  std::string channel;
+  bool is_leader = false;
+  std::optional<PeerId> leader;
+  std::size_t alive_peers = 0;           // the channel's view, this node included
+  std::uint64_t proposals_sent = 0;
+  std::uint64_t declarations_sent = 0;
+  std::uint64_t proposals_received = 0;
+  std::uint64_t declarations_received = 0;
+  std::uint64_t leader_changes = 0;      // on_leader_changed events
+};
+
+struct NodeStats {
+  std::uint64_t datagrams_in = 0;  // every datagram received, dropped ones included
+  std::uint64_t bytes_in = 0;
+  std::uint64_t datagrams_out = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t send_errors = 0;   // sends the socket refused
+  std::array<std::uint64_t, wire::kDropReasonCount> drops{};
+  std::vector<ChannelStats> channels;
+
+  std::uint64_t dropped(DropReason reason) const {
+    return drops[static_cast<std::size_t>(reason)];
+  }
+  std::uint64_t dropped_total() const;
+};
+
+// Threading: every method may be called from any thread. The io_context
+// must outlive the Node and must be run (by any number of threads) for the
+// node to do anything after start().
+class Node {
+ public:
+  // Does not touch the network; never throws for a bad config (start()
+  // reports it).
+  Node(boost::asio::io_context& io, NodeConfig config, NodeCallbacks callbacks = {});
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Destruction without stop() is abrupt, like a crash: no leave is sent,
+  // and peers notice only after alive_expiration. Call stop() first for a
+  // graceful handover. Must not be called from this node's callbacks.
+  ~Node();
+
+  // Validates the config, opens and binds the socket (reuse_address, so
+  // several nodes share a host and port), joins the group on the
+  // interface, and starts heartbeats and elections. Errors name the
+  // problem: an unknown interface, a group that is not multicast, a port
+  // that cannot be bound, a bad setting. Call once; a stopped node cannot
+  // be started again (create a new one).
+  Status start();
+
+  // Graceful stop: stops the elections, sends a leave so peers react at
+  // once, and closes the socket. Nothing is sent after it returns.
+  // Idempotent; a no-op on a node never started.
+  void stop();
+
+  bool running() const;
+
+  // Whether this node leads `channel` (false for a channel it does not run).
+  bool is_leader(const std::string& channel) const;
+  // The leader this node knows of in `channel`: itself when leading.
+  std::optional<PeerId> leader(const std::string& channel) const;
+  // Every member heard of, this node first (unless passive), then by id.
+  // Dead members stay listed (alive == false) until membership forgets them.
+  std::vector<MemberInfo> members() const;
+  NodeStats stats() const;
+
+  const NodeConfig& config() const;
+  // This node's incarnation (its start time, ns since the Unix epoch).
+  std::uint64_t incarnation() const;
+  // After start(): "239.255.76.76:7676 on lo (127.0.0.1)"; else "".
+  std::string describe_endpoint() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;  // shared with in-flight Asio handlers (held weakly)
+};
+
+}  // namespace lanlord
