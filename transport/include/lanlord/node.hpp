@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "lanlord/membership.hpp"
 #include "lanlord/peer_id.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
@@ -84,23 +85,6 @@ Status validate_config(const NodeConfig& config);
 // "<hostname>-<pid>": a readable id unique on a host.
 std::string default_node_id();
 
-enum class MemberChange : std::uint8_t {
-  kJoined,     // first heartbeat from a member
-  kLeft,       // the member said goodbye (graceful stop)
-  kDead,       // no heartbeat for alive_expiration
-  kRestarted,  // the member came back with a new incarnation
-};
-const char* member_change_name(MemberChange change);  // "joined", "left", ...
-
-struct MemberInfo {
-  PeerId id;
-  std::uint64_t incarnation = 0;  // the member's start time, ns since the Unix epoch
-  std::vector<std::string> channels;
-  std::string metadata;
-  bool alive = false;
-  bool is_self = false;
-};
-
 // Observers. They run on the node's strand (so never concurrently with
 // each other or with the node's own processing) while the node holds its
 // lock: they may call any method of this Node, including stop(), but must
@@ -112,8 +96,9 @@ struct NodeCallbacks {
   std::function<void(const std::string& channel, const std::optional<PeerId>& leader,
                      bool is_self)>
       on_leader_changed;
-  // A member joined, left, died or restarted.
-  std::function<void(MemberChange change, const MemberInfo& member)> on_membership;
+  // A member joined, left, died or restarted (see Membership's rules);
+  // to_string(event) names it. `member` is valid only during the call.
+  std::function<void(MembershipEvent event, const Member& member)> on_membership;
   // A received datagram was dropped; `from` is the sender's "address:port".
   // For --verbose logging; keep it cheap (it sees every looped-back datagram).
   std::function<void(DropReason reason, const std::string& from)> on_drop;
@@ -181,9 +166,10 @@ class Node {
   bool is_leader(const std::string& channel) const;
   // The leader this node knows of in `channel`: itself when leading.
   std::optional<PeerId> leader(const std::string& channel) const;
-  // Every member heard of, this node first (unless passive), then by id.
-  // Dead members stay listed (alive == false) until membership forgets them.
-  std::vector<MemberInfo> members() const;
+  // This node first (unless passive; alive while running), then every
+  // peer heard of, by id. Dead peers stay listed (alive == false) until
+  // membership forgets them; peers that left are removed.
+  std::vector<Member> members() const;
   NodeStats stats() const;
 
   const NodeConfig& config() const;
