@@ -29,7 +29,14 @@ inline constexpr Duration kDeclarationInterval = 250ms;
 class Scenario {
  public:
   explicit Scenario(ElectionConfig config = fabric_test_config(), std::uint64_t seed = 1)
-      : cluster_(sim::SimClusterOptions{config, seed, {}}) {}
+      : cluster_(options(config, seed)) {}
+
+  static sim::SimClusterOptions options(const ElectionConfig& config, std::uint64_t seed) {
+    sim::SimClusterOptions o;
+    o.election = config;
+    o.seed = seed;
+    return o;
+  }
 
   // Fabric's createPeers(0, ids...): peers "p<id>" started together.
   std::vector<std::size_t> spawn(std::initializer_list<int> ids) {
