@@ -1,0 +1,296 @@
+// SimCluster in heartbeat-membership mode: failure detection through missing
+// heartbeats, fast failover through peer_down(), graceful leaves, and the
+// membership's behaviour under duplicated and reordered datagrams.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lanlord/profile.hpp"
+#include "lanlord/sim/cluster.hpp"
+
+using namespace std::chrono_literals;
+using lanlord::Duration;
+using lanlord::PeerId;
+using lanlord::Profile;
+using lanlord::TimePoint;
+using lanlord::sim::LinkFaults;
+using lanlord::sim::SimCluster;
+using lanlord::sim::SimClusterOptions;
+
+namespace {
+
+Profile fast_profile() {
+  return *lanlord::find_profile("fast");
+}
+
+SimClusterOptions options(const Profile& p, LinkFaults faults = {}, std::uint64_t seed = 1) {
+  SimClusterOptions o;
+  o.election = p.election;
+  o.membership = p.membership;
+  o.fast_failover = p.fast_failover;
+  o.faults = faults;
+  o.seed = seed;
+  return o;
+}
+
+void spawn(SimCluster& c, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) c.spawn("p" + std::to_string(i));
+}
+
+// Exactly one running node leads and every running node names it.
+std::optional<std::string> agreed_leader(SimCluster& c) {
+  const auto leaders = c.leader_ids();
+  if (leaders.size() != 1) return std::nullopt;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c.running(i)) continue;
+    const auto l = c.service(i).leader();
+    if (!l || l->bytes() != leaders[0]) return std::nullopt;
+  }
+  return leaders[0];
+}
+
+// Runs until the cluster agrees on a leader; returns it and how long it took.
+std::pair<std::string, Duration> settle(SimCluster& c, Duration limit) {
+  const TimePoint start = c.now();
+  const bool ok = c.run_until([&] { return agreed_leader(c).has_value(); }, limit);
+  REQUIRE_MESSAGE(ok, "no agreed leader within the limit");
+  return {*agreed_leader(c), c.now() - start};
+}
+
+// The index of the node called `id`.
+std::size_t index_of(const SimCluster& c, const std::string& id) {
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c.id(i).bytes() == id) return i;
+  }
+  FAIL("unknown id " << id);
+  return 0;
+}
+
+std::vector<std::string> view(const SimCluster& c, std::size_t i) {
+  std::vector<std::string> out;
+  for (const auto& p : c.membership(i)->alive_peers()) out.push_back(p.bytes());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sim membership: the default reachability mode has no membership and no leave") {
+  SimClusterOptions o;
+  o.election = fast_profile().election;
+  SimCluster c(o);
+  spawn(c, 2);
+  CHECK_FALSE(c.membership_mode());
+  CHECK(c.membership(0) == nullptr);
+  CHECK_THROWS_AS(c.leave(0), std::logic_error);
+  c.run_for(50ms);
+  // Only election datagrams on the wire: nothing before the election starts.
+  CHECK(c.network().stats().sent == 0);
+
+  o.fast_failover = true;  // meaningless without heartbeats
+  CHECK_THROWS_AS(SimCluster{o}, std::invalid_argument);
+}
+
+TEST_CASE("sim membership: heartbeat datagrams survive a byte copy; garbage decodes to nothing") {
+  using namespace lanlord::sim;
+  const SimHeartbeat hb{PeerId("node-1"), 0x0102030405060708ULL, {"a", "bb"}, "meta"};
+  const auto back = decode_sim_heartbeat(encode_sim_heartbeat(hb));
+  REQUIRE(back);
+  CHECK(back->sender == hb.sender);
+  CHECK(back->incarnation == hb.incarnation);
+  CHECK(back->channels == hb.channels);
+  CHECK(back->metadata == hb.metadata);
+  const auto leave = decode_sim_leave(encode_sim_leave(SimLeave{PeerId("x"), 9}));
+  REQUIRE(leave);
+  CHECK(leave->sender == PeerId("x"));
+  CHECK(leave->incarnation == 9);
+
+  Bytes truncated = encode_sim_heartbeat(hb);
+  truncated.pop_back();
+  CHECK_FALSE(decode_sim_heartbeat(truncated));
+  CHECK_FALSE(decode_sim_leave(encode_sim_heartbeat(hb)));
+  CHECK_FALSE(decode_sim_message(encode_sim_heartbeat(hb)));  // not an election message
+  CHECK_FALSE(decode_sim_heartbeat(encode_sim_message({PeerId("x"), true})));
+  CHECK_FALSE(decode_sim_heartbeat(Bytes{}));
+}
+
+TEST_CASE("sim membership: heartbeats give every node the others in its view") {
+  SimCluster c(options(fast_profile()));
+  spawn(c, 5);
+  CHECK(c.membership_mode());
+  // Spawned one after the other at t=0: p0 heard the first heartbeat of every
+  // later node, while its own first one went out when it was alone, so p4
+  // hears of the others only at the next tick.
+  c.run_for(50ms);
+  CHECK(c.membership(0)->alive_count() == 4);
+  CHECK(c.membership(4)->alive_count() == 0);
+  c.run_for(100ms);
+  for (std::size_t i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    REQUIRE(c.membership(i) != nullptr);
+    CHECK(c.membership(i)->alive_count() == 4);
+    CHECK(c.record(i).peers_joined == 4);
+    CHECK_FALSE(c.membership(i)->is_alive(c.id(i)));
+  }
+  CHECK(view(c, 2) == std::vector<std::string>{"p0", "p1", "p3", "p4"});
+}
+
+TEST_CASE("sim membership: five nodes on the fast profile elect one leader") {
+  SimCluster c(options(fast_profile()));
+  spawn(c, 5);
+  const auto [leader, took] = settle(c, 5s);
+  CHECK(leader == "p0");  // the lowest id
+  c.run_for(5s);
+  CHECK(agreed_leader(c) == std::optional<std::string>("p0"));
+  CHECK(c.violations().empty());
+}
+
+TEST_CASE(
+    "sim membership: after the leader crashes the survivors agree on a new one within "
+    "alive_expiration + election_duration") {
+  // Failure is noticed only through missing heartbeats: never sooner than
+  // alive_expiration - heartbeat_interval, never later than
+  // alive_expiration + delivery; the election then takes election_duration.
+  const Profile p = fast_profile();
+  SimCluster c(options(p));
+  spawn(c, 5);
+  const auto [old_leader, took] = settle(c, 5s);
+  c.run_for(1234ms);  // an arbitrary point in the heartbeat cycle
+
+  c.crash(index_of(c, old_leader));
+  const auto [leader, failover] = settle(c, 5s);
+  CHECK(leader != old_leader);
+  CHECK(leader == "p1");
+  const Duration bound = p.membership.alive_expiration + p.election.leader_election_duration + 20ms;
+  CHECK(failover <= bound);
+  CHECK(failover >= p.membership.alive_expiration - p.membership.heartbeat_interval);
+  for (std::size_t i = 1; i < 5; ++i) {
+    CHECK(c.record(i).peers_dead == 1);
+    CHECK_FALSE(c.membership(i)->is_alive(PeerId(old_leader)));
+  }
+  c.run_for(3s);
+  CHECK(agreed_leader(c) == std::optional<std::string>(leader));
+  CHECK(c.violations().empty());
+}
+
+TEST_CASE("sim membership: without fast failover a crash waits for leader_alive_threshold") {
+  // Same cluster, same crash; only fast_failover differs. Membership still
+  // notices the death, but the followers keep waiting for the election's own
+  // timeout, so failover takes longer than the fast bound.
+  Profile p = fast_profile();
+  p.fast_failover = false;
+  SimCluster c(options(p));
+  spawn(c, 5);
+  const auto [old_leader, took] = settle(c, 5s);
+  c.run_for(1234ms);
+  c.crash(index_of(c, old_leader));
+  const auto [leader, failover] = settle(c, 10s);
+  CHECK(leader == "p1");
+  CHECK(failover > p.membership.alive_expiration + p.election.leader_election_duration + 20ms);
+  CHECK(failover <= p.crash_failover_bound(1ms));
+  CHECK(c.record(1).peer_down_calls == 0);
+}
+
+TEST_CASE("sim membership: a graceful leave hands over within election_duration") {
+  const Profile p = fast_profile();
+  SimCluster c(options(p));
+  spawn(c, 5);
+  const auto [old_leader, took] = settle(c, 5s);
+  c.run_for(777ms);
+  const std::size_t l = index_of(c, old_leader);
+
+  c.leave(l);
+  CHECK_FALSE(c.running(l));
+  const auto [leader, handover] = settle(c, 5s);
+  CHECK(leader == "p1");
+  CHECK(handover <= p.election.leader_election_duration + 10ms);
+  for (std::size_t i = 0; i < 5; ++i) {
+    if (i == l) continue;
+    CHECK(c.record(i).peers_left == 1);
+    CHECK(c.record(i).peers_dead == 0);
+  }
+  // The node that left falls silent: nobody brings it back.
+  c.run_for(2s);
+  for (std::size_t i = 0; i < 5; ++i) {
+    if (i != l) CHECK_FALSE(c.membership(i)->is_alive(PeerId(old_leader)));
+  }
+  CHECK(agreed_leader(c) == std::optional<std::string>(leader));
+}
+
+TEST_CASE("sim membership: a restarted node comes back with a higher incarnation") {
+  SimCluster c(options(fast_profile()));
+  spawn(c, 3);
+  c.run_for(2s);
+  c.crash(2);
+  c.run_for(50ms);  // back before anyone declares it dead
+  c.restart(2);
+  c.run_for(500ms);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CAPTURE(i);
+    CHECK(c.record(i).peers_restarted == 1);
+    CHECK(c.record(i).peers_dead == 0);
+    const auto m = c.membership(i)->find(PeerId("p2"));
+    REQUIRE(m);
+    CHECK(m->alive);
+    CHECK(m->incarnation == 2);
+  }
+  CHECK(c.membership(2)->self().incarnation == 2);
+  CHECK(c.membership(2)->alive_count() == 2);
+
+  // A restart after the node was declared dead is a plain rejoin.
+  c.crash(2);
+  c.run_for(1s);
+  c.restart(2);
+  c.run_for(200ms);
+  CHECK(c.record(0).peers_dead == 1);
+  CHECK(c.record(0).peers_restarted == 1);
+  CHECK(c.membership(0)->find(PeerId("p2"))->incarnation == 3);
+  CHECK(c.membership(0)->is_alive(PeerId("p2")));
+}
+
+TEST_CASE("sim membership: duplicated and reordered datagrams cause no spurious events") {
+  // Every copy may be duplicated and is delayed by 1..151ms, so heartbeats
+  // 100ms apart overtake each other; the worst gap between two arrivals,
+  // 250ms, stays under the 300ms expiration, so nobody may be declared dead.
+  // Old heartbeats that arrive after a leave or after a restart's first
+  // heartbeat must be dropped as stale, not bring back the old life.
+  const LinkFaults faults{0.0, 0.5, 1ms, 150ms};
+  SimCluster c(options(fast_profile(), faults, 7));
+  spawn(c, 5);
+  c.run_for(3s);
+  for (std::size_t i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    CHECK(c.membership(i)->alive_count() == 4);
+    CHECK(c.record(i).peers_joined == 4);
+    CHECK(c.record(i).peers_dead == 0);
+  }
+  CHECK(c.network().stats().duplicated > 100);
+
+  // p3 restarts at once: its old life's heartbeats are still in flight.
+  c.crash(3);
+  c.restart(3);
+  // p4 leaves: its last heartbeats may land after the goodbye.
+  c.leave(4);
+  c.run_for(2s);
+
+  std::uint64_t stale = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    const auto& r = c.record(i);
+    CHECK(r.peers_joined == 4);     // nobody joined twice
+    CHECK(r.peers_restarted == 1);  // p3, once
+    CHECK(r.peers_left == 1);       // p4
+    CHECK(r.peers_dead == 0);
+    CHECK(view(c, i).size() == 3);
+    CHECK_FALSE(c.membership(i)->is_alive(PeerId("p4")));
+    CHECK(c.membership(i)->find(PeerId("p3"))->incarnation == 2);
+    stale += c.membership(i)->stats().stale_dropped;
+  }
+  CHECK(stale > 0);  // the reordering did happen, and was handled
+  const auto [leader, took] = settle(c, 5s);
+  CHECK(leader == "p0");
+  CHECK(c.violations().empty());
+}
