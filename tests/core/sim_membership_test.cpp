@@ -155,25 +155,28 @@ TEST_CASE(
   // alive_expiration - heartbeat_interval, never later than
   // alive_expiration + delivery; the election then takes election_duration.
   const Profile p = fast_profile();
-  SimCluster c(options(p));
-  spawn(c, 5);
-  const auto [old_leader, took] = settle(c, 5s);
-  c.run_for(1234ms);  // an arbitrary point in the heartbeat cycle
-
-  c.crash(index_of(c, old_leader));
-  const auto [leader, failover] = settle(c, 5s);
-  CHECK(leader != old_leader);
-  CHECK(leader == "p1");
   const Duration bound = p.membership.alive_expiration + p.election.leader_election_duration + 20ms;
-  CHECK(failover <= bound);
-  CHECK(failover >= p.membership.alive_expiration - p.membership.heartbeat_interval);
-  for (std::size_t i = 1; i < 5; ++i) {
-    CHECK(c.record(i).peers_dead == 1);
-    CHECK_FALSE(c.membership(i)->is_alive(PeerId(old_leader)));
+  // Crash at points spread over the heartbeat (and declaration) cycle.
+  for (Duration offset = 1s; offset < 1s + 110ms; offset += 11ms) {
+    CAPTURE(offset.count());
+    SimCluster c(options(p));
+    spawn(c, 5);
+    const auto [old_leader, took] = settle(c, 5s);
+    c.run_for(offset);
+
+    c.crash(index_of(c, old_leader));
+    const auto [leader, failover] = settle(c, 5s);
+    CHECK(leader == "p1");
+    CHECK(failover <= bound);
+    CHECK(failover >= p.membership.alive_expiration - p.membership.heartbeat_interval);
+    for (std::size_t i = 1; i < 5; ++i) {
+      CHECK(c.record(i).peers_dead == 1);
+      CHECK_FALSE(c.membership(i)->is_alive(PeerId(old_leader)));
+    }
+    c.run_for(3s);
+    CHECK(agreed_leader(c) == std::optional<std::string>(leader));
+    CHECK(c.violations().empty());
   }
-  c.run_for(3s);
-  CHECK(agreed_leader(c) == std::optional<std::string>(leader));
-  CHECK(c.violations().empty());
 }
 
 TEST_CASE("sim membership: without fast failover a crash waits for leader_alive_threshold") {
@@ -196,28 +199,31 @@ TEST_CASE("sim membership: without fast failover a crash waits for leader_alive_
 
 TEST_CASE("sim membership: a graceful leave hands over within election_duration") {
   const Profile p = fast_profile();
-  SimCluster c(options(p));
-  spawn(c, 5);
-  const auto [old_leader, took] = settle(c, 5s);
-  c.run_for(777ms);
-  const std::size_t l = index_of(c, old_leader);
+  for (Duration offset = 1s; offset < 1s + 110ms; offset += 11ms) {
+    CAPTURE(offset.count());
+    SimCluster c(options(p));
+    spawn(c, 5);
+    const auto [old_leader, took] = settle(c, 5s);
+    c.run_for(offset);
+    const std::size_t l = index_of(c, old_leader);
 
-  c.leave(l);
-  CHECK_FALSE(c.running(l));
-  const auto [leader, handover] = settle(c, 5s);
-  CHECK(leader == "p1");
-  CHECK(handover <= p.election.leader_election_duration + 10ms);
-  for (std::size_t i = 0; i < 5; ++i) {
-    if (i == l) continue;
-    CHECK(c.record(i).peers_left == 1);
-    CHECK(c.record(i).peers_dead == 0);
+    c.leave(l);
+    CHECK_FALSE(c.running(l));
+    const auto [leader, handover] = settle(c, 5s);
+    CHECK(leader == "p1");
+    CHECK(handover <= p.election.leader_election_duration + 10ms);
+    for (std::size_t i = 0; i < 5; ++i) {
+      if (i == l) continue;
+      CHECK(c.record(i).peers_left == 1);
+      CHECK(c.record(i).peers_dead == 0);
+    }
+    // The node that left falls silent: nobody brings it back.
+    c.run_for(2s);
+    for (std::size_t i = 0; i < 5; ++i) {
+      if (i != l) CHECK_FALSE(c.membership(i)->is_alive(PeerId(old_leader)));
+    }
+    CHECK(agreed_leader(c) == std::optional<std::string>(leader));
   }
-  // The node that left falls silent: nobody brings it back.
-  c.run_for(2s);
-  for (std::size_t i = 0; i < 5; ++i) {
-    if (i != l) CHECK_FALSE(c.membership(i)->is_alive(PeerId(old_leader)));
-  }
-  CHECK(agreed_leader(c) == std::optional<std::string>(leader));
 }
 
 TEST_CASE("sim membership: a restarted node comes back with a higher incarnation") {
