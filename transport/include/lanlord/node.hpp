@@ -16,8 +16,8 @@
 // nothing beyond its own host until a person names an interface.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,14 +28,15 @@
 
 #include "lanlord/membership.hpp"
 #include "lanlord/peer_id.hpp"
+#include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
 #include "lanlord/wire.hpp"
 
 namespace lanlord {
 
-using wire::DropReason;
 using wire::drop_reason_name;
+using wire::DropReason;
 
 // Optional per-timing overrides of the profile's values. Unset keeps the
 // profile's value.
@@ -82,6 +83,15 @@ struct NodeConfig {
 // offending setting, e.g. "group 10.0.0.1 is not a multicast address".
 Status validate_config(const NodeConfig& config);
 
+// The profile `config` names with its timing overrides applied, or why
+// that is not a valid profile (unknown name, a bad timing). For showing the
+// effective timings; start() uses the same.
+struct ResolvedProfile {
+  Status status;
+  Profile profile;
+};
+ResolvedProfile resolve_profile(const NodeConfig& config);
+
 // "<hostname>-<pid>": a readable id unique on a host.
 std::string default_node_id();
 
@@ -93,8 +103,7 @@ std::string default_node_id();
 struct NodeCallbacks {
   // The leader this node knows of in `channel` changed; empty: none known.
   // `is_self`: this node is now the leader.
-  std::function<void(const std::string& channel, const std::optional<PeerId>& leader,
-                     bool is_self)>
+  std::function<void(const std::string& channel, const std::optional<PeerId>& leader, bool is_self)>
       on_leader_changed;
   // A member joined, left, died or restarted (see Membership's rules);
   // to_string(event) names it. `member` is valid only during the call.
@@ -108,12 +117,12 @@ struct ChannelStats {
   std::string channel;
   bool is_leader = false;
   std::optional<PeerId> leader;
-  std::size_t alive_peers = 0;           // the channel's view, this node included
+  std::size_t alive_peers = 0;  // the channel's view, this node included
   std::uint64_t proposals_sent = 0;
   std::uint64_t declarations_sent = 0;
   std::uint64_t proposals_received = 0;
   std::uint64_t declarations_received = 0;
-  std::uint64_t leader_changes = 0;      // on_leader_changed events
+  std::uint64_t leader_changes = 0;  // on_leader_changed events
 };
 
 struct NodeStats {
@@ -121,13 +130,12 @@ struct NodeStats {
   std::uint64_t bytes_in = 0;
   std::uint64_t datagrams_out = 0;
   std::uint64_t bytes_out = 0;
-  std::uint64_t send_errors = 0;   // sends the socket refused
+  std::uint64_t send_errors = 0;     // sends the socket refused (e.g. buffer full)
+  std::uint64_t receive_errors = 0;  // receive failures other than a drop
   std::array<std::uint64_t, wire::kDropReasonCount> drops{};
   std::vector<ChannelStats> channels;
 
-  std::uint64_t dropped(DropReason reason) const {
-    return drops[static_cast<std::size_t>(reason)];
-  }
+  std::uint64_t dropped(DropReason reason) const { return drops[static_cast<std::size_t>(reason)]; }
   std::uint64_t dropped_total() const;
 };
 
@@ -162,9 +170,11 @@ class Node {
 
   bool running() const;
 
-  // Whether this node leads `channel` (false for a channel it does not run).
+  // Whether this node leads `channel` (false for a channel it does not
+  // run, and once stopped).
   bool is_leader(const std::string& channel) const;
-  // The leader this node knows of in `channel`: itself when leading.
+  // The leader this node knows of in `channel`: itself when leading; empty
+  // when none is known and once stopped.
   std::optional<PeerId> leader(const std::string& channel) const;
   // This node first (unless passive; alive while running), then every
   // peer heard of, by id. Dead peers stay listed (alive == false) until
@@ -173,6 +183,8 @@ class Node {
   NodeStats stats() const;
 
   const NodeConfig& config() const;
+  // The effective profile (after overrides); valid after a successful start().
+  Profile profile() const;
   // This node's incarnation (its start time, ns since the Unix epoch).
   std::uint64_t incarnation() const;
   // After start(): "239.255.76.76:7676 on lo (127.0.0.1)"; else "".
@@ -180,7 +192,7 @@ class Node {
 
  private:
   class Impl;
-  std::shared_ptr<Impl> impl_;  // shared with in-flight Asio handlers (held weakly)
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace lanlord

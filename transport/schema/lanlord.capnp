@@ -1,0 +1,54 @@
+# lanlord's wire schema: one Envelope per datagram, after the fixed header
+# described in transport/WIRE.md.
+#
+# Evolution (Cap'n Proto's rules): new fields get the next ordinal and a
+# default that means "absent"; new body kinds are new union members; fields
+# and members are never removed, renumbered or retyped. Old nodes skip what
+# they do not know (an unknown body kind is dropped as unknown_kind).
+# `version` changes only for a change old nodes must not misread.
+
+@0xa9dc78a32181ff03;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("lanlord::wire::schema");
+
+# Fabric's PeerTime: incarnation = the sender's start time (ns since the
+# Unix epoch), seq = grows with every message of that incarnation.
+struct PeerTime {
+  incarnation @0 :UInt64;
+  seq @1 :UInt64;
+}
+
+struct Envelope {
+  version @0 :UInt16;    # protocol version, 1
+  cluster @1 :Text;      # nodes of other clusters drop the datagram
+  sender @2 :Data;       # the sender's peer id (any bytes)
+  time @3 :PeerTime;
+
+  body :union {
+    heartbeat @4 :Heartbeat;
+    leadership @5 :Leadership;
+    leave @6 :Leave;
+  }
+}
+
+# "I am alive, in these channels."
+struct Heartbeat {
+  channels @0 :List(Text);
+  metadata @1 :Data;     # application data, e.g. a service endpoint
+}
+
+# A proposal or a declaration in one channel's election.
+struct Leadership {
+  channel @0 :Text;
+  kind @1 :Kind;
+
+  enum Kind {
+    proposal @0;
+    declaration @1;
+  }
+}
+
+# Graceful departure. Empty today; room for a reason later.
+struct Leave {
+}

@@ -1,0 +1,211 @@
+#include "multicast_socket.hpp"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <boost/asio/ip/multicast.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace lanlord::transport {
+
+namespace asio = boost::asio;
+using asio::ip::address;
+using asio::ip::udp;
+
+ParsedGroup parse_group(const std::string& text) {
+  ParsedGroup out;
+  boost::system::error_code ec;
+  out.address = asio::ip::make_address(text, ec);
+  if (ec) {
+    out.status = Status::error("group '" + text + "' is not an IP address");
+  } else if (!out.address.is_multicast()) {
+    out.status = Status::error("group " + text +
+                               " is not a multicast address (IPv4 224.0.0.0/4, e.g. "
+                               "239.255.76.76, or IPv6 ff00::/8)");
+  }
+  return out;
+}
+
+std::vector<InterfaceInfo> list_interfaces() {
+  ifaddrs* raw = nullptr;
+  if (::getifaddrs(&raw) != 0) return {};
+  std::unique_ptr<ifaddrs, void (*)(ifaddrs*)> list(raw, ::freeifaddrs);
+  // getifaddrs lists one entry per address; gather them per interface.
+  std::map<std::string, InterfaceInfo> by_name;
+  for (const ifaddrs* it = list.get(); it != nullptr; it = it->ifa_next) {
+    if (it->ifa_name == nullptr) continue;
+    InterfaceInfo& info = by_name[it->ifa_name];
+    info.name = it->ifa_name;
+    info.index = ::if_nametoindex(it->ifa_name);
+    info.loopback = (it->ifa_flags & IFF_LOOPBACK) != 0;
+    info.multicast = (it->ifa_flags & IFF_MULTICAST) != 0;
+    if (it->ifa_addr == nullptr) continue;
+    if (it->ifa_addr->sa_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
+      info.addresses.push_back(asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)));
+    } else if (it->ifa_addr->sa_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(it->ifa_addr);
+      asio::ip::address_v6::bytes_type bytes;
+      std::copy(std::begin(sin6->sin6_addr.s6_addr), std::end(sin6->sin6_addr.s6_addr),
+                bytes.begin());
+      info.addresses.push_back(asio::ip::address_v6(bytes, sin6->sin6_scope_id));
+    }
+  }
+  std::vector<InterfaceInfo> out;
+  for (auto& [name, info] : by_name) out.push_back(std::move(info));
+  return out;
+}
+
+namespace {
+
+std::string names_of(const std::vector<InterfaceInfo>& all) {
+  std::string names;
+  for (const InterfaceInfo& i : all) names += (names.empty() ? "" : ", ") + i.name;
+  return names.empty() ? "none found" : names;
+}
+
+// Addresses compare without their IPv6 scope id: "fe80::1" names the
+// interface whose link-local address it is.
+bool same_address(const address& a, const address& b) {
+  if (a.is_v6() && b.is_v6()) return a.to_v6().to_bytes() == b.to_v6().to_bytes();
+  return a == b;
+}
+
+std::string describe(const InterfaceInfo& i, const std::optional<address>& used) {
+  return i.name + (used ? " (" + used->to_string() + ")" : "");
+}
+
+}  // namespace
+
+FoundInterface find_interface(const std::string& spec) {
+  FoundInterface out;
+  const std::vector<InterfaceInfo> all = list_interfaces();
+  boost::system::error_code ec;
+  const address as_address = asio::ip::make_address(spec, ec);
+  for (const InterfaceInfo& i : all) {
+    const bool match =
+        ec ? i.name == spec
+           : std::any_of(i.addresses.begin(), i.addresses.end(),
+                         [&as_address](const address& a) { return same_address(a, as_address); });
+    if (match) {
+      out.info = i;
+      return out;
+    }
+  }
+  out.status = Status::error(ec ? "unknown interface '" + spec +
+                                      "' (interfaces on this host: " + names_of(all) + ")"
+                                : "no interface has the address " + spec +
+                                      " (interfaces on this host: " + names_of(all) + ")");
+  return out;
+}
+
+namespace {
+
+OpenedMulticast fail(udp::socket& socket, std::string message) {
+  boost::system::error_code ignored;
+  socket.close(ignored);
+  OpenedMulticast out;
+  out.status = Status::error(std::move(message));
+  return out;
+}
+
+}  // namespace
+
+OpenedMulticast open_multicast(udp::socket& socket, const MulticastOptions& options) {
+  const ParsedGroup group = parse_group(options.group);
+  if (!group.status) return fail(socket, group.status.message());
+  const FoundInterface iface = find_interface(options.interface_name);
+  if (!iface.status) return fail(socket, iface.status.message());
+  const InterfaceInfo& info = iface.info;
+  if (options.ttl < 0 || options.ttl > 255) {
+    return fail(socket, "ttl " + std::to_string(options.ttl) + " is outside 0..255");
+  }
+
+  std::optional<address> local;  // the interface address used for IPv4
+  if (group.address.is_v4()) {
+    for (const address& a : info.addresses) {
+      if (a.is_v4()) {
+        local = a;
+        break;
+      }
+    }
+    if (!local) {
+      return fail(socket, "interface " + info.name + " has no IPv4 address, which the IPv4 group " +
+                              options.group + " needs");
+    }
+  } else if (!info.multicast) {
+    return fail(socket, "interface " + info.name +
+                            " cannot carry IPv6 multicast (no MULTICAST flag; Linux does not "
+                            "deliver IPv6 multicast over loopback): name another interface");
+  }
+
+  const std::string where =
+      options.group + ":" + std::to_string(options.port) + " on " + describe(info, local);
+  boost::system::error_code ec;
+  const udp protocol = group.address.is_v4() ? udp::v4() : udp::v6();
+  if (socket.open(protocol, ec)) return fail(socket, "cannot open a UDP socket: " + ec.message());
+  // reuse_address: several nodes (and a `lanlord watch`) share a host and port.
+  if (socket.set_option(udp::socket::reuse_address(true), ec)) {
+    return fail(socket, "cannot set SO_REUSEADDR: " + ec.message());
+  }
+#ifdef IP_MULTICAST_ALL
+  // Linux otherwise hands this socket datagrams of every group any socket
+  // on the host joined on this port; we want our group only. Best effort.
+  if (group.address.is_v4()) {
+    const int off = 0;
+    (void)::setsockopt(socket.native_handle(), IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof off);
+  }
+#endif
+  // Bound to the group address, not the wildcard: only this group's
+  // datagrams reach the socket, whatever else is joined on the host.
+  udp::endpoint bind_to(group.address, options.port);
+  if (group.address.is_v6()) {
+    auto v6 = group.address.to_v6();
+    v6.scope_id(info.index);  // required for link-local groups, harmless otherwise
+    bind_to = udp::endpoint(v6, options.port);
+  }
+  if (socket.bind(bind_to, ec)) {
+    return fail(socket, "cannot bind UDP port " + std::to_string(options.port) + " on " +
+                            options.group + ": " + ec.message() +
+                            (options.port < 1024 ? " (ports below 1024 need privileges)" : ""));
+  }
+
+  if (group.address.is_v4()) {
+    socket.set_option(asio::ip::multicast::join_group(group.address.to_v4(), local->to_v4()), ec);
+  } else {
+    socket.set_option(asio::ip::multicast::join_group(group.address.to_v6(), info.index), ec);
+  }
+  if (ec) return fail(socket, "cannot join group " + where + ": " + ec.message());
+
+  // Outgoing datagrams leave through the named interface only.
+  if (group.address.is_v4()) {
+    socket.set_option(asio::ip::multicast::outbound_interface(local->to_v4()), ec);
+  } else {
+    socket.set_option(asio::ip::multicast::outbound_interface(info.index), ec);
+  }
+  if (ec) return fail(socket, "cannot send through interface " + info.name + ": " + ec.message());
+  if (socket.set_option(asio::ip::multicast::hops(options.ttl), ec)) {
+    return fail(socket, "cannot set the multicast TTL to " + std::to_string(options.ttl) + ": " +
+                            ec.message());
+  }
+  if (socket.set_option(asio::ip::multicast::enable_loopback(true), ec)) {
+    return fail(socket, "cannot enable multicast loopback: " + ec.message());
+  }
+  // A full send buffer must not stall the node's strand: such a send fails
+  // and is counted instead.
+  if (socket.non_blocking(true, ec)) {
+    return fail(socket, "cannot make the socket non-blocking: " + ec.message());
+  }
+
+  OpenedMulticast out;
+  out.destination = bind_to;
+  out.description = where;
+  return out;
+}
+
+}  // namespace lanlord::transport

@@ -1,0 +1,63 @@
+// Opening the UDP multicast socket: the interface by name or address, the
+// group, reuse_address, TTL, loopback delivery. Every expected failure comes
+// back as a Status a person can act on.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lanlord/status.hpp"
+
+namespace lanlord::transport {
+
+// A multicast group address, or why the text is not one.
+struct ParsedGroup {
+  Status status;
+  boost::asio::ip::address address;
+};
+ParsedGroup parse_group(const std::string& text);
+
+// One network interface of this host (in the calling thread's network
+// namespace).
+struct InterfaceInfo {
+  std::string name;
+  unsigned index = 0;
+  bool loopback = false;
+  bool multicast = false;  // IFF_MULTICAST
+  std::vector<boost::asio::ip::address> addresses;
+};
+std::vector<InterfaceInfo> list_interfaces();
+
+// The interface called `spec`, or the one that has the address `spec`.
+struct FoundInterface {
+  Status status;
+  InterfaceInfo info;
+};
+FoundInterface find_interface(const std::string& spec);
+
+struct MulticastOptions {
+  std::string group;
+  std::uint16_t port = 0;
+  std::string interface_name;
+  int ttl = 1;
+};
+
+struct OpenedMulticast {
+  Status status;
+  boost::asio::ip::udp::endpoint destination;  // the group and port
+  std::string description;                     // "239.255.76.76:7676 on lo (127.0.0.1)"
+};
+
+// Opens `socket` (which must be closed), binds it to the group and port
+// with reuse_address, joins the group on the interface, sends through that
+// interface only, with the TTL and loopback delivery (so nodes on one host
+// hear each other), and makes it non-blocking. On failure `socket` is
+// closed again.
+OpenedMulticast open_multicast(boost::asio::ip::udp::socket& socket,
+                               const MulticastOptions& options);
+
+}  // namespace lanlord::transport

@@ -1,0 +1,57 @@
+// The core's Scheduler bound to Asio: steady_timers on a node's strand.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "lanlord/time.hpp"
+
+namespace lanlord::transport {
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// The lock a node's handlers take before touching the node, and whether the
+// node still exists. Completion handlers hold it by shared_ptr, so one that
+// runs after the node is gone finds live == false and leaves at once.
+struct NodeGuard {
+  std::recursive_mutex mutex;
+  bool live = true;
+};
+
+// Contract (lanlord::Scheduler): callbacks run on the strand, one at a
+// time, under the guard's lock, never inside call_after(). call_after() and
+// cancel() must be called with the guard's lock held.
+class StrandScheduler final : public Scheduler {
+ public:
+  StrandScheduler(Strand strand, std::shared_ptr<NodeGuard> guard)
+      : strand_(std::move(strand)), guard_(std::move(guard)) {}
+  StrandScheduler(const StrandScheduler&) = delete;
+  StrandScheduler& operator=(const StrandScheduler&) = delete;
+  ~StrandScheduler() override { cancel_all(); }
+
+  TimePoint now() const override { return Clock::now(); }
+  TimerId call_after(Duration delay, std::function<void()> fn) override;
+  void cancel(TimerId id) override;
+  // Cancels every pending timer (node shutdown).
+  void cancel_all();
+  std::size_t pending() const { return timers_.size(); }
+
+ private:
+  void fire(TimerId id);
+
+  Strand strand_;
+  std::shared_ptr<NodeGuard> guard_;
+  TimerId next_id_ = 0;
+  struct Pending {
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::function<void()> fn;
+  };
+  std::map<TimerId, Pending> timers_;
+};
+
+}  // namespace lanlord::transport
