@@ -35,11 +35,11 @@ inline constexpr std::size_t kHeaderSize = 8;
 inline constexpr std::size_t kMaxDatagramSize = 1232;
 
 // Limits on fields, checked when encoding and when decoding.
-inline constexpr std::size_t kMaxIdSize = 128;
-inline constexpr std::size_t kMaxClusterSize = 64;
-inline constexpr std::size_t kMaxChannelSize = 64;
+inline constexpr std::size_t kMaxIdSize = 64;
+inline constexpr std::size_t kMaxClusterSize = 32;
+inline constexpr std::size_t kMaxChannelSize = 32;
 inline constexpr std::size_t kMaxChannels = 16;
-inline constexpr std::size_t kMaxMetadataSize = 512;
+inline constexpr std::size_t kMaxMetadataSize = 256;
 
 // Fabric's PeerTime: the sender's incarnation (its start time, in
 // nanoseconds since the Unix epoch) and a sequence number that grows with

@@ -1,0 +1,48 @@
+# A later version of transport/schema/lanlord.capnp, evolved by Cap'n
+# Proto's rules (new fields, a new body kind, a new enum value), as a
+# newer node might send it. The codec tests check that today's decoder
+# reads what it knows and drops what it cannot understand.
+@0xab8184cd1278f843;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("lanlord::test::future");
+
+struct PeerTime {
+  incarnation @0 :UInt64;
+  seq @1 :UInt64;
+}
+
+struct Envelope {
+  version @0 :UInt16;
+  cluster @1 :Text;
+  sender @2 :Data;
+  time @3 :PeerTime;
+  body :union {
+    heartbeat @4 :Heartbeat;
+    leadership @5 :Leadership;
+    leave @6 :Leave;
+    ping @7 :Void;        # new body kind
+  }
+  priority @8 :UInt32;    # new field
+}
+
+struct Heartbeat {
+  channels @0 :List(Text);
+  metadata @1 :Data;
+  zone @2 :Text;          # new field
+}
+
+struct Leadership {
+  channel @0 :Text;
+  kind @1 :Kind;
+  term @2 :UInt64;        # new field
+  enum Kind {
+    proposal @0;
+    declaration @1;
+    abdication @2;        # new value
+  }
+}
+
+struct Leave {
+  reason @0 :Text;        # new field
+}
