@@ -132,8 +132,7 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   e.member.metadata = std::move(metadata);
   e.member.alive = true;
   e.member.last_seen = now;
-  set_deadline(from, e, now + config_.alive_expiration, inserted);
-  arm_expiry();
+  set_alive_deadline(from, e, now + config_.alive_expiration);
   if (event) emit(*event, e.member);
 }
 
@@ -154,8 +153,7 @@ void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
     e.member.id = from;
     e.member.incarnation = incarnation;
     e.state = State::kLeft;
-    set_deadline(from, e, now + config_.forget_after, true);
-    arm_expiry();
+    set_forget_deadline(from, e, now + config_.forget_after);
     return;
   }
   if (incarnation < e.member.incarnation) {
@@ -169,54 +167,83 @@ void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
   e.member.incarnation = incarnation;
   e.member.alive = false;
   // A duplicate goodbye does not extend the tombstone.
-  if (!was_left) set_deadline(from, e, now + config_.forget_after, false);
-  arm_expiry();
+  if (!was_left) set_forget_deadline(from, e, now + config_.forget_after);
   if (was_alive) emit(MembershipEvent::kLeft, e.member);
 }
 
-void Membership::set_deadline(const PeerId& id, Entry& e, TimePoint deadline, bool fresh) {
-  if (!fresh) deadlines_.erase({e.deadline, id});
-  e.deadline = deadline;
-  deadlines_.emplace(deadline, id);
-}
-
-void Membership::arm_expiry() {
-  if (deadlines_.empty()) {
-    expiry_timer_.cancel();
+void Membership::set_alive_deadline(const PeerId& id, Entry& e, TimePoint deadline) {
+  // A repeat within the same instant: the queued item is still current.
+  if (e.deadline == deadline && !alive_deadlines_.empty() &&
+      alive_deadlines_.back().first == deadline && alive_deadlines_.back().second == id) {
     return;
   }
-  const TimePoint earliest = deadlines_.begin()->first;
-  // Deadlines mostly move later (a heartbeat pushes one back); then the timer
-  // stays armed for the old, earlier time, wakes once for nothing and
-  // re-arms. Re-arming only when the earliest moves earlier keeps the
-  // scheduler out of the per-heartbeat path.
-  if (expiry_timer_.armed() && expiry_armed_for_ <= earliest) return;
-  expiry_armed_for_ = earliest;
-  expiry_timer_.arm(earliest - scheduler_.now(), [this] { expire(); });
+  e.deadline = deadline;
+  alive_deadlines_.emplace_back(deadline, id);  // now only grows, so the queue stays sorted
+  arm_expiry(deadline);
+}
+
+void Membership::set_forget_deadline(const PeerId& id, Entry& e, TimePoint deadline) {
+  // A death handled by a late timer can be due before a leave queued
+  // earlier; nudging it to keep the queue sorted delays forgetting slightly.
+  if (!forget_deadlines_.empty()) deadline = std::max(deadline, forget_deadlines_.back().first);
+  e.deadline = deadline;
+  forget_deadlines_.emplace_back(deadline, id);
+  arm_expiry(deadline);
+}
+
+bool Membership::current(const DeadlineQueue::value_type& item, bool alive_queue) const {
+  const auto it = entries_.find(item.second);
+  if (it == entries_.end() || it->second.deadline != item.first) return false;
+  return (it->second.state == State::kAlive) == alive_queue;
+}
+
+void Membership::drop_outdated(DeadlineQueue& q, bool alive_queue) {
+  while (!q.empty() && !current(q.front(), alive_queue)) q.pop_front();
+}
+
+void Membership::arm_expiry(TimePoint deadline) {
+  // Most new deadlines are later than the one the timer waits for; only an
+  // earlier one (or an idle timer) touches the scheduler.
+  if (expiry_timer_.armed() && expiry_armed_for_ <= deadline) return;
+  expiry_armed_for_ = deadline;
+  expiry_timer_.arm(deadline - scheduler_.now(), [this] { expire(); });
 }
 
 void Membership::expire() {
   const TimePoint now = scheduler_.now();
-  while (running() && !deadlines_.empty() && deadlines_.begin()->first <= now) {
-    const auto [deadline, id] = *deadlines_.begin();
-    deadlines_.erase(deadlines_.begin());
-    auto it = entries_.find(id);
-    Entry& e = it->second;
-    if (e.state == State::kAlive) {
-      // Forgetting is measured from the moment of death, so a dead peer is
-      // recognised for forget_after whatever the expiration is.
-      e.state = State::kDead;
-      e.member.alive = false;
-      --alive_count_;
-      e.deadline = deadline + config_.forget_after;
-      deadlines_.emplace(e.deadline, id);
-      emit(MembershipEvent::kDead, e.member);
-    } else {
-      entries_.erase(it);
+  while (running() && !alive_deadlines_.empty() && alive_deadlines_.front().first <= now) {
+    const auto [deadline, id] = alive_deadlines_.front();
+    const bool due = current(alive_deadlines_.front(), true);
+    alive_deadlines_.pop_front();
+    if (!due) continue;  // refreshed since, or gone
+    Entry& e = entries_.find(id)->second;
+    e.state = State::kDead;
+    e.member.alive = false;
+    --alive_count_;
+    // Forgetting is measured from the moment of death, so a dead peer is
+    // recognised for forget_after whatever the expiration is.
+    set_forget_deadline(id, e, deadline + config_.forget_after);
+    emit(MembershipEvent::kDead, e.member);
+  }
+  while (running() && !forget_deadlines_.empty() && forget_deadlines_.front().first <= now) {
+    const bool due = current(forget_deadlines_.front(), false);
+    if (due) {
+      entries_.erase(forget_deadlines_.front().second);
       ++stats_.forgotten;
     }
+    forget_deadlines_.pop_front();
   }
-  if (running()) arm_expiry();
+  if (!running()) return;
+  // Wake next for the earliest deadline that still counts, so outdated
+  // items (peers that heartbeated since) cost no wake-up of their own.
+  drop_outdated(alive_deadlines_, true);
+  drop_outdated(forget_deadlines_, false);
+  std::optional<TimePoint> next;
+  if (!alive_deadlines_.empty()) next = alive_deadlines_.front().first;
+  if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().first < *next)) {
+    next = forget_deadlines_.front().first;
+  }
+  if (next) arm_expiry(*next);
 }
 
 void Membership::emit(MembershipEvent event, const Member& member) {

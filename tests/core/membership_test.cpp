@@ -467,3 +467,28 @@ TEST_CASE("membership: one timer for a thousand peers, and they all expire on ti
   // A few wake-ups in all, not one per peer.
   CHECK(f.sched.events_run() - events_before < 10);
 }
+
+TEST_CASE("membership: with late timers peers die late, never early, and are still forgotten") {
+  VirtualScheduler sched;
+  LateScheduler late(sched);
+  std::vector<Seen> events;
+  Membership m(late, PeerId("self"), 1, {}, {}, MembershipConfig{},
+               {{}, [&](MembershipEvent e, const Member& mem) {
+                  events.push_back({e, mem.id.bytes(), mem.incarnation, sched.now()});
+                }});
+  m.start();
+  m.on_heartbeat(PeerId("p1"), 1, {}, {});
+  sched.run_until(at(3s + 10ms));
+  m.on_leave(PeerId("p2"), 1);  // a tombstone queued before p1's death is handled
+  sched.run_until(at(3s + 29ms));
+  CHECK(m.is_alive(PeerId("p1")));
+  sched.run_until(at(3s + 30ms));
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].event == MembershipEvent::kDead);
+  CHECK(events[1].at == at(3s + 30ms));
+  sched.run_until(at(63s));
+  CHECK(m.find(PeerId("p1")));
+  sched.run_until(at(64s));
+  CHECK_FALSE(m.find(PeerId("p1")));
+  CHECK(m.stats().forgotten == 2);
+}

@@ -14,10 +14,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -108,8 +108,9 @@ struct MembershipCallbacks {
 //   unknown                         -> remembered, so a late heartbeat of that
 //                                      life does not add it
 // Expiry uses one timer for the whole membership, armed for the earliest
-// deadline of any peer, so cost per heartbeat is O(log n) and the timer fires
-// about once per (alive_expiration - heartbeat_interval), not once per peer.
+// deadline of any peer: a heartbeat costs one map lookup and a queue append,
+// and the timer fires about once per (alive_expiration - heartbeat_interval),
+// not once per peer or per heartbeat. Requires a monotonic scheduler clock.
 //
 // Threading: everything, including construction and destruction, on the
 // scheduler's thread; nothing is thread-safe. No callback runs after stop()
@@ -173,11 +174,19 @@ class Membership {
     TimePoint deadline{};  // kAlive: death; kDead/kLeft: forgetting
   };
 
+  // (deadline, peer), in non-decreasing deadline order. An item is current
+  // only while it matches the entry's state and deadline; outdated items are
+  // skipped when they reach the front, which is cheaper than moving one
+  // item in an ordered set on every heartbeat.
+  using DeadlineQueue = std::deque<std::pair<TimePoint, PeerId>>;
+
   void heartbeat_tick();
   void expire();
-  // `fresh`: the entry has no deadline in deadlines_ yet.
-  void set_deadline(const PeerId& id, Entry& e, TimePoint deadline, bool fresh);
-  void arm_expiry();
+  void set_alive_deadline(const PeerId& id, Entry& e, TimePoint deadline);
+  void set_forget_deadline(const PeerId& id, Entry& e, TimePoint deadline);
+  bool current(const DeadlineQueue::value_type& item, bool alive_queue) const;
+  void drop_outdated(DeadlineQueue& q, bool alive_queue);
+  void arm_expiry(TimePoint deadline);
   void emit(MembershipEvent event, const Member& member);
 
   Scheduler& scheduler_;
@@ -191,14 +200,15 @@ class Membership {
   bool started_ = false;
   bool stopped_ = false;
   std::map<PeerId, Entry> entries_;
-  std::set<std::pair<TimePoint, PeerId>> deadlines_;  // one per entry
+  DeadlineQueue alive_deadlines_;   // kAlive entries: when they die
+  DeadlineQueue forget_deadlines_;  // kDead/kLeft entries: when they are dropped
   std::size_t alive_count_ = 0;
   MembershipStats stats_;
 
   TimePoint next_heartbeat_{};
   Timer heartbeat_timer_;
   Timer expiry_timer_;
-  TimePoint expiry_armed_for_{};  // valid while expiry_timer_.armed()
+  TimePoint expiry_armed_for_{};  // valid while expiry_timer_.armed(); <= every deadline
 };
 
 }  // namespace lanlord
