@@ -104,6 +104,7 @@ struct MembershipCallbacks {
 // and for a leave (id, incarnation):
 //   alive, incarnation >= known     -> removed at once, kLeft
 //   dead, incarnation >= known      -> removed silently (kDead was reported)
+//   left, incarnation >= known      -> a duplicate: ignored
 //   incarnation < known             -> ignored, stats().stale_dropped
 //   unknown                         -> remembered, so a late heartbeat of that
 //                                      life does not add it
@@ -136,6 +137,7 @@ class Membership {
   // The view is kept as it was for the queries. Idempotent.
   void stop();
 
+  // Started and not stopped: heartbeats go out and inputs are taken.
   bool running() const { return started_ && !stopped_; }
 
   // A heartbeat from `from` arrived now (see the rules above). Ignored
@@ -159,6 +161,7 @@ class Membership {
   std::vector<Member> members() const;
   // A copy of what is known of `id`; empty when unknown or left.
   std::optional<Member> find(const PeerId& id) const;
+  // alive_peers().size(), without building the list.
   std::size_t alive_count() const { return alive_count_; }
 
   // This node as it announces itself in heartbeats (alive = running()).
@@ -177,7 +180,8 @@ class Membership {
   // (deadline, peer), in non-decreasing deadline order. An item is current
   // only while it matches the entry's state and deadline; outdated items are
   // skipped when they reach the front, which is cheaper than moving one
-  // item in an ordered set on every heartbeat.
+  // item in an ordered set on every heartbeat. Memory: about one item per
+  // heartbeat received in the last alive_expiration.
   using DeadlineQueue = std::deque<std::pair<TimePoint, PeerId>>;
 
   void heartbeat_tick();
