@@ -1,0 +1,15 @@
+// The three commands. Each returns the process exit code (options.hpp).
+#pragma once
+
+#include "options.hpp"
+
+namespace lanlord::cli {
+
+// Runs a node until SIGINT or SIGTERM, printing its events.
+int run_join(const JoinOptions& options);
+// Runs a passive node: events until a signal, or with --once the table.
+int run_watch(const WatchOptions& options);
+// Runs a local cluster through an election and a leader crash.
+int run_demo(const DemoOptions& options);
+
+}  // namespace lanlord::cli

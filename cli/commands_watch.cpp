@@ -1,0 +1,99 @@
+// `lanlord watch`: a passive node that prints what it hears, or with
+// --once judges the cluster after listening for a while.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "commands.hpp"
+#include "health.hpp"
+#include "reporter.hpp"
+
+namespace lanlord::cli {
+
+namespace {
+
+using LeadersHeard = std::map<std::string, std::set<PeerId>>;
+
+Observation observe(const Node& node, const LeadersHeard& heard, const WatchOptions& options,
+                    Duration listened) {
+  Observation seen;
+  seen.members = node.members();
+  seen.leaders_heard = heard;
+  seen.expected_channels = options.expect_channels;
+  seen.listened = listened;
+  std::set<std::string> channels(options.expect_channels.begin(), options.expect_channels.end());
+  for (const Member& m : seen.members) channels.insert(m.channels.begin(), m.channels.end());
+  for (const ChannelStats& c : node.stats().channels) channels.insert(c.channel);
+  for (const auto& [channel, ids] : heard) channels.insert(channel);
+  for (const std::string& channel : channels) seen.leaders[channel] = node.leader(channel);
+  return seen;
+}
+
+}  // namespace
+
+int run_watch(const WatchOptions& options) {
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  EventPrinter printer(std::cout, options.output.json ? Format::kJson : Format::kHuman);
+  // --once is for scripts: the table is its output, the events only with
+  // --verbose.
+  const bool events = !options.once || options.output.verbose;
+  ReportFilter filter{.joins_and_leaves = events,
+                      .deaths = events,
+                      .leaders = events,
+                      .drops = options.output.verbose};
+  // The passive node has no id of its own; this names it in the output.
+  NodeReporter reporter(printer, "watch-" + default_node_id(), filter);
+
+  LeadersHeard heard;  // touched only on the io thread (handlers and callbacks)
+  NodeCallbacks callbacks = reporter.callbacks();
+  callbacks.on_leader_changed = [&heard, print = std::move(callbacks.on_leader_changed)](
+                                    const std::string& channel,
+                                    const std::optional<PeerId>& leader, bool is_self) {
+    if (leader) heard[channel].insert(*leader);
+    print(channel, leader, is_self);
+  };
+  Node node(io, options.node, std::move(callbacks));
+  reporter.attach(node);
+  if (Status s = node.start(); !s) {
+    std::cerr << "lanlord: " << s.message() << "\n";
+    return kExitFailure;
+  }
+  if (events) printer.started(started_info(node, reporter.label()));
+
+  int exit_code = kExitOk;
+  boost::asio::steady_timer verdict_timer(io);
+  signals.async_wait([&node, &printer, &reporter, &io, &exit_code, &options, events](
+                         const boost::system::error_code& ec, int) {
+    if (ec) return;
+    node.stop();
+    if (events) printer.stopped(reporter.label());
+    if (options.once) {
+      std::cerr << "lanlord: interrupted before the verdict\n";
+      exit_code = kExitFailure;
+    }
+    io.stop();
+  });
+  if (options.once) {
+    const Duration wait = once_wait(options);
+    verdict_timer.expires_after(wait);
+    verdict_timer.async_wait([&node, &heard, &options, wait, &printer, &reporter, &exit_code,
+                              &io](const boost::system::error_code& ec) {
+      if (ec) return;
+      const Verdict verdict = judge(observe(node, heard, options, wait));
+      node.stop();
+      printer.table(reporter.label(), verdict);
+      exit_code = verdict.ok ? kExitOk : kExitFailure;
+      io.stop();
+    });
+  }
+  io.run();
+  return exit_code;
+}
+
+}  // namespace lanlord::cli

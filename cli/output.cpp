@@ -1,0 +1,398 @@
+#include "output.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "options.hpp"
+
+namespace lanlord::cli {
+
+std::string rfc3339(WallClock::time_point t) {
+  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
+  const auto secs = std::chrono::floor<std::chrono::seconds>(ms);
+  const std::time_t tt = WallClock::to_time_t(secs);
+  std::tm utc{};
+  gmtime_r(&tt, &utc);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>((ms - secs).count()));
+  return std::string(date) + frac;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence starting at s[i] (1-4), or 0 when
+// the byte there does not start one (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF). `cp` receives its code point.
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) {
+    cp = b0;
+    return 1;
+  }
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte(i + k);
+    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  return len;
+}
+
+void append_hex_byte(std::string& out, const char* prefix, unsigned value, int digits) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out += prefix;
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kDigits[(value >> shift) & 0xF];
+}
+
+}  // namespace
+
+std::string json_quote(std::string_view bytes) {
+  std::string out = "\"";
+  out.reserve(bytes.size() + 2);
+  for (std::size_t i = 0; i < bytes.size();) {
+    char32_t cp = 0;
+    const std::size_t len = utf8_sequence(bytes, i, cp);
+    if (len == 0) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    switch (cp) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        // U+2028/2029 are valid JSON but end lines in JavaScript; DEL and
+        // C0 controls would reach a terminal that tails the output.
+        if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029) {
+          append_hex_byte(out, "\\u", static_cast<unsigned>(cp), 4);
+        } else {
+          out.append(bytes.substr(i, len));
+        }
+    }
+    i += len;
+  }
+  return out + "\"";
+}
+
+std::string printable(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size();) {
+    char32_t cp = 0;
+    std::size_t len = utf8_sequence(bytes, i, cp);
+    // C0 and C1 controls and DEL could drive the terminal.
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
+    if (len == 0 || control) {
+      len = len == 0 ? 1 : len;
+      for (std::size_t k = 0; k < len; ++k) {
+        append_hex_byte(out, "\\x", static_cast<unsigned char>(bytes[i + k]), 2);
+      }
+    } else if (cp == '\\') {
+      out += "\\\\";
+    } else {
+      out.append(bytes.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+void JsonObject::key(std::string_view key) {
+  if (body_.size() > 1) body_ += ',';
+  body_ += json_quote(key);
+  body_ += ':';
+}
+
+JsonObject& JsonObject::str(std::string_view k, std::string_view value) {
+  key(k);
+  body_ += json_quote(value);
+  return *this;
+}
+
+JsonObject& JsonObject::id(std::string_view k, const std::optional<PeerId>& value) {
+  key(k);
+  body_ += value ? json_quote(value->bytes()) : "null";
+  return *this;
+}
+
+JsonObject& JsonObject::boolean(std::string_view k, bool value) {
+  key(k);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonObject& JsonObject::number(std::string_view k, std::int64_t value) {
+  key(k);
+  body_ += std::to_string(value);
+  return *this;
+}
+
+JsonObject& JsonObject::strings(std::string_view k, const std::vector<std::string>& values) {
+  key(k);
+  body_ += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) body_ += ',';
+    body_ += json_quote(values[i]);
+  }
+  body_ += ']';
+  return *this;
+}
+
+JsonObject& JsonObject::raw(std::string_view k, std::string_view json) {
+  key(k);
+  body_ += json;
+  return *this;
+}
+
+std::string membership_event_name(MembershipEvent event) {
+  return "member_" + std::string(to_string(event));
+}
+
+namespace {
+
+std::int64_t millis(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::string join_printable(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += printable(items[i]);
+  }
+  return out;
+}
+
+std::string human_id(const std::optional<PeerId>& id) {
+  return id ? printable(id->bytes()) : std::string("none");
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+EventPrinter::EventPrinter(std::ostream& out, Format format, Now now)
+    : out_(out), format_(format), now_(std::move(now)) {}
+
+void EventPrinter::write(const std::string& text) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  out_ << text << std::flush;
+}
+
+void EventPrinter::emit(std::string_view event, std::string_view node, const JsonObject& fields,
+                        const std::string& human) {
+  const std::string ts = rfc3339(now_());
+  if (format_ == Format::kJson) {
+    JsonObject head;
+    head.str("ts", ts).str("event", event).str("node", node);
+    std::string line = head.text();
+    const std::string rest = fields.text();
+    if (rest.size() > 2) {  // splice "{a,b}" + "{c}" into "{a,b,c}"
+      line.pop_back();
+      line += ',';
+      line.append(rest, 1);
+    }
+    write(line + "\n");
+  } else {
+    write(ts + " " + printable(node) + " " + human + "\n");
+  }
+}
+
+void EventPrinter::started(const StartedInfo& info) {
+  JsonObject f;
+  f.str("cluster", info.cluster);
+  if (!info.passive) f.strings("channels", info.channels);
+  f.str("endpoint", info.endpoint).str("profile", info.profile).boolean("passive", info.passive);
+  std::string human = info.passive ? "started watching: cluster " : "started: cluster ";
+  human += printable(info.cluster);
+  if (!info.passive) human += ", channels " + join_printable(info.channels, ",");
+  human += ", " + printable(info.endpoint) + ", profile " + printable(info.profile);
+  emit("started", info.node, f, human);
+}
+
+void EventPrinter::membership(std::string_view node, MembershipEvent event, const Member& member,
+                              std::size_t alive) {
+  JsonObject f;
+  f.str("member", member.id.bytes()).number("members", static_cast<std::int64_t>(alive));
+  emit(membership_event_name(event), node, f,
+       "member " + std::string(to_string(event)) + ": " + printable(member.id.bytes()) + " (" +
+           std::to_string(alive) + " alive)");
+}
+
+void EventPrinter::leader(std::string_view node, std::string_view channel,
+                          const std::optional<PeerId>& leader, bool is_self) {
+  JsonObject f;
+  f.str("channel", channel).id("leader", leader).boolean("is_self", is_self);
+  emit("leader", node, f,
+       "leader of " + printable(channel) + ": " + human_id(leader) +
+           (is_self ? " (this node)" : ""));
+}
+
+void EventPrinter::dropped(std::string_view node, DropReason reason, std::string_view from) {
+  JsonObject f;
+  f.str("reason", drop_reason_name(reason)).str("from", from);
+  emit("dropped", node, f,
+       std::string("dropped a datagram from ") + printable(from) + ": " +
+           drop_reason_name(reason));
+}
+
+void EventPrinter::stopped(std::string_view node) { emit("stopped", node, JsonObject(), "stopped"); }
+
+void EventPrinter::table(std::string_view node, const Verdict& v) {
+  if (format_ == Format::kJson) {
+    std::string members = "[";
+    for (const Member& m : v.members) {
+      if (members.size() > 1) members += ',';
+      members += JsonObject()
+                     .str("member", m.id.bytes())
+                     .boolean("alive", m.alive)
+                     .strings("channels", m.channels)
+                     .text();
+    }
+    members += "]";
+    std::string channels = "[";
+    for (const ChannelVerdict& c : v.channels) {
+      if (channels.size() > 1) channels += ',';
+      std::vector<std::string> leaders;
+      for (const PeerId& id : c.leaders) leaders.push_back(id.bytes());
+      JsonObject o;
+      o.str("channel", c.channel).id("leader", c.leader).strings("leaders", leaders);
+      o.boolean("ok", c.ok);
+      if (!c.ok) o.str("problem", c.problem);
+      channels += o.text();
+    }
+    channels += "]";
+    JsonObject f;
+    f.number("listened_ms", millis(v.listened))
+        .number("members", static_cast<std::int64_t>(v.alive))
+        .raw("member_list", members)
+        .raw("channels", channels)
+        .boolean("ok", v.ok);
+    if (!v.ok) f.str("problem", v.problem);
+    emit("table", node, f, "");
+    return;
+  }
+  std::ostringstream s;
+  s << "table after " << format_duration(v.listened) << ": "
+    << plural(v.alive, "member", "members") << " alive, "
+    << plural(v.channels.size(), "channel", "channels") << "\n";
+  s << "  members:\n";
+  if (v.members.empty()) s << "    (none heard)\n";
+  for (const Member& m : v.members) {
+    s << "    " << printable(m.id.bytes()) << "  " << (m.alive ? "alive" : "dead ")
+      << "  channels " << join_printable(m.channels, ",") << "\n";
+  }
+  s << "  leaders:\n";
+  if (v.channels.empty()) s << "    (no channel heard)\n";
+  for (const ChannelVerdict& c : v.channels) {
+    s << "    " << printable(c.channel) << ": " << human_id(c.leader);
+    if (!c.ok) {
+      std::vector<std::string> ids;
+      for (const PeerId& id : c.leaders) ids.push_back(id.bytes());
+      s << "  <- " << c.problem;
+      if (c.leaders.size() > 1) s << " (" << join_printable(ids, ", ") << ")";
+    }
+    s << "\n";
+  }
+  s << "  verdict: "
+    << (v.ok ? "ok, every channel has exactly one leader" : "NOT OK, " + v.problem);
+  emit("table", node, JsonObject(), s.str());
+}
+
+void EventPrinter::demo_plan(const DemoPlan& plan) {
+  JsonObject f;
+  f.number("nodes", static_cast<std::int64_t>(plan.nodes))
+      .str("profile", plan.profile)
+      .str("endpoint", plan.endpoint)
+      .str("timings", plan.timings)
+      .number("failover_bound_ms", millis(plan.failover_bound));
+  emit("demo_plan", "demo", f,
+       "starting " + std::to_string(plan.nodes) + " nodes in this process on loopback (" +
+           plan.endpoint + "), profile " + plan.profile + ": " + plan.timings);
+}
+
+void EventPrinter::demo_agreed(const PeerId& leader, std::string_view channel, std::size_t nodes,
+                               Duration took) {
+  JsonObject f;
+  f.str("channel", channel)
+      .str("leader", leader.bytes())
+      .number("nodes", static_cast<std::int64_t>(nodes))
+      .number("took_ms", millis(took));
+  emit("demo_agreed", "demo", f,
+       "all " + std::to_string(nodes) + " nodes agree: " + printable(leader.bytes()) +
+           " leads " + printable(channel) + ", " + std::to_string(millis(took)) +
+           " ms after start");
+}
+
+void EventPrinter::demo_crash(const PeerId& leader) {
+  JsonObject f;
+  f.str("member", leader.bytes());
+  emit("demo_crash", "demo", f,
+       "crashing the leader " + printable(leader.bytes()) +
+           ": its node is destroyed without a leave, as if the process died");
+}
+
+void EventPrinter::demo_failover(const PeerId& leader, std::string_view channel,
+                                 std::size_t survivors, Duration took, Duration bound) {
+  JsonObject f;
+  f.str("channel", channel)
+      .str("leader", leader.bytes())
+      .number("nodes", static_cast<std::int64_t>(survivors))
+      .number("took_ms", millis(took))
+      .number("bound_ms", millis(bound));
+  emit("demo_failover", "demo", f,
+       "the " + std::to_string(survivors) + " survivors agree: " + printable(leader.bytes()) +
+           " leads " + printable(channel) + "; failover took " + std::to_string(millis(took)) +
+           " ms (profile bound: " + format_duration(bound) + " + delivery)");
+}
+
+void EventPrinter::demo_timeout(std::string_view phase, Duration waited) {
+  JsonObject f;
+  f.str("phase", phase).number("waited_ms", millis(waited));
+  emit("demo_timeout", "demo", f,
+       "no agreement in the " + std::string(phase) + " after " + format_duration(waited) +
+           ": something is wrong (is multicast on loopback blocked?)");
+}
+
+void EventPrinter::demo_done() {
+  emit("demo_done", "demo", JsonObject(), "done: every node stopped gracefully");
+}
+
+}  // namespace lanlord::cli

@@ -1,0 +1,124 @@
+// What `lanlord` prints: one line per event, human or JSON (the contract
+// in cli/README.md). Formatting only; the commands decide what happened.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "health.hpp"
+#include "lanlord/membership.hpp"
+#include "lanlord/node.hpp"
+#include "lanlord/peer_id.hpp"
+#include "lanlord/time.hpp"
+
+namespace lanlord::cli {
+
+using WallClock = std::chrono::system_clock;
+
+// "2025-11-26T05:30:00.123Z": RFC 3339, UTC, milliseconds (truncated).
+std::string rfc3339(WallClock::time_point t);
+
+// `bytes` as a JSON string literal, quotes included. Ids are arbitrary
+// bytes but JSON text must be UTF-8: valid UTF-8 passes through, control
+// characters (and U+2028/U+2029) are escaped, and each byte that is not
+// part of valid UTF-8 becomes U+FFFD.
+std::string json_quote(std::string_view bytes);
+
+// `bytes` made safe for a terminal: valid UTF-8 passes through, control
+// characters and invalid bytes become \xHH, a backslash becomes "\\".
+std::string printable(std::string_view bytes);
+
+// Builds one JSON object, keys in insertion order. Keys are trusted literals.
+class JsonObject {
+ public:
+  JsonObject& str(std::string_view key, std::string_view value);
+  JsonObject& id(std::string_view key, const std::optional<PeerId>& value);  // null when empty
+  JsonObject& boolean(std::string_view key, bool value);
+  JsonObject& number(std::string_view key, std::int64_t value);
+  JsonObject& strings(std::string_view key, const std::vector<std::string>& values);
+  // `json` must already be valid JSON (an array or object built here).
+  JsonObject& raw(std::string_view key, std::string_view json);
+  std::string text() const { return body_ + "}"; }
+
+ private:
+  void key(std::string_view key);
+  std::string body_ = "{";
+};
+
+enum class Format { kHuman, kJson };
+
+// How a node describes itself in its `started` line.
+struct StartedInfo {
+  std::string node;
+  std::string cluster;
+  std::vector<std::string> channels;
+  std::string endpoint;  // Node::describe_endpoint()
+  std::string profile;
+  bool passive = false;
+};
+
+// How the demo describes itself and its two measurements.
+struct DemoPlan {
+  std::size_t nodes = 0;
+  std::string profile;
+  std::string endpoint;  // "239.255.76.76:7676"
+  std::string timings;   // "heartbeat 100ms, alive-expiration 300ms, ..."
+  Duration failover_bound{};  // the profile's crash failover bound
+};
+
+// Writes events to `out`, one line each, flushed at once so that a reader
+// at the other end of a pipe sees each event as it happens. Thread-safe:
+// the demo prints from its own thread and from the nodes' io thread.
+class EventPrinter {
+ public:
+  using Now = std::function<WallClock::time_point()>;
+  EventPrinter(std::ostream& out, Format format, Now now = &WallClock::now);
+
+  Format format() const { return format_; }
+
+  void started(const StartedInfo& info);
+  // `alive`: members alive after the event (this node included unless passive).
+  void membership(std::string_view node, MembershipEvent event, const Member& member,
+                  std::size_t alive);
+  void leader(std::string_view node, std::string_view channel,
+              const std::optional<PeerId>& leader, bool is_self);
+  void dropped(std::string_view node, DropReason reason, std::string_view from);
+  void stopped(std::string_view node);
+
+  // `watch --once`: the table and its verdict (several lines when human).
+  void table(std::string_view node, const Verdict& verdict);
+
+  // The demo's narrative; `node` is "demo" in these lines.
+  void demo_plan(const DemoPlan& plan);
+  void demo_agreed(const PeerId& leader, std::string_view channel, std::size_t nodes,
+                   Duration took);
+  void demo_crash(const PeerId& leader);
+  void demo_failover(const PeerId& leader, std::string_view channel, std::size_t survivors,
+                     Duration took, Duration bound);
+  void demo_timeout(std::string_view phase, Duration waited);
+  void demo_done();
+
+ private:
+  // One event: `human` follows the timestamp and node in human format;
+  // `json` gets ts, event and node prepended.
+  void emit(std::string_view event, std::string_view node, const JsonObject& fields,
+            const std::string& human);
+  void write(const std::string& text);
+
+  std::ostream& out_;
+  const Format format_;
+  const Now now_;
+  std::mutex mutex_;
+};
+
+// "member_joined", ... : the JSON event name of a membership event.
+std::string membership_event_name(MembershipEvent event);
+
+}  // namespace lanlord::cli
