@@ -301,7 +301,11 @@ void add_channel(const std::string& name, bool& replaced_default, std::vector<st
 }
 
 struct JoinApplier {
-  JoinOptions o;
+  JoinOptions o = [] {
+    JoinOptions defaults;
+    defaults.node.id = default_node_id();
+    return defaults;
+  }();
   bool channels_given = false;
   Status apply(const Setting& s) {
     bool handled = false;
@@ -681,7 +685,6 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
     Invocation inv = parse_command<JoinApplier>(CommandKind::kJoin, rest, read);
     auto* o = std::get_if<JoinOptions>(&inv.options);
     if (o == nullptr) return inv;
-    if (o->node.id.empty()) o->node.id = default_node_id();
     const NodeConfig config = o->node;
     return checked(std::move(inv), config, CommandKind::kJoin);
   }

@@ -1,0 +1,450 @@
+// The `lanlord` binary as users and scripts meet it: real processes on
+// loopback, their stdout read line by line with deadlines, their exit codes
+// checked. Every cluster here uses --profile fast, a random group in
+// 239.0.0.0/8 and a random port, and the default interface (loopback).
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/multicast.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "lanlord/wire.hpp"
+
+using namespace std::chrono_literals;
+using lanlord::testing::after;
+using lanlord::testing::ChildProcess;
+using lanlord::testing::Deadline;
+
+namespace {
+
+const std::string kLanlord = LANLORD_CLI_PATH;
+
+// Generous: sanitizer builds and a loaded CI machine are slow; the fast
+// profile itself agrees within about a second.
+constexpr auto kAgreement = 20s;
+constexpr auto kExit = 10s;
+
+struct Net {
+  std::string group;
+  std::string port;
+};
+
+Net random_net() {
+  static std::mt19937_64 rng(std::random_device{}());
+  std::uniform_int_distribution<int> octet(1, 254);
+  std::uniform_int_distribution<int> port(20000, 59999);
+  return {"239." + std::to_string(octet(rng)) + "." + std::to_string(octet(rng)) + "." +
+              std::to_string(octet(rng)),
+          std::to_string(port(rng))};
+}
+
+std::vector<std::string> args(std::vector<std::string> command, const Net& net) {
+  command.insert(command.end(), {"--profile", "fast", "--group", net.group, "--port", net.port});
+  return command;
+}
+
+// Runs lanlord to completion: exit code, stdout, stderr.
+struct Finished {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+Finished run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 30s) {
+  ChildProcess p(kLanlord, argv);
+  const std::optional<int> code = p.wait(after(timeout));
+  REQUIRE_MESSAGE(code.has_value(), "lanlord did not exit in time");
+  return {*code, p.pending_stdout(), p.stderr_text()};
+}
+
+// A field of one of lanlord's JSON lines: a string's content (the ids in
+// these tests need no unescaping), or the literal (null, true, 3).
+std::optional<std::string> field(const std::string& line, const std::string& key) {
+  const std::string tag = "\"" + key + "\":";
+  const std::size_t at = line.find(tag);
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t i = at + tag.size();
+  if (i < line.size() && line[i] == '"') {
+    const std::size_t end = line.find('"', i + 1);
+    return line.substr(i + 1, end - i - 1);
+  }
+  const std::size_t end = line.find_first_of(",}", i);
+  return line.substr(i, end - i);
+}
+
+bool is_event(const std::string& line, const std::string& event) {
+  return field(line, "event") == event;
+}
+
+// The JSON contract every line keeps: an object with ts (RFC 3339, ms),
+// event and node.
+void check_contract(const std::string& line) {
+  static const std::regex kShape(
+      R"(^\{"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","event":"[a-z_]+","node":".*\}$)");
+  CHECK_MESSAGE(std::regex_match(line, kShape), line);
+}
+
+// One `lanlord join --json` process and what its output said last.
+struct JoinProcess {
+  std::string id;
+  std::unique_ptr<ChildProcess> process;
+  std::optional<std::string> leader;  // the latest leader event; nothing: none
+  bool is_self = false;
+  std::vector<std::string> lines;
+
+  JoinProcess(std::string node_id, const Net& net, std::vector<std::string> extra = {})
+      : id(std::move(node_id)) {
+    std::vector<std::string> argv = args({"join", "--id", id, "--json"}, net);
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process = std::make_unique<ChildProcess>(kLanlord, argv);
+  }
+
+  // Reads whatever lines arrive before `deadline`; false once stdout closed
+  // or the deadline passed with nothing new.
+  bool poll(Deadline deadline) {
+    const std::optional<std::string> line = process->read_line(deadline);
+    if (!line) return false;
+    check_contract(*line);
+    lines.push_back(*line);
+    if (is_event(*line, "leader")) {
+      const std::string value = *field(*line, "leader");
+      leader = value == "null" ? std::nullopt : std::optional<std::string>(value);
+      is_self = field(*line, "is_self") == "true";
+    }
+    return true;
+  }
+
+  bool saw(const std::string& event, const std::string& member) const {
+    for (const std::string& l : lines) {
+      if (is_event(l, event) && field(l, "member") == member) return true;
+    }
+    return false;
+  }
+};
+
+// Reads every process's output until they all name the same leader and
+// exactly one of them says it is that leader. The leader's id, or "".
+std::string await_agreement(const std::vector<JoinProcess*>& nodes, Deadline deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (JoinProcess* n : nodes) {
+      while (n->poll(after(20ms))) {
+      }
+    }
+    std::set<std::string> leaders;
+    int selves = 0;
+    bool all_know = true;
+    for (const JoinProcess* n : nodes) {
+      if (!n->leader) all_know = false;
+      if (n->leader) leaders.insert(*n->leader);
+      if (n->is_self) ++selves;
+    }
+    if (all_know && leaders.size() == 1 && selves == 1) return *leaders.begin();
+  }
+  return "";
+}
+
+// Three nodes; node-a has the lowest id, so once they settle it leads.
+struct Cluster {
+  Net net = random_net();
+  std::vector<std::unique_ptr<JoinProcess>> nodes;
+
+  explicit Cluster(std::vector<std::string> extra = {}) {
+    for (const char* id : {"node-a", "node-b", "node-c"}) {
+      nodes.push_back(std::make_unique<JoinProcess>(id, net, extra));
+    }
+  }
+  std::vector<JoinProcess*> all() const {
+    std::vector<JoinProcess*> out;
+    for (const auto& n : nodes) out.push_back(n.get());
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--version prints the project's version, --help the commands") {
+  const Finished version = run({"--version"});
+  CHECK(version.code == 0);
+  CHECK(version.out == std::string("lanlord ") + LANLORD_VERSION + "\n");
+
+  const Finished help = run({"--help"});
+  CHECK(help.code == 0);
+  for (const char* word : {"join", "watch", "demo", "Example", "--version"}) {
+    CHECK_MESSAGE(help.out.find(word) != std::string::npos, word);
+  }
+  CHECK(help.err.empty());
+}
+
+TEST_CASE("each command's --help documents its options, durations, profiles and exit codes") {
+  const Finished join = run({"join", "--help"});
+  CHECK(join.code == 0);
+  for (const char* word :
+       {"--id", "--cluster", "--channel", "--group", "--port", "--interface", "--ttl", "--profile",
+        "--heartbeat", "--alive-expiration", "--startup-grace", "--sample-interval",
+        "--leader-alive", "--election-duration", "--config", "--json", "--verbose", "250ms",
+        "fabric", "lan", "fast", "Exit codes", "is_self", "default: 7676"}) {
+    CHECK_MESSAGE(join.out.find(word) != std::string::npos, word);
+  }
+  const Finished watch = run({"watch", "--help"});
+  CHECK(watch.code == 0);
+  CHECK(watch.out.find("--once") != std::string::npos);
+  const Finished demo = run({"help", "demo"});
+  CHECK(demo.code == 0);
+  CHECK(demo.out.find("--nodes") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2 with one line on stderr that names the problem") {
+  const std::string config = "/tmp/lanlord-cli-test-" + std::to_string(::getpid()) + ".conf";
+  {
+    std::ofstream f(config);
+    f << "# a comment\nport = 7000\nheartbeet = 1s\n";
+  }
+  struct Case {
+    std::vector<std::string> argv;
+    const char* problem;
+  };
+  const Case cases[] = {
+      {{"join", "--bogus"}, "--bogus"},
+      {{"join", "--heartbeat", "5x"}, "bad duration '5x'"},
+      {{"join", "--alive-expiration", "300"}, "missing unit"},
+      {{"join", "--group", "127.0.0.1"}, "not a multicast address"},
+      {{"watch", "--group", "ff02::zz"}, "ff02::zz"},
+      {{"join", "--profile", "slow"}, "unknown profile 'slow'"},
+      {{"demo", "--profile", "slow"}, "unknown profile 'slow'"},
+      {{"join", "--port", "70000"}, "not a port"},
+      {{"join", "--config", config}, ":3: unknown key 'heartbeet'"},
+      {{"join", "stray"}, "unexpected argument 'stray'"},
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{}, "missing command"},
+  };
+  for (const Case& c : cases) {
+    const Finished r = run(c.argv);
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind("lanlord: ", 0) == 0);
+    CHECK(r.err.find(c.problem) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  std::remove(config.c_str());
+}
+
+TEST_CASE("a runtime failure exits 1 with the reason") {
+  const Finished r = run(args({"join", "--interface", "no-such-if0"}, random_net()));
+  CHECK(r.code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("no-such-if0") != std::string::npos);
+}
+
+TEST_CASE("three join processes agree on one leader in their JSON output") {
+  Cluster cluster;
+  const std::string leader = await_agreement(cluster.all(), after(kAgreement));
+  REQUIRE_MESSAGE(leader == "node-a", "no agreement on node-a; got '" << leader << "'");
+  for (const auto& n : cluster.nodes) {
+    REQUIRE(!n->lines.empty());
+    CHECK(is_event(n->lines.front(), "started"));
+    CHECK(field(n->lines.front(), "node") == n->id);
+    // Member events say who and how many are alive.
+    for (const auto& other : cluster.nodes) {
+      if (other != n) CHECK(n->saw("member_joined", other->id));
+    }
+  }
+}
+
+TEST_CASE("SIGTERM stops the leader gracefully; the others agree on a new one") {
+  Cluster cluster;
+  REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+  JoinProcess& a = *cluster.nodes[0];
+  a.process->signal(SIGTERM);
+  REQUIRE(a.process->read_until(after(kExit), [](const std::string& l) {
+    return is_event(l, "stopped");
+  }));
+  CHECK(a.process->wait(after(kExit)) == 0);
+
+  const std::vector<JoinProcess*> survivors = {cluster.nodes[1].get(), cluster.nodes[2].get()};
+  CHECK(await_agreement(survivors, after(kAgreement)) == "node-b");
+  // The leave was sent: the survivors saw node-a leave, not die.
+  for (const JoinProcess* n : survivors) {
+    CHECK(n->saw("member_left", "node-a"));
+    CHECK_FALSE(n->saw("member_dead", "node-a"));
+  }
+  for (JoinProcess* n : survivors) {
+    n->process->signal(SIGINT);
+    CHECK(n->process->wait(after(kExit)) == 0);
+  }
+}
+
+TEST_CASE("watch --once on a healthy cluster prints the table and exits 0") {
+  Cluster cluster;
+  REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+
+  const Finished json = run(args({"watch", "--once", "--json"}, cluster.net));
+  CHECK(json.code == 0);
+  INFO("stdout: " << json.out);
+  REQUIRE(std::count(json.out.begin(), json.out.end(), '\n') == 1);
+  const std::string line = json.out.substr(0, json.out.size() - 1);
+  check_contract(line);
+  CHECK(is_event(line, "table"));
+  CHECK(field(line, "members") == "3");
+  CHECK(field(line, "leader") == "node-a");
+  CHECK(field(line, "ok") == "true");
+
+  const Finished human = run(args({"watch", "--once"}, cluster.net));
+  CHECK(human.code == 0);
+  CHECK(human.out.find("default: node-a") != std::string::npos);
+  CHECK(human.out.find("verdict: ok") != std::string::npos);
+
+  // A channel nobody runs has no leader: not healthy.
+  const Finished missing = run(args({"watch", "--once", "--channel", "billing"}, cluster.net));
+  CHECK(missing.code == 1);
+  CHECK(missing.out.find("billing: none") != std::string::npos);
+
+  // The watchers were never members.
+  for (const auto& n : cluster.nodes) {
+    while (n->poll(after(20ms))) {
+    }
+    for (const std::string& l : n->lines) CHECK(l.find("watch-") == std::string::npos);
+  }
+}
+
+TEST_CASE("watch --once with nobody on the group exits 1") {
+  const Finished r = run(args({"watch", "--once"}, random_net()));
+  CHECK(r.code == 1);
+  CHECK(r.out.find("heard no member") != std::string::npos);
+}
+
+TEST_CASE("watch prints members and leaders as they change, and stops on SIGINT") {
+  Cluster cluster;
+  ChildProcess watcher(kLanlord, args({"watch", "--json"}, cluster.net));
+  const auto leads_a = [](const std::string& l) {
+    return is_event(l, "leader") && field(l, "leader") == "node-a";
+  };
+  REQUIRE_MESSAGE(watcher.read_until(after(kAgreement), leads_a), watcher.stderr_text());
+  watcher.signal(SIGINT);
+  CHECK(watcher.read_until(after(kExit), [](const std::string& l) {
+    return is_event(l, "stopped");
+  }));
+  CHECK(watcher.wait(after(kExit)) == 0);
+  int joined = 0;
+  for (const std::string& l : watcher.lines_seen()) {
+    check_contract(l);
+    if (is_event(l, "member_joined")) ++joined;
+    if (is_event(l, "leader")) CHECK(field(l, "is_self") == "false");
+  }
+  CHECK(joined == 3);
+}
+
+TEST_CASE("garbage, truncated, foreign and replayed datagrams are dropped, visibly with --verbose") {
+  namespace asio = boost::asio;
+  using asio::ip::udp;
+  Cluster cluster({"--verbose"});
+  REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+
+  asio::io_context io;
+  const auto group = asio::ip::make_address_v4(cluster.net.group);
+  const auto port = static_cast<unsigned short>(std::stoi(cluster.net.port));
+  const auto lo = asio::ip::make_address_v4("127.0.0.1");
+  const udp::endpoint destination(group, port);
+
+  // A listener on the group, to capture a real heartbeat for the replay.
+  udp::socket listener(io, udp::v4());
+  listener.set_option(udp::socket::reuse_address(true));
+  listener.bind(destination);
+  listener.set_option(asio::ip::multicast::join_group(group, lo));
+  std::vector<std::uint8_t> captured(lanlord::wire::kMaxDatagramSize);
+  udp::endpoint from;
+  captured.resize(listener.receive_from(asio::buffer(captured), from));
+
+  // Sends only on loopback, as the nodes do.
+  udp::socket sender(io, udp::v4());
+  sender.set_option(asio::ip::multicast::outbound_interface(lo));
+  sender.set_option(asio::ip::multicast::hops(1));
+  const auto send = [&sender, &destination](const std::vector<std::uint8_t>& datagram) {
+    sender.send_to(asio::buffer(datagram), destination);
+  };
+
+  lanlord::wire::Message foreign;
+  foreign.cluster = "someone-else";
+  foreign.sender = lanlord::PeerId("intruder");
+  foreign.time = {1, 1};
+  foreign.body = lanlord::wire::Leadership{"default", true};
+  const lanlord::wire::Encoded encoded = lanlord::wire::encode(foreign);
+  REQUIRE(encoded.status.is_ok());
+
+  send({'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!'});       // bad_magic
+  send(std::vector<std::uint8_t>(encoded.datagram.begin(), encoded.datagram.begin() + 5));
+  send(std::vector<std::uint8_t>(captured.begin(), captured.end() - 8));  // truncated payload
+  send(std::vector<std::uint8_t>(lanlord::wire::kMaxDatagramSize + 100, 0x4c));  // too_large
+  send(encoded.datagram);                                                       // foreign
+  send(captured);                                                               // replay
+  send(captured);
+
+  // Every node receives all of it; the captured datagram is stale to the
+  // two that did not send it (its sender drops it silently as its own).
+  std::set<std::string> reasons;
+  const std::set<std::string> expected = {"bad_magic", "truncated", "too_large", "foreign_cluster",
+                                          "stale"};
+  const Deadline deadline = after(kAgreement);
+  while (reasons != expected && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& n : cluster.nodes) {
+      while (n->poll(after(20ms))) {
+        const std::string& line = n->lines.back();
+        if (!is_event(line, "dropped")) continue;
+        reasons.insert(field(line, "reason").value_or(""));
+        CHECK(field(line, "from").value_or("").find("127.0.0.1:") == 0);
+      }
+    }
+  }
+  CHECK(reasons == expected);
+
+  // Nobody was confused: same leader, all still running.
+  CHECK(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+  for (const auto& n : cluster.nodes) {
+    n->process->signal(SIGTERM);
+    CHECK(n->process->wait(after(kExit)) == 0);
+  }
+}
+
+TEST_CASE("demo runs an election, a crash and a failover, and exits 0") {
+  const Net net = random_net();
+  const Finished human =
+      run({"demo", "--nodes", "3", "--group", net.group, "--port", net.port}, 50s);
+  INFO("stdout: " << human.out << "\nstderr: " << human.err);
+  CHECK(human.code == 0);
+  CHECK(human.out.find("all 3 nodes agree: node-1 leads default") != std::string::npos);
+  CHECK(human.out.find("crashing the leader node-1") != std::string::npos);
+  CHECK(human.out.find("the 2 survivors agree: node-2 leads default; failover took") !=
+        std::string::npos);
+  CHECK(human.out.find("done") != std::string::npos);
+}
+
+TEST_CASE("demo --json reports each phase as an event") {
+  const Net net = random_net();
+  const Finished json =
+      run({"demo", "--json", "--nodes", "2", "--group", net.group, "--port", net.port}, 50s);
+  INFO("stdout: " << json.out);
+  CHECK(json.code == 0);
+  std::vector<std::string> events;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = json.out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    const std::string line = json.out.substr(start, nl - start);
+    check_contract(line);
+    events.push_back(field(line, "event").value_or(""));
+  }
+  for (const char* e : {"demo_plan", "started", "leader", "demo_agreed", "demo_crash",
+                        "demo_failover", "stopped", "demo_done"}) {
+    CHECK_MESSAGE(std::find(events.begin(), events.end(), e) != events.end(), e);
+  }
+}

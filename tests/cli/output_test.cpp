@@ -1,0 +1,266 @@
+// The output contract: timestamps, JSON escaping, and every event in both
+// formats, printed with a fixed clock.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "output.hpp"
+
+using namespace std::chrono_literals;
+using lanlord::Member;
+using lanlord::MembershipEvent;
+using lanlord::PeerId;
+using namespace lanlord::cli;
+
+namespace {
+
+// 2024-05-01T12:03:04.056Z
+const WallClock::time_point kNow{std::chrono::milliseconds(1714564984056)};
+
+struct Printed {
+  std::ostringstream out;
+  EventPrinter printer;
+  explicit Printed(Format format) : printer(out, format, [] { return kNow; }) {}
+  std::string text() const { return out.str(); }
+};
+
+// An independent check that `s` is well-formed UTF-8 (RFC 3629).
+bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    char32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    const char32_t min[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+Member member(const char* id, bool alive = true) {
+  Member m;
+  m.id = PeerId(id);
+  m.alive = alive;
+  m.channels = {"default"};
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("timestamps are RFC 3339, UTC, with milliseconds") {
+  CHECK(rfc3339(kNow) == "2024-05-01T12:03:04.056Z");
+  CHECK(rfc3339(WallClock::time_point{}) == "1970-01-01T00:00:00.000Z");
+  CHECK(rfc3339(kNow + 999us) == "2024-05-01T12:03:04.056Z");  // truncated, not rounded
+}
+
+TEST_CASE("json_quote escapes what JSON requires and keeps valid UTF-8") {
+  CHECK(json_quote("node-1") == R"("node-1")");
+  CHECK(json_quote("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(json_quote("l1\nl2\t\r") == R"("l1\nl2\t\r")");
+  CHECK(json_quote(std::string("\x00\x01\x1b\x7f", 4)) == R"("\u0000\u0001\u001b\u007f")");
+  CHECK(json_quote("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80") ==
+        "\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"");
+  CHECK(json_quote("\xE2\x80\xA8") == R"("\u2028")");
+}
+
+TEST_CASE("json_quote replaces each byte that is not valid UTF-8 with U+FFFD") {
+  CHECK(json_quote("a\xFF" "b") == R"("a\ufffdb")");
+  CHECK(json_quote("\xC0\xAF") == R"("\ufffd\ufffd")");          // overlong '/'
+  CHECK(json_quote("\xED\xA0\x80") == R"("\ufffd\ufffd\ufffd")");  // a surrogate
+  CHECK(json_quote("\xF4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
+  CHECK(json_quote("x\xE2\x82") == R"("x\ufffd\ufffd")");          // cut short
+}
+
+TEST_CASE("json_quote of any bytes is valid UTF-8 with no raw control characters") {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> length(0, 40);
+  for (int round = 0; round < 2000; ++round) {
+    std::string s(static_cast<std::size_t>(length(rng)), '\0');
+    for (char& c : s) c = static_cast<char>(byte(rng));
+    const std::string q = json_quote(s);
+    REQUIRE(valid_utf8(q));
+    for (const char c : q) REQUIRE(static_cast<unsigned char>(c) >= 0x20);
+  }
+}
+
+TEST_CASE("printable escapes control characters and invalid bytes for a terminal") {
+  CHECK(printable("node-1") == "node-1");
+  CHECK(printable("\x1b[31mred") == "\\x1b[31mred");
+  CHECK(printable("a\\b") == "a\\\\b");
+  CHECK(printable("caf\xC3\xA9") == "caf\xC3\xA9");
+  CHECK(printable("\xFF") == "\\xff");
+  CHECK(printable("\xC2\x9B") == "\\xc2\\x9b");  // C1 control (CSI)
+}
+
+TEST_CASE("JSON events carry ts, event, node and their fields") {
+  Printed p(Format::kJson);
+  p.printer.started({.node = "n1",
+                     .cluster = "lanlord",
+                     .channels = {"default", "billing"},
+                     .endpoint = "239.1.2.3:7000 on lo (127.0.0.1)",
+                     .profile = "fast",
+                     .passive = false});
+  p.printer.membership("n1", MembershipEvent::kJoined, member("n2"), 2);
+  p.printer.membership("n1", MembershipEvent::kLeft, member("n2"), 1);
+  p.printer.membership("n1", MembershipEvent::kDead, member("n3"), 1);
+  p.printer.membership("n1", MembershipEvent::kRestarted, member("n4"), 2);
+  p.printer.leader("n1", "default", PeerId("n1"), true);
+  p.printer.leader("n1", "default", std::nullopt, false);
+  p.printer.dropped("n1", lanlord::DropReason::kBadMagic, "127.0.0.1:7000");
+  p.printer.stopped("n1");
+  const std::string ts = R"({"ts":"2024-05-01T12:03:04.056Z",)";
+  const std::string expected =
+      ts + R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","profile":"fast","passive":false})j" "\n" +
+        ts + R"("event":"member_joined","node":"n1","member":"n2","members":2})" "\n" +
+        ts + R"("event":"member_left","node":"n1","member":"n2","members":1})" "\n" +
+        ts + R"("event":"member_dead","node":"n1","member":"n3","members":1})" "\n" +
+        ts + R"("event":"member_restarted","node":"n1","member":"n4","members":2})" "\n" +
+        ts + R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true})" "\n" +
+        ts + R"("event":"leader","node":"n1","channel":"default","leader":null,"is_self":false})" "\n" +
+        ts + R"("event":"dropped","node":"n1","reason":"bad_magic","from":"127.0.0.1:7000"})" "\n" +
+        ts + R"("event":"stopped","node":"n1"})" "\n";
+  CHECK(p.text() == expected);
+}
+
+TEST_CASE("a passive node's started event has no channels") {
+  Printed p(Format::kJson);
+  p.printer.started({.node = "watch-h-1", .cluster = "c", .channels = {}, .endpoint = "e",
+                     .profile = "lan", .passive = true});
+  CHECK(p.text().find("\"channels\"") == std::string::npos);
+  CHECK(p.text().find("\"passive\":true") != std::string::npos);
+}
+
+TEST_CASE("human events: timestamp, node, then a sentence") {
+  Printed p(Format::kHuman);
+  p.printer.started({.node = "n1", .cluster = "lanlord", .channels = {"default"},
+                     .endpoint = "239.1.2.3:7000 on lo (127.0.0.1)", .profile = "fast",
+                     .passive = false});
+  p.printer.membership("n1", MembershipEvent::kJoined, member("n2"), 2);
+  p.printer.leader("n1", "default", PeerId("n1"), true);
+  p.printer.leader("n1", "default", PeerId("n0"), false);
+  p.printer.leader("n1", "default", std::nullopt, false);
+  p.printer.stopped("n1");
+  const std::string ts = "2024-05-01T12:03:04.056Z n1 ";
+  CHECK(p.text() ==
+        ts + "started: cluster lanlord, channels default, 239.1.2.3:7000 on lo (127.0.0.1), "
+             "profile fast\n" +
+        ts + "member joined: n2 (2 alive)\n" +
+        ts + "leader of default: n1 (this node)\n" +
+        ts + "leader of default: n0\n" +
+        ts + "leader of default: none\n" +
+        ts + "stopped\n");
+}
+
+TEST_CASE("ids with arbitrary bytes stay one valid line in both formats") {
+  const std::string id = "evil\n\x1b[2J\xFF";
+  Printed json(Format::kJson);
+  json.printer.membership("n1", MembershipEvent::kJoined, member(id.c_str()), 2);
+  const std::string expected =
+      R"({"ts":"2024-05-01T12:03:04.056Z","event":"member_joined","node":"n1","member":"evil\n\u001b[2J\ufffd","members":2})" "\n";
+  CHECK(json.text() == expected);
+  Printed human(Format::kHuman);
+  human.printer.membership("n1", MembershipEvent::kJoined, member(id.c_str()), 2);
+  CHECK(human.text() ==
+        "2024-05-01T12:03:04.056Z n1 member joined: evil\\x0a\\x1b[2J\\xff (2 alive)\n");
+}
+
+TEST_CASE("the watch table, healthy and not, in both formats") {
+  Verdict ok;
+  ok.members = {member("a"), member("b"), member("c", false)};
+  ok.alive = 2;
+  ok.channels = {{.channel = "default", .leader = PeerId("a"), .leaders = {PeerId("a")},
+                  .ok = true, .problem = ""}};
+  ok.listened = 800ms;
+  ok.ok = true;
+
+  Printed json(Format::kJson);
+  json.printer.table("w", ok);
+  const std::string expected =
+      R"({"ts":"2024-05-01T12:03:04.056Z","event":"table","node":"w","listened_ms":800,"members":2,)"
+        R"("member_list":[{"member":"a","alive":true,"channels":["default"]},)"
+        R"({"member":"b","alive":true,"channels":["default"]},)"
+        R"({"member":"c","alive":false,"channels":["default"]}],)"
+        R"("channels":[{"channel":"default","leader":"a","leaders":["a"],"ok":true}],"ok":true})"
+        "\n";
+  CHECK(json.text() == expected);
+
+  Printed human(Format::kHuman);
+  human.printer.table("w", ok);
+  CHECK(human.text() ==
+        "2024-05-01T12:03:04.056Z w table after 800ms: 2 members alive, 1 channel\n"
+        "  members:\n"
+        "    a  alive  channels default\n"
+        "    b  alive  channels default\n"
+        "    c  dead   channels default\n"
+        "  leaders:\n"
+        "    default: a\n"
+        "  verdict: ok, every channel has exactly one leader\n");
+
+  Verdict bad = ok;
+  bad.channels = {{.channel = "default", .leader = PeerId("a"),
+                   .leaders = {PeerId("a"), PeerId("b")}, .ok = false, .problem = "2 leaders"},
+                  {.channel = "x", .leader = std::nullopt, .leaders = {}, .ok = false,
+                   .problem = "no leader"}};
+  bad.ok = false;
+  bad.problem = "2 of 2 channels have not exactly one leader";
+  Printed human_bad(Format::kHuman);
+  human_bad.printer.table("w", bad);
+  CHECK(human_bad.text().find("    default: a  <- 2 leaders (a, b)\n"
+                              "    x: none  <- no leader\n"
+                              "  verdict: NOT OK, 2 of 2 channels have not exactly one leader\n") !=
+        std::string::npos);
+  Printed json_bad(Format::kJson);
+  json_bad.printer.table("w", bad);
+  const std::string channel_x =
+      R"({"channel":"x","leader":null,"leaders":[],"ok":false,"problem":"no leader"})";
+  const std::string overall =
+      R"("ok":false,"problem":"2 of 2 channels have not exactly one leader"})";
+  CHECK(json_bad.text().find(channel_x) != std::string::npos);
+  CHECK(json_bad.text().find(overall) != std::string::npos);
+}
+
+TEST_CASE("the demo's narrative events") {
+  Printed json(Format::kJson);
+  json.printer.demo_agreed(PeerId("node-1"), "default", 5, 1234ms);
+  json.printer.demo_crash(PeerId("node-1"));
+  json.printer.demo_failover(PeerId("node-2"), "default", 4, 412ms, 400ms);
+  json.printer.demo_timeout("failover", 10s);
+  json.printer.demo_done();
+  const std::string ts = R"({"ts":"2024-05-01T12:03:04.056Z",)";
+  const std::string expected =
+      ts + R"("event":"demo_agreed","node":"demo","channel":"default","leader":"node-1","nodes":5,"took_ms":1234})" "\n" +
+        ts + R"("event":"demo_crash","node":"demo","member":"node-1"})" "\n" +
+        ts + R"("event":"demo_failover","node":"demo","channel":"default","leader":"node-2","nodes":4,"took_ms":412,"bound_ms":400})" "\n" +
+        ts + R"("event":"demo_timeout","node":"demo","phase":"failover","waited_ms":10000})" "\n" +
+        ts + R"("event":"demo_done","node":"demo"})" "\n";
+  CHECK(json.text() == expected);
+  Printed human(Format::kHuman);
+  human.printer.demo_failover(PeerId("node-2"), "default", 4, 412ms, 400ms);
+  CHECK(human.text().find("failover took 412 ms") != std::string::npos);
+}
