@@ -1,0 +1,51 @@
+// Runs the embedding example of transport/EMBEDDING.md: two instances of
+// the billing service; exactly one does the job.
+#include <doctest/doctest.h>
+
+#include <future>
+
+#include "embed_example.hpp"
+#include "socket_harness.hpp"
+
+using namespace lanlord;
+using namespace lanlord::test;
+
+TEST_CASE("socket: the embedding example runs its job on one instance only") {
+  const Net net = fresh_net();
+  auto config = [&net](const std::string& id) {
+    NodeConfig c = billing_config(id);
+    // The test's own group, port and cluster, fast timings, TTL 0.
+    c.group = net.group;
+    c.port = net.port;
+    c.cluster = net.cluster;
+    c.profile = "fast";
+    c.ttl = 0;
+    return c;
+  };
+  std::promise<int> a_jobs, b_jobs;
+  std::jthread a(
+      [&](std::stop_token st) { a_jobs.set_value(run_billing_service(config("billing-a"), st)); });
+  std::jthread b(
+      [&](std::stop_token st) { b_jobs.set_value(run_billing_service(config("billing-b"), st)); });
+
+  // A passive observer tells when the instances have a leader.
+  IoThread io;
+  NodeConfig watch = config("");
+  watch.passive = true;
+  Node watcher(io.io(), watch);
+  REQUIRE(watcher.start().is_ok());
+  REQUIRE(wait_until([&] { return watcher.leader("billing").has_value(); }));
+  const PeerId leader = *watcher.leader("billing");
+  // Leave the leader a few of its 100 ms ticks before stopping both.
+  std::this_thread::sleep_for(500ms);
+  a.request_stop();
+  b.request_stop();
+  const int ran_a = a_jobs.get_future().get();
+  const int ran_b = b_jobs.get_future().get();
+  CHECK(ran_a >= 0);
+  CHECK(ran_b >= 0);
+  const int leader_ran = leader == PeerId("billing-a") ? ran_a : ran_b;
+  const int follower_ran = leader == PeerId("billing-a") ? ran_b : ran_a;
+  CHECK(leader_ran > 0);
+  CHECK(follower_ran == 0);
+}
