@@ -263,7 +263,7 @@ TEST_CASE("three join processes agree on one leader in their JSON output") {
   }
 }
 
-TEST_CASE("SIGTERM stops the leader gracefully; the others agree on a new one") {
+TEST_CASE("SIGTERM stops the leader gracefully and the others agree on a new one") {
   Cluster cluster;
   REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
   JoinProcess& a = *cluster.nodes[0];

@@ -222,7 +222,7 @@ TEST_CASE("usage errors name the problem") {
   CHECK(usage_error({"demo", "--group", "127.0.0.1"}).find("multicast") != std::string::npos);
 }
 
-TEST_CASE("a config file supplies settings; the command line wins") {
+TEST_CASE("a config file supplies settings and the command line wins") {
   FakeFiles files;
   files.files["n.conf"] =
       "# billing node\n"
@@ -271,7 +271,7 @@ TEST_CASE("config file errors name the file and line") {
         std::string::npos);
 }
 
-TEST_CASE("watch is passive; --channel names channels that must have a leader") {
+TEST_CASE("watch is passive, and --channel names channels that must have a leader") {
   const Invocation inv = parse({"watch", "--once", "--channel", "billing", "--profile", "fast"});
   REQUIRE(inv.action == Invocation::Action::kRun);
   const WatchOptions& o = std::get<WatchOptions>(inv.options);
