@@ -349,3 +349,25 @@ TEST_CASE("socket: queries from many threads while nodes run, stop and die") {
   done = true;
   for (auto& r : readers) r.join();
 }
+
+TEST_CASE("socket: a node may stop itself from its callback; its io_context then runs dry") {
+  // The node's own io_context has no work guard: once the node is stopped
+  // and nothing is pending, run() returns.
+  boost::asio::io_context own;
+  std::unique_ptr<Node> node;
+  NodeCallbacks cb;
+  cb.on_leader_changed = [&node](const std::string&, const std::optional<PeerId>&, bool self) {
+    if (self) node->stop();
+  };
+  node = std::make_unique<Node>(own, fast_config(fresh_net(), "quitter"), cb);
+  REQUIRE(node->start().is_ok());
+  std::atomic<bool> returned{false};
+  std::thread runner([&] {
+    own.run();
+    returned = true;
+  });
+  CHECK(wait_until([&] { return returned.load(); }));
+  CHECK_FALSE(node->running());
+  if (!returned) own.stop();  // do not hang the test if it failed
+  runner.join();
+}

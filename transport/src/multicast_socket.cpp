@@ -144,8 +144,8 @@ OpenedMulticast open_multicast(udp::socket& socket, const MulticastOptions& opti
                             "deliver IPv6 multicast over loopback): name another interface");
   }
 
-  const std::string where =
-      options.group + ":" + std::to_string(options.port) + " on " + describe(info, local);
+  const std::string where = (group.address.is_v6() ? "[" + options.group + "]" : options.group) +
+                            ":" + std::to_string(options.port) + " on " + describe(info, local);
   boost::system::error_code ec;
   const udp protocol = group.address.is_v4() ? udp::v4() : udp::v6();
   if (socket.open(protocol, ec)) return fail(socket, "cannot open a UDP socket: " + ec.message());

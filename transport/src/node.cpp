@@ -142,7 +142,7 @@ class Node::Impl {
     }
     state_ = State::kStopped;
     close_socket();
-    housekeeping_.cancel();
+    scheduler_.shutdown();
   }
 
   Status start();
@@ -308,7 +308,7 @@ void Node::Impl::stop() {
   if (!config_.passive) send(wire::Leave{});
   state_ = State::kStopped;
   close_socket();
-  scheduler_.cancel_all();
+  scheduler_.shutdown();
 }
 
 void Node::Impl::arm_receive() {

@@ -7,6 +7,7 @@ namespace lanlord::transport {
 
 Scheduler::TimerId StrandScheduler::call_after(Duration delay, std::function<void()> fn) {
   const TimerId id = ++next_id_;
+  if (closed_) return id;  // never fires; cancel() of it is a no-op
   auto timer =
       std::make_unique<boost::asio::steady_timer>(strand_, std::max(delay, Duration::zero()));
   // The handler holds the guard, not the scheduler: it may outlive both.

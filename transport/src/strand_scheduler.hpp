@@ -39,6 +39,13 @@ class StrandScheduler final : public Scheduler {
   void cancel(TimerId id) override;
   // Cancels every pending timer (node shutdown).
   void cancel_all();
+  // cancel_all(), and from now on call_after() arms nothing: a component
+  // still stepping through a callback while the node stops cannot start a
+  // timer loop in a stopped node (nor keep its io_context busy).
+  void shutdown() {
+    closed_ = true;
+    cancel_all();
+  }
   std::size_t pending() const { return timers_.size(); }
 
  private:
@@ -47,6 +54,7 @@ class StrandScheduler final : public Scheduler {
   Strand strand_;
   std::shared_ptr<NodeGuard> guard_;
   TimerId next_id_ = 0;
+  bool closed_ = false;
   struct Pending {
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::function<void()> fn;
