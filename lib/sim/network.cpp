@@ -1,5 +1,7 @@
 #include "lanlord/sim/network.hpp"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
 namespace lanlord::sim {
@@ -13,7 +15,9 @@ void SimNetwork::set_receiver(EndpointIndex e, Receiver receiver) {
   endpoints_.at(e).receiver = std::move(receiver);
 }
 
-void SimNetwork::set_up(EndpointIndex e, bool up) { endpoints_.at(e).up = up; }
+void SimNetwork::set_up(EndpointIndex e, bool up) {
+  endpoints_.at(e).up = up;
+}
 
 void SimNetwork::set_link_faults(EndpointIndex from, EndpointIndex to, const LinkFaults& f) {
   link_faults_[{from, to}] = f;
@@ -47,6 +51,10 @@ const LinkFaults& SimNetwork::faults(EndpointIndex from, EndpointIndex to) const
 void SimNetwork::broadcast(EndpointIndex from, const Bytes& datagram) {
   if (!endpoints_.at(from).up) return;
   ++stats_.sent;
+  // Random draws happen here, per copy and in endpoint order, exactly as
+  // when every copy was its own event; only the scheduling is grouped.
+  std::vector<Copy> copies;
+  copies.reserve(endpoints_.size());
   for (EndpointIndex to = 0; to < endpoints_.size(); ++to) {
     if (to == from) continue;
     if (!reachable(from, to)) {
@@ -58,29 +66,52 @@ void SimNetwork::broadcast(EndpointIndex from, const Bytes& datagram) {
       ++stats_.lost;
       continue;
     }
-    deliver_later(from, to, datagram, f);
+    copies.push_back(Copy{delay_of(f), to});
     if (f.duplicate > 0 && rng_.chance(f.duplicate)) {
       ++stats_.duplicated;
-      deliver_later(from, to, datagram, f);
+      copies.push_back(Copy{delay_of(f), to});
     }
+  }
+  if (copies.empty()) return;
+  // Copies due at the same instant travel as one scheduler event that
+  // delivers them in the order they were made. Nothing can run between
+  // them either way: every other event due then was created before this
+  // broadcast (and runs first) or after it (and runs after), so the order
+  // of deliveries is unchanged; a broadcast to N peers without jitter costs
+  // one event instead of N. Copies with different delays stay apart.
+  const auto by_delay = [](const Copy& a, const Copy& b) { return a.delay < b.delay; };
+  if (!std::is_sorted(copies.begin(), copies.end(), by_delay)) {
+    std::stable_sort(copies.begin(), copies.end(), by_delay);
+  }
+  auto shared = std::make_shared<const Bytes>(datagram);
+  for (std::size_t begin = 0; begin < copies.size();) {
+    std::size_t end = begin + 1;
+    while (end < copies.size() && copies[end].delay == copies[begin].delay) ++end;
+    std::vector<EndpointIndex> targets;
+    targets.reserve(end - begin);
+    for (std::size_t k = begin; k < end; ++k) targets.push_back(copies[k].to);
+    scheduler_.call_after(copies[begin].delay,
+                          [this, from, targets = std::move(targets), shared]() {
+                            for (EndpointIndex to : targets) deliver(from, to, *shared);
+                          });
+    begin = end;
   }
 }
 
-void SimNetwork::deliver_later(EndpointIndex from, EndpointIndex to, const Bytes& datagram,
-                               const LinkFaults& f) {
-  const Duration delay = f.jitter > Duration::zero() ? rng_.duration(f.delay, f.delay + f.jitter)
-                                                     : f.delay;
-  scheduler_.call_after(delay, [this, from, to, copy = datagram]() {
-    // A partition or crash that happened in flight cuts the copy too.
-    const Endpoint& dst = endpoints_[to];
-    if (!dst.up || dst.group != endpoints_[from].group || !dst.receiver) {
-      ++stats_.cut;
-      return;
-    }
-    ++stats_.delivered;
-    stats_.bytes_delivered += copy.size();
-    endpoints_[to].receiver(from, copy);
-  });
+Duration SimNetwork::delay_of(const LinkFaults& f) {
+  return f.jitter > Duration::zero() ? rng_.duration(f.delay, f.delay + f.jitter) : f.delay;
+}
+
+void SimNetwork::deliver(EndpointIndex from, EndpointIndex to, const Bytes& datagram) {
+  // A partition or crash that happened in flight cuts the copy too.
+  const Endpoint& dst = endpoints_[to];
+  if (!dst.up || dst.group != endpoints_[from].group || !dst.receiver) {
+    ++stats_.cut;
+    return;
+  }
+  ++stats_.delivered;
+  stats_.bytes_delivered += datagram.size();
+  endpoints_[to].receiver(from, datagram);
 }
 
 }  // namespace lanlord::sim

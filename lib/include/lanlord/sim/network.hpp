@@ -76,9 +76,16 @@ class SimNetwork {
     bool up = true;
     std::size_t group = 0;
   };
+  // One copy of a broadcast: when it arrives, and where.
+  struct Copy {
+    Duration delay;
+    EndpointIndex to;
+  };
   const LinkFaults& faults(EndpointIndex from, EndpointIndex to) const;
-  void deliver_later(EndpointIndex from, EndpointIndex to, const Bytes& datagram,
-                     const LinkFaults& f);
+  // The link delay of one copy (draws the jitter).
+  Duration delay_of(const LinkFaults& f);
+  // Hands one copy to its receiver, unless it was cut in flight.
+  void deliver(EndpointIndex from, EndpointIndex to, const Bytes& datagram);
 
   VirtualScheduler& scheduler_;
   Rng& rng_;
