@@ -1,0 +1,116 @@
+// The cluster driver: what a scenario needs from a cluster, whatever runs
+// it. Scenarios (scenarios.hpp) are written once against this interface;
+// SimDriver runs them in virtual time on the simulator, UdpDriver on real
+// Nodes over loopback multicast, ProcDriver on `lanlord join` processes.
+//
+// "Agreed" (the only thing the benchmark measures): in every component of
+// the cluster (both halves while partitioned, the whole cluster otherwise)
+// every live node's leader() names the same node, that node is live and
+// is_leader, and no other live node is_leader.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lanlord/time.hpp"
+
+namespace lanlord::bench {
+
+inline constexpr std::size_t kNoNode = std::numeric_limits<std::size_t>::max();
+
+// Cumulative counters since the driver was created. Scenarios take two
+// snapshots and divide the difference by node_seconds.
+struct Usage {
+  // Traffic: datagrams and bytes sent and received, summed over nodes.
+  bool traffic_known = true;
+  bool bytes_out_known = true;
+  std::uint64_t datagrams_out = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t datagrams_in = 0;
+  std::uint64_t bytes_in = 0;
+  // Integral of the number of live nodes over time.
+  double node_seconds = 0;
+  // CPU time (user + system) spent running the nodes, when measurable.
+  std::optional<double> cpu_seconds;
+  // Peak resident memory, MiB: of this process (in-process udp) or of the
+  // largest child (--procs).
+  std::optional<double> peak_rss_mb;
+  // Membership "dead" events, and those about a peer that was in fact alive.
+  std::uint64_t deaths = 0;
+  std::uint64_t false_deaths = 0;
+  bool false_deaths_exact = true;
+};
+
+// One change of the cluster's agreement state.
+struct Transition {
+  Duration at{};  // driver time
+  bool agreed = false;
+  std::size_t leader = kNoNode;  // agreed and one component: the leader's index
+};
+
+class ClusterDriver {
+ public:
+  virtual ~ClusterDriver() = default;
+
+  // Starts a new node now and returns its index (0, 1, 2, ...). Ids are
+  // ordered like indexes, so node 0 wins an undisturbed election. Nodes of
+  // different `side`s (0 or 1) cannot hear each other until heal().
+  // Returns kNoNode when the node could not start (the reason is in error()).
+  virtual std::size_t add_node(int side) = 0;
+  // The node dies without a word (no leave datagram).
+  virtual void crash(std::size_t i) = 0;
+  // Graceful stop: the node sends its leave and stops.
+  virtual void leave(std::size_t i) = 0;
+  // Starts a departed node again with the same id and a new incarnation.
+  virtual void rejoin(std::size_t i) = 0;
+  // LeaderElectionService::yield() on node i; false when unsupported.
+  virtual bool yield(std::size_t i) = 0;
+  virtual bool can_yield() const = 0;
+  // Joins the two sides into one network.
+  virtual void heal() = 0;
+
+  virtual std::size_t size() const = 0;
+  virtual bool live(std::size_t i) const = 0;
+
+  // Time since the driver was created: virtual for the simulator.
+  virtual Duration now() const = 0;
+  // Lets time pass (sleeps, or runs the simulation), recording transitions.
+  virtual void run_for(Duration d) = 0;
+  // Runs until the cluster is agreed, at most `limit`. Returns the moment
+  // it became agreed, or empty on timeout.
+  virtual std::optional<Duration> wait_agreed(Duration limit) = 0;
+  // The current agreement state.
+  virtual Transition state() = 0;
+  // Every transition recorded since the driver was created, in time order.
+  virtual std::vector<Transition> timeline() const = 0;
+
+  virtual Usage usage() = 0;
+  // Why the driver failed, for a failed add_node(); empty otherwise.
+  virtual std::string error() const = 0;
+};
+
+// One node as the agreement check sees it.
+struct NodeView {
+  bool live = false;
+  int side = 0;
+  std::size_t leader = kNoNode;  // the node it names as leader
+  bool is_leader = false;
+};
+
+// "n0007": node ids are zero-padded indexes, so bytewise order (the
+// election's) is index order and node 0 wins an undisturbed election.
+std::string node_id(std::size_t index);
+// The index in node_id(index) form, or kNoNode for any other id or one
+// not below `size`.
+std::size_t node_index(std::string_view id, std::size_t size);
+
+// The agreement state of `nodes` (see the definition at the top), with
+// sides ignored once `healed`.
+Transition evaluate_agreement(const std::vector<NodeView>& nodes, bool healed);
+
+}  // namespace lanlord::bench

@@ -1,0 +1,356 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "fabric_model.hpp"
+
+namespace po = boost::program_options;
+
+namespace lanlord::bench {
+
+namespace {
+
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    std::string cur;
+    for (char c : item + ",") {
+      if (c == ',') {
+        if (!cur.empty()) out.push_back(cur);
+        cur.clear();
+      } else if (!std::isspace(static_cast<unsigned char>(c))) {
+        cur.push_back(c);
+      }
+    }
+  }
+  return out;
+}
+
+const char* kUsage =
+    "Usage: lanlord-bench [options]\n\n"
+    "Measures how long lanlord takes to agree on a leader, per scenario and\n"
+    "cluster size, on the deterministic simulator (virtual time) or on real\n"
+    "UDP multicast over loopback, and sets every figure against Fabric's own\n"
+    "algorithm on the same timings. Results go to stdout (a table, or JSON\n"
+    "lines with --json); progress goes to stderr.\n";
+
+const char* kEpilogue =
+    "\nScenarios (--scenario, comma list; default: all):\n"
+    "  startup        N nodes start together; time until one agreed leader\n"
+    "  failover       the agreed leader crashes (no leave); time until the\n"
+    "                 survivors agree on a new one\n"
+    "  handoff        both of: handoff-yield (the leader calls yield()) and\n"
+    "                 handoff-stop (the leader stops gracefully: a leave)\n"
+    "  heal           two halves, each with its own leader, are joined; time\n"
+    "                 until one agreed leader\n"
+    "  churn          nodes leave, crash (--churn-crash) and rejoin at\n"
+    "                 --churn-rate for --churn-duration; reports leader\n"
+    "                 changes, time without an agreed leader (each episode is\n"
+    "                 a sample), false deaths\n"
+    "  'Agreed': every live node's leader() names the same node, that node is\n"
+    "  live and leads, and no other live node leads (in each half while the\n"
+    "  halves are apart).\n"
+    "\nTransports (--transport, comma list; default: sim):\n"
+    "  sim            the deterministic simulator in heartbeat-membership mode;\n"
+    "                 virtual time, reproducible from --seed; N up to 1000s\n"
+    "  udp            real lanlord::Node objects on one io_context and one\n"
+    "                 thread, multicast on loopback (a random 239.x.y.z group\n"
+    "                 and port per run); with --procs, one `lanlord join`\n"
+    "                 process per node instead\n"
+    "\nFigures per scenario and N:\n"
+    "  p50/p95/p99/max  convergence time in ms, nearest-rank percentiles over\n"
+    "                   the successful runs (rank ceil(p/100*n))\n"
+    "  failed           runs that never agreed within the timeout\n"
+    "  fabric           Fabric's algorithm on the same timings (below)\n"
+    "  bound            lanlord's own worst case (profile.hpp), when stated\n"
+    "  traffic          datagrams and bytes per node per second, sent and\n"
+    "                   received, over the steady window after agreement\n"
+    "                   (churn: over the churn window)\n"
+    "  cpu              udp only: CPU per node, % of one core (in-process:\n"
+    "                   getrusage of the whole bench process / N / window)\n"
+    "  peak             udp only: peak resident memory (ru_maxrss, whole\n"
+    "                   process so far; --procs: largest child's VmHWM)\n"
+    "\nAnalytic figures:\n";
+
+const char* kEpilogue2 =
+    "\nOutput:\n"
+    "  --json prints one JSON object per scenario and N on stdout with at\n"
+    "  least: scenario nodes runs profile transport p50_ms p95_ms p99_ms max_ms\n"
+    "  failed, and also min_ms mean_ms stddev_ms fabric_ms bound_ms\n"
+    "  dgrams_out_per_node_s dgrams_in_per_node_s bytes_out_per_node_s\n"
+    "  bytes_in_per_node_s cpu_pct_per_node peak_rss_mb wall_s virtual_s seed\n"
+    "  (churn adds leader_changes unagreed_pct false_deaths deaths); a figure\n"
+    "  that does not apply is null.\n"
+    "\nReproducing a run: run r of a scenario and N uses seed (--seed + r), so\n"
+    "  `--seed S+r --runs 1` replays it on the simulator.\n"
+    "\nExamples:\n"
+    "  lanlord-bench --transport sim --nodes 3,8,32,128,1000 --runs 20\n"
+    "  lanlord-bench --transport udp --nodes 32 --scenario failover --runs 50\n"
+    "  lanlord-bench --transport sim --profile fast --no-fast-failover --json\n"
+    "  scripts/bench.sh   (the standard matrix behind bench/README.md)\n";
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  const std::string number(text.substr(0, i));
+  const std::string_view unit = text.substr(i);
+  if (number.empty()) return std::nullopt;
+  double value = 0;
+  try {
+    std::size_t used = 0;
+    value = std::stod(number, &used);
+    if (used != number.size()) return std::nullopt;
+  } catch (...) {
+    return std::nullopt;
+  }
+  double ns_per_unit = 0;
+  if (unit.empty() || unit == "ms")
+    ns_per_unit = 1e6;
+  else if (unit == "us")
+    ns_per_unit = 1e3;
+  else if (unit == "ns")
+    ns_per_unit = 1;
+  else if (unit == "s")
+    ns_per_unit = 1e9;
+  else if (unit == "m" || unit == "min")
+    ns_per_unit = 60e9;
+  else
+    return std::nullopt;
+  const double ns = value * ns_per_unit;
+  if (!std::isfinite(ns) || ns < 0 || ns > 1e18) return std::nullopt;
+  return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(std::llround(ns)));
+}
+
+std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text) {
+  std::vector<std::size_t> out;
+  for (const std::string& item : split_list({std::string(text)})) {
+    std::size_t v = 0;
+    const auto r = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (r.ec != std::errc() || r.ptr != item.data() + item.size()) return std::nullopt;
+    out.push_back(v);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+Status resolve_profile(const std::string& name, const Options& o, Profile& out) {
+  auto p = find_profile(name);
+  if (!p) return Status::error("unknown profile '" + name + "' (known: fabric, lan, fast)");
+  const TimingOverrides& t = o.timings;
+  if (t.heartbeat) p->membership.heartbeat_interval = *t.heartbeat;
+  if (t.alive_expiration) p->membership.alive_expiration = *t.alive_expiration;
+  if (t.startup_grace) p->election.startup_grace_period = *t.startup_grace;
+  if (t.sample_interval) p->election.membership_sample_interval = *t.sample_interval;
+  if (t.leader_alive) p->election.leader_alive_threshold = *t.leader_alive;
+  if (t.election_duration) p->election.leader_election_duration = *t.election_duration;
+  if (o.fast_failover) p->fast_failover = *o.fast_failover;
+  if (Status s = p->validate(); !s) return s;
+  out = *p;
+  return Status::ok();
+}
+
+ParsedOptions parse_options(int argc, const char* const* argv) {
+  ParsedOptions result;
+  Options& o = result.options;
+  std::vector<std::string> scenarios, transports, nodes, profiles;
+  std::string heartbeat, alive_exp, grace, sample, leader_alive, election, delay, jitter, timeout,
+      churn_duration;
+  bool fast_failover = false, no_fast_failover = false;
+
+  po::options_description general("General");
+  general.add_options()("help,h", "print this help and exit")(
+      "scenario,s", po::value(&scenarios)->composing(),
+      "scenarios, comma list: startup, failover, handoff (= handoff-yield + handoff-stop), "
+      "handoff-yield, handoff-stop, heal, churn, all (default: all)")(
+      "transport,t", po::value(&transports)->composing(),
+      "transports, comma list: sim, udp (default: sim)")(
+      "nodes,n", po::value(&nodes)->composing(),
+      "cluster sizes, comma list, e.g. 3,8,32,128 (default: 3,8,32)")(
+      "runs,r", po::value(&o.runs)->default_value(10), "runs per scenario and size")(
+      "profile,p", po::value(&profiles)->composing(),
+      "timing profiles, comma list: fabric, lan, fast (default: fast)")(
+      "seed", po::value(&o.seed)->default_value(1),
+      "seed of run 0; run r uses seed + r (sim: the whole simulation; udp: ports, "
+      "groups and the random settle times)")(
+      "timeout", po::value(&timeout),
+      "longest wait for agreement in any one step of a run, e.g. 10s (default: Fabric's "
+      "figure for the scenario x 2 + 2s, at least 5s); a run that waits longer fails");
+
+  po::options_description timing("Timing overrides (applied to every --profile)");
+  timing.add_options()("heartbeat", po::value(&heartbeat),
+                       "membership heartbeat_interval, e.g. 100ms")(
+      "alive-expiration", po::value(&alive_exp),
+      "membership alive_expiration: silence after which a peer is dead")(
+      "startup-grace", po::value(&grace), "election startup_grace_period")(
+      "sample-interval", po::value(&sample), "election membership_sample_interval")(
+      "leader-alive", po::value(&leader_alive),
+      "election leader_alive_threshold (leaders declare every half of it)")(
+      "election-duration", po::value(&election), "election leader_election_duration")(
+      "fast-failover", po::bool_switch(&fast_failover),
+      "sim only: act on membership deaths and leaves (peer_down) even if the profile does not")(
+      "no-fast-failover", po::bool_switch(&no_fast_failover),
+      "sim only: run Fabric's algorithm as is: ignore membership deaths and leaves");
+
+  po::options_description simopts("Simulated network (sim transport)");
+  simopts.add_options()("loss", po::value(&o.loss)->default_value(0.0),
+                        "probability a datagram copy is lost")(
+      "delay", po::value(&delay), "one-way delay of every copy (default: 1ms)")(
+      "jitter", po::value(&jitter),
+      "extra delay, uniform in [0, jitter], so copies reorder (default: 1ms)");
+
+  po::options_description udpopts("Real network (udp transport)");
+  udpopts.add_options()(
+      "procs", po::bool_switch(&o.procs),
+      "run each node as its own `lanlord join --json` process instead of in-process Nodes")(
+      "lanlord", po::value(&o.lanlord_path),
+      "path of the lanlord CLI for --procs (default: the one built with this bench)");
+
+  po::options_description churnopts("Churn");
+  churnopts.add_options()("churn-rate", po::value(&o.churn_rate)->default_value(1.0),
+                          "churn events (a departure or a rejoin) per second, Poisson")(
+      "churn-duration", po::value(&churn_duration), "how long churn lasts per run (default: 10s)")(
+      "churn-crash", po::value(&o.churn_crash)->default_value(0.5),
+      "fraction of departures that are crashes; the others are graceful leaves");
+
+  po::options_description output("Output");
+  output.add_options()("json", po::bool_switch(&o.json),
+                       "JSON lines on stdout instead of the table")(
+      "csv", po::value(&o.csv_path), "also write the rows as CSV to this file")(
+      "plot", po::value(&o.plot_path),
+      "also draw convergence time against N as an SVG (needs gnuplot; the .gp script is "
+      "kept next to it)")("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
+
+  po::options_description all;
+  all.add(general).add(timing).add(simopts).add(udpopts).add(churnopts).add(output);
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, all), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    result.action = ParsedOptions::Action::kError;
+    result.message = e.what();
+    return result;
+  }
+  auto fail = [&result](std::string msg) {
+    result.action = ParsedOptions::Action::kError;
+    result.message = std::move(msg);
+    return result;
+  };
+  if (vm.count("help")) {
+    std::ostringstream s;
+    s << kUsage << "\n" << all << kEpilogue << fabric_formulas_text() << kEpilogue2;
+    result.action = ParsedOptions::Action::kHelp;
+    result.message = s.str();
+    return result;
+  }
+
+  // Scenarios.
+  std::vector<std::string> names = split_list(scenarios);
+  if (names.empty()) names = {"all"};
+  for (const std::string& n : names) {
+    if (n == "all") {
+      for (Scenario s : all_scenarios()) o.scenarios.push_back(s);
+    } else if (n == "handoff") {
+      o.scenarios.push_back(Scenario::kHandoffYield);
+      o.scenarios.push_back(Scenario::kHandoffStop);
+    } else if (auto s = parse_scenario(n)) {
+      o.scenarios.push_back(*s);
+    } else {
+      return fail("unknown scenario '" + n + "' (see --help)");
+    }
+  }
+  // Transports.
+  o.transports = split_list(transports);
+  if (o.transports.empty()) o.transports = {"sim"};
+  for (const std::string& t : o.transports) {
+    if (t != "sim" && t != "udp") return fail("unknown transport '" + t + "' (sim, udp)");
+#ifndef LANLORD_BENCH_HAVE_UDP
+    if (t == "udp") {
+      return fail(
+          "this lanlord-bench was built without the udp transport (lanlord_transport "
+          "was not available at build time)");
+    }
+#endif
+  }
+  // Sizes and runs.
+  if (nodes.empty()) nodes = {"3,8,32"};
+  for (const std::string& n : split_list(nodes)) {
+    const auto v = parse_size_list(n);
+    if (!v || v->front() == 0 || v->front() > 9999) {
+      return fail("bad --nodes item '" + n + "': a size from 1 to 9999");
+    }
+    o.nodes.push_back(v->front());
+  }
+  if (o.runs < 1) return fail("--runs must be at least 1");
+  // Profiles and timings.
+  o.profiles = split_list(profiles);
+  if (o.profiles.empty()) o.profiles = {"fast"};
+  struct DurOpt {
+    const std::string& text;
+    const char* name;
+    std::optional<Duration>* target;
+  };
+  std::optional<Duration> delay_v, jitter_v, churn_v;
+  for (const DurOpt& d : {DurOpt{heartbeat, "heartbeat", &o.timings.heartbeat},
+                          DurOpt{alive_exp, "alive-expiration", &o.timings.alive_expiration},
+                          DurOpt{grace, "startup-grace", &o.timings.startup_grace},
+                          DurOpt{sample, "sample-interval", &o.timings.sample_interval},
+                          DurOpt{leader_alive, "leader-alive", &o.timings.leader_alive},
+                          DurOpt{election, "election-duration", &o.timings.election_duration},
+                          DurOpt{delay, "delay", &delay_v}, DurOpt{jitter, "jitter", &jitter_v},
+                          DurOpt{timeout, "timeout", &o.timeout},
+                          DurOpt{churn_duration, "churn-duration", &churn_v}}) {
+    if (!vm.count(d.name)) continue;
+    *d.target = parse_duration(d.text);
+    if (!*d.target)
+      return fail("bad --" + std::string(d.name) + " '" + d.text +
+                  "': a duration such as 250ms, 1.5s, 100us");
+  }
+  if (delay_v) o.delay = *delay_v;
+  if (jitter_v) o.jitter = *jitter_v;
+  if (churn_v) o.churn_duration = *churn_v;
+  if (fast_failover && no_fast_failover) {
+    return fail("--fast-failover and --no-fast-failover contradict each other");
+  }
+  if (fast_failover) o.fast_failover = true;
+  if (no_fast_failover) o.fast_failover = false;
+  for (const std::string& name : o.profiles) {
+    Profile p;
+    if (Status s = resolve_profile(name, o, p); !s) return fail(s.message());
+  }
+  // Consistency.
+  if (o.loss < 0 || o.loss >= 1) return fail("--loss must be in [0, 1)");
+  if (o.churn_rate <= 0) return fail("--churn-rate must be positive");
+  if (o.churn_crash < 0 || o.churn_crash > 1) return fail("--churn-crash must be in [0, 1]");
+  if (o.churn_duration <= Duration::zero()) return fail("--churn-duration must be positive");
+  const bool has_udp =
+      std::find(o.transports.begin(), o.transports.end(), "udp") != o.transports.end();
+  if (o.fast_failover && has_udp) {
+    return fail(
+        "--fast-failover/--no-fast-failover apply to the sim transport only (a Node "
+        "takes fast_failover from its profile)");
+  }
+  if (o.procs && !has_udp) return fail("--procs applies to the udp transport");
+  if (o.procs && o.lanlord_path.empty()) {
+#ifdef LANLORD_BENCH_CLI_PATH
+    o.lanlord_path = LANLORD_BENCH_CLI_PATH;
+#else
+    return fail("--procs needs --lanlord PATH (no lanlord CLI was built with this bench)");
+#endif
+  }
+  return result;
+}
+
+}  // namespace lanlord::bench

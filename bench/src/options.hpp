@@ -1,0 +1,73 @@
+// lanlord-bench's command line (Boost.Program_options).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lanlord/profile.hpp"
+#include "lanlord/status.hpp"
+#include "scenarios.hpp"
+
+namespace lanlord::bench {
+
+// Timing overrides applied on top of each named profile.
+struct TimingOverrides {
+  std::optional<Duration> heartbeat;          // membership.heartbeat_interval
+  std::optional<Duration> alive_expiration;   // membership.alive_expiration
+  std::optional<Duration> startup_grace;      // election.startup_grace_period
+  std::optional<Duration> sample_interval;    // election.membership_sample_interval
+  std::optional<Duration> leader_alive;       // election.leader_alive_threshold
+  std::optional<Duration> election_duration;  // election.leader_election_duration
+  bool any() const {
+    return heartbeat || alive_expiration || startup_grace || sample_interval || leader_alive ||
+           election_duration;
+  }
+};
+
+struct Options {
+  std::vector<Scenario> scenarios;
+  std::vector<std::string> transports;  // "sim", "udp"
+  bool procs = false;                   // udp: one `lanlord join` process per node
+  std::string lanlord_path;             // the CLI binary for --procs
+  std::vector<std::size_t> nodes;
+  int runs = 10;
+  std::vector<std::string> profiles;
+  TimingOverrides timings;
+  std::optional<bool> fast_failover;  // sim only: override the profile's
+  // Sim links.
+  double loss = 0;
+  Duration delay = std::chrono::milliseconds(1);
+  Duration jitter = std::chrono::milliseconds(1);
+  std::uint64_t seed = 1;
+  std::optional<Duration> timeout;  // per wait for agreement; default from the profile
+  double churn_rate = 1.0;
+  Duration churn_duration = std::chrono::seconds(10);
+  double churn_crash = 0.5;
+  // Output.
+  bool json = false;
+  std::string csv_path;
+  std::string plot_path;
+  bool quiet = false;
+};
+
+struct ParsedOptions {
+  enum class Action { kRun, kHelp, kError } action = Action::kRun;
+  Options options;
+  std::string message;  // kHelp: the help text; kError: what is wrong
+};
+
+// Parses and checks the command line. Never throws for bad input.
+ParsedOptions parse_options(int argc, const char* const* argv);
+
+// "250ms", "1.5s", "100us", "2m"; a bare number is milliseconds.
+std::optional<Duration> parse_duration(std::string_view text);
+// "3,8,32" (also "3, 8"); empty on any bad item.
+std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text);
+
+// The named profile with `o`'s overrides applied, validated.
+Status resolve_profile(const std::string& name, const Options& o, Profile& out);
+
+}  // namespace lanlord::bench

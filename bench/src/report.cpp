@@ -1,0 +1,200 @@
+#include "report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+#include <variant>
+
+namespace lanlord::bench {
+
+namespace {
+
+struct Null {};
+using Value = std::variant<Null, std::string, double, long long, bool>;
+
+Value opt(const std::optional<double>& v) {
+  return v ? Value(*v) : Value(Null{});
+}
+
+// Every field of a row, in output order; JSON and CSV share this list.
+std::vector<std::pair<const char*, Value>> fields(const Row& r) {
+  const bool has = r.conv.count > 0;
+  auto conv = [&](double v) { return has ? Value(v) : Value(Null{}); };
+  return {
+      {"scenario", r.scenario},
+      {"nodes", static_cast<long long>(r.nodes)},
+      {"runs", static_cast<long long>(r.runs)},
+      {"profile", r.profile},
+      {"transport", r.transport},
+      {"fast_failover", r.fast_failover},
+      {"p50_ms", conv(r.conv.p50)},
+      {"p95_ms", conv(r.conv.p95)},
+      {"p99_ms", conv(r.conv.p99)},
+      {"max_ms", conv(r.conv.max)},
+      {"min_ms", conv(r.conv.min)},
+      {"mean_ms", conv(r.conv.mean)},
+      {"stddev_ms", conv(r.conv.stddev)},
+      {"samples", static_cast<long long>(r.conv.count)},
+      {"failed", static_cast<long long>(r.failed)},
+      {"skipped", static_cast<long long>(r.skipped)},
+      {"fabric_ms", r.fabric_ms},
+      {"fabric_formula", r.fabric_formula},
+      {"bound_ms", opt(r.bound_ms)},
+      {"dgrams_out_per_node_s", opt(r.dgrams_out)},
+      {"dgrams_in_per_node_s", opt(r.dgrams_in)},
+      {"bytes_out_per_node_s", opt(r.bytes_out)},
+      {"bytes_in_per_node_s", opt(r.bytes_in)},
+      {"cpu_pct_per_node", opt(r.cpu_pct_per_node)},
+      {"peak_rss_mb", opt(r.peak_rss_mb)},
+      {"leader_changes", opt(r.leader_changes)},
+      {"unagreed_pct", opt(r.unagreed_pct)},
+      {"false_deaths", opt(r.false_deaths)},
+      {"deaths", opt(r.deaths)},
+      {"churn_events", opt(r.churn_events)},
+      {"wall_s", r.wall_s},
+      {"virtual_s", opt(r.virtual_s)},
+      {"seed", static_cast<long long>(r.seed)},
+      {"loss", opt(r.loss)},
+      {"delay_ms", opt(r.delay_ms)},
+      {"jitter_ms", opt(r.jitter_ms)},
+      {"first_failure", r.first_failure},
+  };
+}
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::string s = buf;
+  // Trailing zeros carry nothing: 412.500 -> 412.5, 3.000 -> 3.
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+struct JsonText {
+  std::string operator()(Null) const { return "null"; }
+  std::string operator()(const std::string& s) const { return json_string(s); }
+  std::string operator()(double v) const { return number(v); }
+  std::string operator()(long long v) const { return std::to_string(v); }
+  std::string operator()(bool v) const { return v ? "true" : "false"; }
+};
+
+struct CsvText {
+  std::string operator()(Null) const { return ""; }
+  std::string operator()(const std::string& s) const { return csv_field(s); }
+  std::string operator()(double v) const { return number(v); }
+  std::string operator()(long long v) const { return std::to_string(v); }
+  std::string operator()(bool v) const { return v ? "true" : "false"; }
+};
+
+std::string cell(const std::optional<double>& v, int precision = 0) {
+  if (!v) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(precision) << *v;
+  return s.str();
+}
+
+}  // namespace
+
+std::string to_json(const Row& r) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [key, value] : fields(r)) {
+    if (!first) out += ",";
+    first = false;
+    out += json_string(key) + ":" + std::visit(JsonText{}, value);
+  }
+  return out + "}";
+}
+
+std::string csv_header() {
+  std::string out;
+  for (const auto& [key, value] : fields(Row{})) out += (out.empty() ? "" : ",") + std::string(key);
+  return out;
+}
+
+std::string to_csv(const Row& r) {
+  std::string out;
+  bool first = true;
+  for (const auto& [key, value] : fields(r)) {
+    if (!first) out += ",";
+    first = false;
+    out += std::visit(CsvText{}, value);
+  }
+  return out;
+}
+
+void print_table(std::ostream& out, const std::vector<Row>& rows) {
+  // Convergence in ms; datagrams sent and received and kB received per node
+  // per second; cpu in % of one core per node.
+  out << std::left << std::setw(14) << "scenario" << std::setw(10) << "transport" << std::setw(8)
+      << "profile" << std::right << std::setw(6) << "N" << std::setw(6) << "runs" << std::setw(5)
+      << "fail" << std::setw(9) << "p50" << std::setw(9) << "p95" << std::setw(9) << "p99"
+      << std::setw(9) << "max" << std::setw(9) << "fabric" << std::setw(8) << "bound"
+      << std::setw(8) << "out/s" << std::setw(8) << "in/s" << std::setw(8) << "kBin/s"
+      << std::setw(7) << "cpu%" << std::setw(7) << "MiB"
+      << "  notes\n";
+  for (const Row& r : rows) {
+    const bool has = r.conv.count > 0;
+    auto conv = [&](double v) { return has ? cell(v) : std::string("-"); };
+    std::string notes;
+    if (r.leader_changes) {
+      notes += "changes " + cell(r.leader_changes, 1) + "/run, unagreed " +
+               cell(r.unagreed_pct, 1) + "%, false deaths " + cell(r.false_deaths, 1) + "/run";
+    }
+    if (r.skipped > 0)
+      notes += "skipped: " + r.first_failure;
+    else if (r.failed > 0)
+      notes += (notes.empty() ? "" : "; ") + r.first_failure;
+    const std::optional<double> kb_in =
+        r.bytes_in ? std::optional<double>(*r.bytes_in / 1024) : std::nullopt;
+    out << std::left << std::setw(14) << r.scenario << std::setw(10) << r.transport << std::setw(8)
+        << r.profile << std::right << std::setw(6) << r.nodes << std::setw(6) << r.runs
+        << std::setw(5) << r.failed << std::setw(9) << conv(r.conv.p50) << std::setw(9)
+        << conv(r.conv.p95) << std::setw(9) << conv(r.conv.p99) << std::setw(9) << conv(r.conv.max)
+        << std::setw(9) << cell(r.fabric_ms) << std::setw(8) << cell(r.bound_ms) << std::setw(8)
+        << cell(r.dgrams_out, 1) << std::setw(8) << cell(r.dgrams_in, 0) << std::setw(8)
+        << cell(kb_in, 1) << std::setw(7) << cell(r.cpu_pct_per_node, 2) << std::setw(7)
+        << cell(r.peak_rss_mb, 1) << "  " << notes << "\n";
+  }
+}
+
+}  // namespace lanlord::bench

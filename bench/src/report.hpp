@@ -1,0 +1,54 @@
+// One result row per (transport, profile, scenario, N), and the ways it is
+// written: a table for people, JSON lines and CSV for programs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "stats.hpp"
+
+namespace lanlord::bench {
+
+struct Row {
+  std::string scenario;
+  std::string transport;  // "sim", "udp", "udp-procs"
+  std::string profile;    // the profile's name, "+overrides" when timings were overridden
+  bool fast_failover = true;
+  std::size_t nodes = 0;
+  int runs = 0;
+  int failed = 0;
+  int skipped = 0;  // runs the transport cannot do (yield over udp)
+  Summary conv;     // convergence (churn: episodes without an agreed leader), ms
+  double fabric_ms = 0;
+  std::string fabric_formula;
+  std::optional<double> bound_ms;
+  // Per node per second over the steady windows.
+  std::optional<double> dgrams_out, dgrams_in, bytes_out, bytes_in;
+  std::optional<double> cpu_pct_per_node;  // % of one core
+  std::optional<double> peak_rss_mb;
+  // Churn.
+  std::optional<double> leader_changes;  // per run, mean
+  std::optional<double> unagreed_pct;    // of the churn window
+  std::optional<double> false_deaths;    // per run, mean
+  std::optional<double> deaths;          // per run, mean
+  std::optional<double> churn_events;    // per run, mean
+  double wall_s = 0;                     // wall-clock time of all runs
+  std::optional<double> virtual_s;       // sim: virtual time of all runs
+  std::uint64_t seed = 0;
+  // Sim network.
+  std::optional<double> loss, delay_ms, jitter_ms;
+  std::string first_failure;  // the first failed run's reason and seed
+};
+
+// One JSON object on one line (no trailing newline).
+std::string to_json(const Row& r);
+// A CSV header and rows with the same fields as the JSON.
+std::string csv_header();
+std::string to_csv(const Row& r);
+// The table: a header, then one line per row.
+void print_table(std::ostream& out, const std::vector<Row>& rows);
+
+}  // namespace lanlord::bench

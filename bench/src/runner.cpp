@@ -1,0 +1,235 @@
+#include "runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "fabric_model.hpp"
+#include "sim_driver.hpp"
+#ifdef LANLORD_BENCH_HAVE_UDP
+#include "proc_driver.hpp"
+#include "udp_driver.hpp"
+#endif
+
+namespace lanlord::bench {
+
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+// d for the analytic figures: the simulator's worst delivery, or a
+// nominal 1 ms for loopback.
+Duration delivery_time(const std::string& transport, const Options& o) {
+  if (transport == "sim") return o.delay + o.jitter;
+  return std::chrono::milliseconds(1);
+}
+
+std::string transport_label(const std::string& transport, const Options& o) {
+  if (transport == "udp" && o.procs) return "udp-procs";
+  return transport;
+}
+
+std::string ms_text(double ms) {
+  std::ostringstream s;
+  s << static_cast<long long>(ms) << "ms";
+  return s.str();
+}
+
+}  // namespace
+
+Duration default_limit(Scenario s, const Profile& profile) {
+  // Generous against Fabric's own figure, so only a real failure to agree
+  // times out; the startup wait of every scenario must fit too.
+  const Duration d = std::chrono::milliseconds(1);
+  const double fabric_ms =
+      std::max(fabric_figure(s, profile, d).ms, fabric_figure(Scenario::kStartup, profile, d).ms);
+  const auto limit = std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double, std::milli>(2 * fabric_ms + 2000));
+  return std::max<Duration>(limit, std::chrono::seconds(5));
+}
+
+DriverFactory default_driver_factory(const Options& options) {
+  return [options](const std::string& transport, const std::string& profile_name,
+                   const Profile& profile, std::uint64_t run_seed,
+                   std::string& error) -> std::unique_ptr<ClusterDriver> {
+    if (transport == "sim") {
+      SimParams p;
+      p.profile = profile;
+      p.faults.loss = options.loss;
+      p.faults.delay = options.delay;
+      p.faults.jitter = options.jitter;
+      p.seed = run_seed;
+      return std::make_unique<SimDriver>(std::move(p));
+    }
+#ifdef LANLORD_BENCH_HAVE_UDP
+    if (transport == "udp") {
+      UdpParams p;
+      p.profile_name = profile_name;
+      p.profile = profile;
+      p.timings = options.timings;
+      p.seed = run_seed;
+      if (options.procs) {
+        p.lanlord_path = options.lanlord_path;
+        return std::make_unique<ProcDriver>(std::move(p));
+      }
+      return std::make_unique<UdpDriver>(std::move(p));
+    }
+#else
+    (void)profile_name;
+#endif
+    error = "transport " + transport + " is not built";
+    return nullptr;
+  };
+}
+
+std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Progress& progress,
+                            const std::function<void(const Row&)>& on_row) {
+  std::vector<Row> rows;
+  for (const std::string& transport : o.transports) {
+    for (const std::string& profile_name : o.profiles) {
+      Profile profile;
+      (void)resolve_profile(profile_name, o, profile);  // checked by parse_options
+      for (Scenario scenario : o.scenarios) {
+        for (std::size_t n : o.nodes) {
+          const std::string label = std::string(scenario_name(scenario)) + " " +
+                                    transport_label(transport, o) + " " + profile_name +
+                                    " N=" + std::to_string(n);
+          if (n < min_nodes(scenario)) {
+            progress.note("skipping " + label + ": the scenario needs at least " +
+                          std::to_string(min_nodes(scenario)) + " nodes");
+            continue;
+          }
+          Row row;
+          row.scenario = std::string(scenario_name(scenario));
+          row.transport = transport_label(transport, o);
+          row.profile = profile_name + (o.timings.any() ? "+overrides" : "");
+          row.fast_failover = profile.fast_failover;
+          row.nodes = n;
+          row.runs = o.runs;
+          row.seed = o.seed;
+          const Duration delivery = delivery_time(transport, o);
+          const Figure fabric = fabric_figure(scenario, profile, delivery);
+          row.fabric_ms = fabric.ms;
+          row.fabric_formula = fabric.formula;
+          if (auto b = lanlord_bound(scenario, profile, delivery)) row.bound_ms = b->ms;
+          if (transport == "sim") {
+            row.loss = o.loss;
+            row.delay_ms = Seconds(o.delay).count() * 1000;
+            row.jitter_ms = Seconds(o.jitter).count() * 1000;
+          }
+
+          ScenarioParams params;
+          params.profile = profile;
+          params.limit = o.timeout ? *o.timeout : default_limit(scenario, profile);
+          params.churn_rate = o.churn_rate;
+          params.churn_duration = o.churn_duration;
+          params.churn_crash = o.churn_crash;
+
+          std::vector<double> samples;
+          Usage steady{};  // sums of the steady-window differences
+          bool cpu_known = false, traffic_known = true, bytes_out_known = true;
+          double cpu_s = 0, peak_mb = 0, virtual_s = 0;
+          bool peak_known = false;
+          double changes = 0, unagreed_ms = 0, window_ms = 0, false_deaths = 0, deaths = 0,
+                 events = 0;
+          int ok_runs = 0;
+          const auto wall_start = std::chrono::steady_clock::now();
+          for (int run = 0; run < o.runs; ++run) {
+            const std::uint64_t run_seed = o.seed + static_cast<std::uint64_t>(run);
+            std::ostringstream line;
+            line << "[" << label << "] run " << (run + 1) << "/" << o.runs;
+            if (!samples.empty()) {
+              line << ", p50 so far " << ms_text(summarize(samples).p50);
+            }
+            if (row.failed > 0) line << ", " << row.failed << " failed";
+            progress.update(line.str());
+
+            std::string error;
+            std::unique_ptr<ClusterDriver> driver =
+                factory(transport, profile_name, profile, run_seed, error);
+            if (!driver) {
+              ++row.failed;
+              if (row.first_failure.empty()) row.first_failure = error;
+              continue;
+            }
+            // The scenario's own randomness (settle times, churn) is apart
+            // from the simulation's, so both replay from the run seed.
+            sim::Rng rng(run_seed ^ 0x9e3779b97f4a7c15ULL);
+            const RunResult r = run_scenario(scenario, n, *driver, params, rng);
+            virtual_s += Seconds(r.driver_time).count();
+            driver.reset();  // stop the nodes before the next run starts
+            if (r.skipped) {
+              ++row.skipped;
+              if (row.first_failure.empty()) row.first_failure = r.failure;
+              continue;
+            }
+            if (!r.ok) {
+              ++row.failed;
+              if (row.first_failure.empty()) {
+                row.first_failure = r.failure + " (run " + std::to_string(run) + ", seed " +
+                                    std::to_string(run_seed) + ")";
+              }
+              progress.note("warning: " + label + " run " + std::to_string(run) +
+                            " failed: " + r.failure + " (seed " + std::to_string(run_seed) + ")");
+              continue;
+            }
+            ++ok_runs;
+            samples.insert(samples.end(), r.samples_ms.begin(), r.samples_ms.end());
+            const Usage& a = r.steady_before;
+            const Usage& b = r.steady_after;
+            steady.datagrams_out += b.datagrams_out - a.datagrams_out;
+            steady.bytes_out += b.bytes_out - a.bytes_out;
+            steady.datagrams_in += b.datagrams_in - a.datagrams_in;
+            steady.bytes_in += b.bytes_in - a.bytes_in;
+            steady.node_seconds += b.node_seconds - a.node_seconds;
+            traffic_known = traffic_known && b.traffic_known;
+            bytes_out_known = bytes_out_known && b.bytes_out_known;
+            if (a.cpu_seconds && b.cpu_seconds) {
+              cpu_known = true;
+              cpu_s += *b.cpu_seconds - *a.cpu_seconds;
+            }
+            if (b.peak_rss_mb) {
+              peak_known = true;
+              peak_mb = std::max(peak_mb, *b.peak_rss_mb);
+            }
+            if (scenario == Scenario::kChurn) {
+              changes += static_cast<double>(r.leader_changes);
+              unagreed_ms += r.unagreed_ms;
+              window_ms += r.churn_window_ms;
+              false_deaths += static_cast<double>(b.false_deaths - a.false_deaths);
+              deaths += static_cast<double>(b.deaths - a.deaths);
+              events += static_cast<double>(r.churn_events);
+            }
+          }
+          row.wall_s = Seconds(std::chrono::steady_clock::now() - wall_start).count();
+          if (transport == "sim") row.virtual_s = virtual_s;
+          row.conv = summarize(samples);
+          if (steady.node_seconds > 0) {
+            const double ns = steady.node_seconds;
+            if (traffic_known) {
+              row.dgrams_out = static_cast<double>(steady.datagrams_out) / ns;
+              row.dgrams_in = static_cast<double>(steady.datagrams_in) / ns;
+              row.bytes_in = static_cast<double>(steady.bytes_in) / ns;
+              if (bytes_out_known) row.bytes_out = static_cast<double>(steady.bytes_out) / ns;
+            }
+            if (cpu_known) row.cpu_pct_per_node = 100.0 * cpu_s / ns;
+          }
+          if (peak_known) row.peak_rss_mb = peak_mb;
+          if (scenario == Scenario::kChurn && ok_runs > 0) {
+            row.leader_changes = changes / ok_runs;
+            row.unagreed_pct = window_ms > 0 ? 100.0 * unagreed_ms / window_ms : 0.0;
+            row.false_deaths = false_deaths / ok_runs;
+            row.deaths = deaths / ok_runs;
+            row.churn_events = events / ok_runs;
+          }
+          progress.done();
+          rows.push_back(row);
+          on_row(row);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+}  // namespace lanlord::bench

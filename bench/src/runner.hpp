@@ -1,0 +1,33 @@
+// Runs the matrix the options describe: every transport x profile x
+// scenario x N, `runs` times each, and turns the runs into Rows.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "driver.hpp"
+#include "options.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+
+namespace lanlord::bench {
+
+// Builds a fresh driver for one run.
+using DriverFactory = std::function<std::unique_ptr<ClusterDriver>(
+    const std::string& transport, const std::string& profile_name, const Profile& profile,
+    std::uint64_t run_seed, std::string& error)>;
+
+// The drivers this build has: sim always, udp (in-process and --procs)
+// when lanlord_transport was built.
+DriverFactory default_driver_factory(const Options& options);
+
+// Runs everything; calls `on_row` as soon as each row is complete (so
+// --json streams), and returns all rows.
+std::vector<Row> run_matrix(const Options& options, const DriverFactory& factory,
+                            Progress& progress, const std::function<void(const Row&)>& on_row);
+
+// The longest wait for agreement in one step of a run (see --timeout).
+Duration default_limit(Scenario s, const Profile& profile);
+
+}  // namespace lanlord::bench

@@ -1,0 +1,213 @@
+#include "scenarios.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace lanlord::bench {
+
+namespace {
+
+double to_ms(Duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+std::string ms_text(Duration d) {
+  return std::to_string(static_cast<long long>(to_ms(d))) + " ms";
+}
+
+// Starts `n` nodes (sides alternate when `halves`) and waits for agreement.
+bool start_and_agree(ClusterDriver& d, std::size_t n, bool halves, const ScenarioParams& p,
+                     RunResult& r, std::optional<Duration>* agreed_at = nullptr) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (d.add_node(halves ? static_cast<int>(i % 2) : 0) == kNoNode) {
+      r.failure = "node " + std::to_string(i) + " did not start: " + d.error();
+      return false;
+    }
+  }
+  const auto t = d.wait_agreed(p.limit);
+  if (!t) {
+    r.failure = std::string(halves ? "the halves" : "the cluster") + " did not agree within " +
+                ms_text(p.limit) + " of starting";
+    return false;
+  }
+  if (agreed_at) *agreed_at = t;
+  return true;
+}
+
+// A random settle: at least one declaration interval, so every follower has
+// heard its leader declare, plus a random part so the next event lands at a
+// random phase of the timers. Usage is sampled around it.
+void settle(ClusterDriver& d, const ScenarioParams& p, sim::Rng& rng, RunResult& r) {
+  const Duration decl = p.profile.election.declaration_interval();
+  r.steady_before = d.usage();
+  d.run_for(decl + rng.duration(Duration::zero(), decl));
+  r.steady_after = d.usage();
+}
+
+// After `event` at t0, waits for agreement and records the time it took.
+bool time_recovery(ClusterDriver& d, const ScenarioParams& p, Duration t0, const char* what,
+                   RunResult& r) {
+  const auto t = d.wait_agreed(p.limit);
+  if (!t) {
+    r.failure = std::string("no agreed leader within ") + ms_text(p.limit) + " after " + what;
+    return false;
+  }
+  r.samples_ms.push_back(to_ms(*t - t0));
+  return true;
+}
+
+std::size_t agreed_leader(ClusterDriver& d, RunResult& r) {
+  const Transition s = d.state();
+  if (!s.agreed || s.leader == kNoNode) {
+    r.failure = "the agreement was lost while settling";
+    return kNoNode;
+  }
+  return s.leader;
+}
+
+void run_churn(std::size_t n, ClusterDriver& d, const ScenarioParams& p, sim::Rng& rng,
+               RunResult& r) {
+  // Live nodes stay between half and all of n, so the cluster never dies out.
+  const std::size_t floor_live = std::max<std::size_t>(1, (n + 1) / 2);
+  const Duration t_begin = d.now();
+  const Duration t_end = t_begin + p.churn_duration;
+  r.steady_before = d.usage();
+  const std::size_t first = d.timeline().size() - 1;  // the agreed state we start from
+  std::vector<std::size_t> live, gone;
+  while (true) {
+    // Exponential gaps: a Poisson process of churn events.
+    const double gap_s = -std::log(1.0 - rng.unit()) / p.churn_rate;
+    const Duration gap = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(gap_s));
+    if (d.now() + gap >= t_end) {
+      d.run_for(t_end - d.now());
+      break;
+    }
+    d.run_for(gap);
+    live.clear();
+    gone.clear();
+    for (std::size_t i = 0; i < d.size(); ++i) (d.live(i) ? live : gone).push_back(i);
+    const bool can_leave = live.size() > floor_live;
+    const bool depart = can_leave && (gone.empty() || rng.chance(0.5));
+    if (depart) {
+      const std::size_t v = live[rng.below(live.size())];
+      if (rng.chance(p.churn_crash)) {
+        d.crash(v);
+      } else {
+        d.leave(v);
+      }
+    } else if (!gone.empty()) {
+      d.rejoin(gone[rng.below(gone.size())]);
+    }
+    ++r.churn_events;
+  }
+  r.steady_after = d.usage();
+  // The cluster must end agreed; the last episode is closed at that moment.
+  const auto t_final = d.wait_agreed(p.limit);
+  if (!t_final) {
+    r.failure = "no agreed leader within " + ms_text(p.limit) + " after churn stopped";
+    return;
+  }
+  const std::vector<Transition> tl = d.timeline();
+  std::size_t last_leader = tl[first].leader;
+  std::optional<Duration> lost_at;
+  for (std::size_t k = first + 1; k < tl.size(); ++k) {
+    const Transition& t = tl[k];
+    if (!t.agreed) {
+      if (!lost_at) lost_at = t.at;
+      continue;
+    }
+    if (lost_at) {
+      r.samples_ms.push_back(to_ms(t.at - *lost_at));
+      lost_at.reset();
+    }
+    if (t.leader != last_leader) ++r.leader_changes;
+    last_leader = t.leader;
+  }
+  for (double e : r.samples_ms) r.unagreed_ms += e;
+  r.churn_window_ms = to_ms(*t_final - t_begin);
+  r.ok = true;
+}
+
+}  // namespace
+
+std::string_view scenario_name(Scenario s) {
+  switch (s) {
+    case Scenario::kStartup:
+      return "startup";
+    case Scenario::kFailover:
+      return "failover";
+    case Scenario::kHandoffYield:
+      return "handoff-yield";
+    case Scenario::kHandoffStop:
+      return "handoff-stop";
+    case Scenario::kHeal:
+      return "heal";
+    case Scenario::kChurn:
+      return "churn";
+  }
+  return "?";
+}
+
+std::optional<Scenario> parse_scenario(std::string_view name) {
+  for (Scenario s : all_scenarios()) {
+    if (scenario_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<Scenario> all_scenarios() {
+  return {Scenario::kStartup,     Scenario::kFailover, Scenario::kHandoffYield,
+          Scenario::kHandoffStop, Scenario::kHeal,     Scenario::kChurn};
+}
+
+std::size_t min_nodes(Scenario s) {
+  return s == Scenario::kStartup ? 1 : 2;
+}
+
+RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& d, const ScenarioParams& p,
+                       sim::Rng& rng) {
+  RunResult r;
+  if (s == Scenario::kHandoffYield && !d.can_yield()) {
+    r.skipped = true;
+    r.failure = "this transport cannot make a node yield";
+    return r;
+  }
+  const Duration t0 = d.now();
+  std::optional<Duration> agreed_at;
+  if (!start_and_agree(d, nodes, s == Scenario::kHeal, p, r, &agreed_at)) return r;
+
+  switch (s) {
+    case Scenario::kStartup:
+      r.samples_ms.push_back(to_ms(*agreed_at - t0));
+      settle(d, p, rng, r);
+      r.ok = true;
+      break;
+    case Scenario::kFailover:
+    case Scenario::kHandoffYield:
+    case Scenario::kHandoffStop: {
+      settle(d, p, rng, r);
+      const std::size_t leader = agreed_leader(d, r);
+      if (leader == kNoNode) break;
+      const Duration t = d.now();
+      if (s == Scenario::kFailover) d.crash(leader);
+      if (s == Scenario::kHandoffYield) d.yield(leader);
+      if (s == Scenario::kHandoffStop) d.leave(leader);
+      r.ok = time_recovery(d, p, t, scenario_name(s).data(), r);
+      break;
+    }
+    case Scenario::kHeal: {
+      settle(d, p, rng, r);
+      const Duration t = d.now();
+      d.heal();
+      r.ok = time_recovery(d, p, t, "the halves were joined", r);
+      break;
+    }
+    case Scenario::kChurn:
+      run_churn(nodes, d, p, rng, r);
+      break;
+  }
+  r.driver_time = d.now() - t0;
+  return r;
+}
+
+}  // namespace lanlord::bench

@@ -1,0 +1,157 @@
+#include "sim_driver.hpp"
+
+#include <algorithm>
+
+namespace lanlord::bench {
+
+namespace {
+
+sim::SimClusterOptions cluster_options(const SimParams& p) {
+  sim::SimClusterOptions o;
+  o.election = p.profile.election;
+  o.membership = p.profile.membership;
+  o.fast_failover = p.profile.fast_failover;
+  o.faults = p.faults;
+  o.seed = p.seed;
+  return o;
+}
+
+}  // namespace
+
+SimDriver::SimDriver(SimParams params)
+    : params_(std::move(params)), cluster_(cluster_options(params_)) {}
+
+void SimDriver::count_live_change() {
+  const Duration t = now();
+  node_seconds_ +=
+      static_cast<double>(live_count_) * std::chrono::duration<double>(t - live_since_).count();
+  live_since_ = t;
+  live_count_ = 0;
+  for (std::size_t i = 0; i < size(); ++i) live_count_ += cluster_.running(i) ? 1 : 0;
+}
+
+std::size_t SimDriver::add_node(int side) {
+  const std::size_t i = cluster_.spawn(node_id(sides_.size()));
+  sides_.push_back(side);
+  if (side != 0) healed_ = false;
+  // Partitioning waits for the next run: copies of this node's first
+  // heartbeat to the other side are then cut on arrival, while those to its
+  // own side still arrive, as if the partition had always been there.
+  if (!healed_) partition_dirty_ = true;
+  count_live_change();
+  return i;
+}
+
+void SimDriver::crash(std::size_t i) {
+  // Every peer that holds it alive will report it dead: those deaths are true.
+  const PeerId& id = cluster_.id(i);
+  for (std::size_t j = 0; j < size(); ++j) {
+    if (j == i || !cluster_.running(j)) continue;
+    if (const Membership* m = cluster_.membership(j); m && m->is_alive(id)) ++expected_deaths_;
+  }
+  cluster_.crash(i);
+  count_live_change();
+}
+
+void SimDriver::leave(std::size_t i) {
+  cluster_.leave(i);
+  count_live_change();
+}
+
+void SimDriver::rejoin(std::size_t i) {
+  cluster_.restart(i);
+  count_live_change();
+}
+
+bool SimDriver::yield(std::size_t i) {
+  cluster_.service(i).yield();
+  return true;
+}
+
+void SimDriver::heal() {
+  healed_ = true;
+  partition_dirty_ = false;
+  cluster_.heal();
+}
+
+void SimDriver::apply_partition() {
+  if (!partition_dirty_) return;
+  partition_dirty_ = false;
+  std::vector<std::vector<std::size_t>> groups(2);
+  for (std::size_t i = 0; i < sides_.size(); ++i) groups[sides_[i] == 0 ? 0 : 1].push_back(i);
+  cluster_.partition(groups);
+}
+
+Transition SimDriver::check() {
+  // The same rule as evaluate_agreement(), without building the views:
+  // this runs after every simulated event while a scenario waits.
+  Transition t;
+  t.at = now();
+  std::size_t chosen[2] = {kNoNode, kNoNode};
+  bool any_live = false;
+  bool agreed = true;
+  for (std::size_t i = 0; i < size() && agreed; ++i) {
+    if (!cluster_.running(i)) continue;
+    any_live = true;
+    auto& svc = cluster_.service(i);
+    const int c = healed_ ? 0 : (sides_[i] == 0 ? 0 : 1);
+    const auto l = svc.leader();
+    const std::size_t li = l ? node_index(l->bytes(), size()) : kNoNode;
+    if (li == kNoNode)
+      agreed = false;
+    else if (chosen[c] == kNoNode)
+      chosen[c] = li;
+    if (agreed && (li != chosen[c] || svc.is_leader() != (i == li))) agreed = false;
+  }
+  for (int c = 0; c < 2 && agreed; ++c) {
+    const std::size_t l = chosen[c];
+    if (l == kNoNode) continue;
+    const int lc = healed_ ? 0 : (sides_[l] == 0 ? 0 : 1);
+    if (!cluster_.running(l) || !cluster_.service(l).is_leader() || lc != c) agreed = false;
+  }
+  t.agreed = agreed && any_live;
+  if (t.agreed && (chosen[0] == kNoNode || chosen[1] == kNoNode)) {
+    t.leader = chosen[0] != kNoNode ? chosen[0] : chosen[1];
+  }
+  if (timeline_.empty() || timeline_.back().agreed != t.agreed ||
+      timeline_.back().leader != t.leader) {
+    timeline_.push_back(t);
+  }
+  return t;
+}
+
+void SimDriver::run_for(Duration d) {
+  apply_partition();
+  const Duration end = now() + d;
+  while (now() < end) {
+    cluster_.run_for(std::min(params_.poll_step, end - now()));
+    check();
+  }
+}
+
+std::optional<Duration> SimDriver::wait_agreed(Duration limit) {
+  apply_partition();
+  if (cluster_.run_until([this] { return check().agreed; }, limit)) return now();
+  return std::nullopt;
+}
+
+Usage SimDriver::usage() {
+  Usage u;
+  const auto& s = cluster_.network().stats();
+  u.datagrams_out = s.sent;
+  // The simulator counts bytes on delivery only, and its encoding is not
+  // the wire format: bytes are indicative.
+  u.bytes_out_known = false;
+  u.datagrams_in = s.delivered;
+  u.bytes_in = s.bytes_delivered;
+  u.node_seconds = node_seconds_ + static_cast<double>(live_count_) *
+                                       std::chrono::duration<double>(now() - live_since_).count();
+  std::uint64_t dead = 0;
+  for (std::size_t i = 0; i < size(); ++i) dead += cluster_.record(i).peers_dead;
+  u.deaths = dead;
+  u.false_deaths = dead > expected_deaths_ ? dead - expected_deaths_ : 0;
+  u.false_deaths_exact = false;
+  return u;
+}
+
+}  // namespace lanlord::bench

@@ -1,0 +1,183 @@
+#include "udp_driver.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "lanlord/sim/random.hpp"
+
+namespace lanlord::bench {
+
+namespace {
+
+constexpr const char* kChannel = "bench";
+// Callbacks map ids to indexes without reading slots_ (another thread's);
+// the tracker rejects an index it does not have.
+constexpr std::size_t kMaxNodes = 10000;
+
+lanlord::TimingOverrides node_timings(const bench::TimingOverrides& t) {
+  lanlord::TimingOverrides o;
+  o.heartbeat_interval = t.heartbeat;
+  o.alive_expiration = t.alive_expiration;
+  o.startup_grace = t.startup_grace;
+  o.sample_interval = t.sample_interval;
+  o.leader_alive = t.leader_alive;
+  o.election_duration = t.election_duration;
+  return o;
+}
+
+}  // namespace
+
+UdpNetwork pick_network(std::uint64_t seed) {
+  // The pid keeps two benchmarks with the same --seed (a smoke test beside
+  // a long run) on different groups; runs stay reproducible where it
+  // matters, in the scenario's own randomness.
+  sim::Rng rng(seed * 0x100000001b3ULL ^ static_cast<std::uint64_t>(getpid()));
+  UdpNetwork n;
+  for (int s = 0; s < 2; ++s) {
+    char group[32];
+    std::snprintf(group, sizeof group, "239.%d.%d.%d", static_cast<int>(rng.between(1, 254)),
+                  static_cast<int>(rng.between(0, 255)), static_cast<int>(rng.between(1, 254)));
+    n.side[s].group = group;
+  }
+  // Ephemeral range minus the usual local one; side 1 next to side 0.
+  const auto port = static_cast<std::uint16_t>(rng.between(20000, 59000));
+  n.side[0].port = port;
+  n.side[1].port = static_cast<std::uint16_t>(port + 1);
+  char cluster[32];
+  std::snprintf(cluster, sizeof cluster, "bench-%08llx",
+                static_cast<unsigned long long>(rng.next() & 0xffffffffULL));
+  n.cluster = cluster;
+  return n;
+}
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double process_peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux: KiB
+}
+
+void add_stats(NodeStats& sum, const NodeStats& s) {
+  sum.datagrams_in += s.datagrams_in;
+  sum.bytes_in += s.bytes_in;
+  sum.datagrams_out += s.datagrams_out;
+  sum.bytes_out += s.bytes_out;
+  sum.send_errors += s.send_errors;
+  for (std::size_t k = 0; k < sum.drops.size(); ++k) sum.drops[k] += s.drops[k];
+}
+
+UdpDriver::UdpDriver(UdpParams params)
+    : params_(std::move(params)),
+      net_(pick_network(params_.seed)),
+      work_(boost::asio::make_work_guard(io_)),
+      thread_([this] { io_.run(); }) {}
+
+UdpDriver::~UdpDriver() {
+  // The io thread goes first, so no handler or callback runs while the
+  // nodes and the bridge are torn down.
+  work_.reset();
+  io_.stop();
+  thread_.join();
+  slots_.clear();
+  bridge_.reset();
+}
+
+bool UdpDriver::start_node(std::size_t i) {
+  NodeConfig c;
+  c.id = node_id(i);
+  c.cluster = net_.cluster;
+  c.channels = {kChannel};
+  const GroupAddress& g = net_.side[slots_[i].side == 0 ? 0 : 1];
+  c.group = g.group;
+  c.port = g.port;
+  c.interface_name = "lo";  // network safety: loopback only
+  c.ttl = 1;
+  c.profile = params_.profile_name;
+  c.timings = node_timings(params_.timings);
+  NodeCallbacks cb;
+  // Callbacks only record: they never call back into a Node.
+  cb.on_leader_changed = [this, i](const std::string& channel, const std::optional<PeerId>& leader,
+                                   bool is_self) {
+    if (channel != kChannel) return;
+    tracker_.set_leader(i, leader ? node_index(leader->bytes(), kMaxNodes) : kNoNode, is_self);
+  };
+  cb.on_membership = [this, i](MembershipEvent e, const Member& m) {
+    if (e == MembershipEvent::kDead) tracker_.on_dead(i, node_index(m.id.bytes(), kMaxNodes));
+  };
+  auto node = std::make_unique<Node>(io_, std::move(c), std::move(cb));
+  // Live before start(), so a leader heard in the first microseconds counts.
+  tracker_.set_live(i, true);
+  if (Status s = node->start(); !s) {
+    tracker_.set_live(i, false);
+    error_ = s.message();
+    return false;
+  }
+  slots_[i].node = std::move(node);
+  return true;
+}
+
+std::size_t UdpDriver::add_node(int side) {
+  if (side != 0 && !bridge_) {
+    bridge_ = std::make_unique<UdpBridge>(io_, net_.side[0], net_.side[1]);
+    if (Status s = bridge_->start(); !s) {
+      error_ = s.message();
+      return kNoNode;
+    }
+  }
+  const std::size_t i = tracker_.add(side);
+  slots_.push_back(Slot{side, nullptr, {}});
+  return start_node(i) ? i : kNoNode;
+}
+
+void UdpDriver::retire(std::size_t i, bool graceful) {
+  tracker_.set_live(i, false);
+  Slot& slot = slots_.at(i);
+  if (!slot.node) return;
+  if (graceful) slot.node->stop();  // sends the leave
+  add_stats(slot.retired, slot.node->stats());
+  slot.node.reset();  // without stop(): abrupt, no leave, like a crash
+}
+
+void UdpDriver::crash(std::size_t i) {
+  retire(i, false);
+}
+void UdpDriver::leave(std::size_t i) {
+  retire(i, true);
+}
+
+void UdpDriver::rejoin(std::size_t i) {
+  if (slots_.at(i).node) return;
+  start_node(i);
+}
+
+void UdpDriver::heal() {
+  if (bridge_) bridge_->connect();
+  tracker_.heal();
+}
+
+Usage UdpDriver::usage() {
+  NodeStats sum;
+  for (const Slot& s : slots_) {
+    add_stats(sum, s.retired);
+    if (s.node) add_stats(sum, s.node->stats());  // any thread may ask a Node
+  }
+  Usage u;
+  u.datagrams_out = sum.datagrams_out;
+  u.bytes_out = sum.bytes_out;
+  u.datagrams_in = sum.datagrams_in;
+  u.bytes_in = sum.bytes_in;
+  u.cpu_seconds = process_cpu_seconds();
+  u.peak_rss_mb = process_peak_rss_mb();
+  tracker_.fill(u);
+  return u;
+}
+
+}  // namespace lanlord::bench

@@ -1,0 +1,103 @@
+// ClusterDriver over real lanlord::Node objects: all nodes in this
+// process on one io_context served by one thread, multicasting on
+// loopback. Each driver (one run) uses its own random group in
+// 239.0.0.0/8, its own port and its own cluster name, so runs, and
+// benchmarks running side by side, never hear each other.
+//
+// Agreement is tracked from the nodes' on_leader_changed callbacks, each
+// stamped with the steady clock as it runs, so the measured time is when
+// the last node learned the leader, not when a poll noticed it.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "driver.hpp"
+#include "lanlord/node.hpp"
+#include "lanlord/profile.hpp"
+#include "options.hpp"
+#include "tracker.hpp"
+#include "udp_bridge.hpp"
+
+namespace lanlord::bench {
+
+struct UdpParams {
+  std::string profile_name;
+  Profile profile;                 // profile_name with the overrides applied
+  bench::TimingOverrides timings;  // passed to each node
+  std::uint64_t seed = 1;          // picks the groups, ports and cluster name
+  std::string lanlord_path;        // ProcDriver only
+};
+
+// The per-run network: two groups and ports (side 0 and side 1) and a
+// cluster name, random from `seed` mixed with this process's id.
+struct UdpNetwork {
+  GroupAddress side[2];
+  std::string cluster;
+};
+UdpNetwork pick_network(std::uint64_t seed);
+
+class UdpDriver final : public ClusterDriver {
+ public:
+  explicit UdpDriver(UdpParams params);
+  ~UdpDriver() override;
+
+  std::size_t add_node(int side) override;
+  void crash(std::size_t i) override;
+  void leave(std::size_t i) override;
+  void rejoin(std::size_t i) override;
+  // Node has no yield(): the handoff-yield scenario runs on sim only.
+  bool yield(std::size_t) override { return false; }
+  bool can_yield() const override { return false; }
+  void heal() override;
+
+  std::size_t size() const override { return tracker_.size(); }
+  bool live(std::size_t i) const override { return tracker_.live(i); }
+
+  Duration now() const override { return tracker_.now(); }
+  void run_for(Duration d) override { std::this_thread::sleep_for(d); }
+  std::optional<Duration> wait_agreed(Duration limit) override {
+    return tracker_.wait_agreed(limit);
+  }
+  Transition state() override { return tracker_.state(); }
+  std::vector<Transition> timeline() const override { return tracker_.timeline(); }
+
+  Usage usage() override;
+  std::string error() const override { return error_; }
+
+ private:
+  // The scenario's thread is the only one that touches these.
+  struct Slot {
+    int side = 0;
+    std::unique_ptr<Node> node;
+    NodeStats retired;  // sums of the stats of earlier lives
+  };
+
+  bool start_node(std::size_t i);
+  void retire(std::size_t i, bool graceful);
+
+  UdpParams params_;
+  UdpNetwork net_;
+  AgreementTracker tracker_;  // fed by the callbacks on the io thread
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<UdpBridge> bridge_;
+  std::thread thread_;
+  std::vector<Slot> slots_;
+  std::string error_;
+};
+
+// Process CPU (user + system) and peak RSS, from getrusage(RUSAGE_SELF).
+double process_cpu_seconds();
+double process_peak_rss_mb();
+
+// Node stats a + b, field by field (channels are not summed).
+void add_stats(NodeStats& sum, const NodeStats& s);
+
+}  // namespace lanlord::bench
