@@ -18,6 +18,11 @@
 //     + T                followers that still name a vanished leader adopt the
 //                        lowest one at their next window
 //     + 2D               the last declarations are delivered
+//
+// With heartbeat membership instead of network reachability, views first
+// have to settle: a peer that crashed or was cut off leaves the view after
+// alive_expiration A, one that came back joins within a heartbeat H. So
+// W_membership = A + H + D + W.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -26,6 +31,7 @@
 #include <sstream>
 #include <string>
 
+#include "lanlord/profile.hpp"
 #include "scenario.hpp"
 
 using namespace lanlord;
@@ -45,6 +51,12 @@ Duration stabilization_window(const ElectionConfig& c, Duration max_delay) {
   return G + S + (D + 2 * T) + 2 * (E + T) + (T / 2 + D) + T + 2 * D;
 }
 
+Duration membership_window(const ElectionConfig& c, const MembershipConfig& m,
+                           Duration max_delay) {
+  return m.alive_expiration + m.heartbeat_interval + max_delay +
+         stabilization_window(c, max_delay);
+}
+
 std::string describe(sim::SimCluster& c) {
   std::ostringstream out;
   for (std::size_t i = 0; i < c.size(); ++i) {
@@ -61,11 +73,24 @@ std::string describe(sim::SimCluster& c) {
   return out.str();
 }
 
-RunResult run_seed(std::uint64_t seed) {
+enum class View { kReachability, kMembership };
+
+RunResult run_seed(std::uint64_t seed, View view = View::kReachability) {
   sim::Rng r(seed * 0x9e3779b97f4a7c15ULL + 1);  // the scenario's own choices
 
-  // Mostly Fabric's test timings; sometimes Fabric's production defaults.
+  // Reachability: mostly Fabric's test timings, sometimes Fabric's
+  // production defaults. Membership: one of the named profiles, with or
+  // without the fast failover path.
   ElectionConfig config = r.chance(0.2) ? ElectionConfig{} : fabric_test_config();
+  std::optional<MembershipConfig> membership;
+  bool fast_failover = false;
+  if (view == View::kMembership) {
+    const auto names = profile_names();
+    const Profile p = *find_profile(names[r.below(names.size())]);
+    config = p.election;
+    membership = p.membership;
+    fast_failover = r.chance(0.5) ? p.fast_failover : false;
+  }
   const Duration T = config.leader_alive_threshold;
 
   // Delays stay well inside a declaration interval, as the algorithm assumes.
@@ -78,6 +103,8 @@ RunResult run_seed(std::uint64_t seed) {
 
   sim::SimClusterOptions options = Scenario::options(config, seed);
   options.faults = faults;
+  options.membership = membership;
+  options.fast_failover = fast_failover;
   sim::SimCluster c(options);
   const int n = static_cast<int>(r.between(2, 30));
   const Duration chaos = r.duration(5 * T, 40 * T);
@@ -149,7 +176,8 @@ RunResult run_seed(std::uint64_t seed) {
   for (auto i : all) {
     if (!c.running(i) && r.chance(0.5)) c.restart(i);
   }
-  c.run_for(stabilization_window(config, max_delay));
+  c.run_for(membership ? membership_window(config, *membership, max_delay)
+                       : stabilization_window(config, max_delay));
 
   RunResult result;
   result.virtual_time = c.now() - t0;
@@ -188,37 +216,45 @@ std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
   return std::strtoull(v, nullptr, 10);
 }
 
-}  // namespace
-
-TEST_CASE("randomized simulation: one agreed leader per component after faults stop") {
+void run_seeds(View view, std::uint64_t default_count, const char* label) {
   const bool replay = std::getenv("LANLORD_SIM_SEED") != nullptr;
   const std::uint64_t first = env_u64("LANLORD_SIM_SEED", 1);
-  const std::uint64_t count = replay ? 1 : env_u64("LANLORD_SIM_SEEDS", 500);
+  const std::uint64_t count = replay ? 1 : env_u64("LANLORD_SIM_SEEDS", default_count);
 
   const auto wall_start = std::chrono::steady_clock::now();
   Duration virtual_total{};
   std::uint64_t failed = 0;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
-    const RunResult res = run_seed(seed);
+    const RunResult res = run_seed(seed, view);
     virtual_total += res.virtual_time;
     if (!res.ok) {
       ++failed;
-      FAIL_CHECK("seed " << seed << " failed (replay: LANLORD_SIM_SEED=" << seed
-                         << " ctest -R randomized, or core_tests -tc='randomized*')\n"
-                         << res.failure);
+      FAIL_CHECK(std::string(label) << ": seed " << seed << " failed (replay: LANLORD_SIM_SEED=" << seed
+                        << " core_tests -tc='" << label << "*')\n"
+                        << res.failure);
     }
   }
   const auto wall = std::chrono::steady_clock::now() - wall_start;
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   using std::chrono::seconds;
-  MESSAGE(count << " seeds, " << failed << " failed, "
+  MESSAGE(std::string(label) << ": " << count << " seeds, " << failed << " failed, "
                 << duration_cast<seconds>(virtual_total).count() << " s of virtual time in "
                 << duration_cast<milliseconds>(wall).count() << " ms of wall time");
-  std::cout << "randomized simulation: " << count << " seeds, " << failed << " failed, "
+  std::cout << label << ": " << count << " seeds, " << failed << " failed, "
             << duration_cast<seconds>(virtual_total).count() << " s virtual, "
             << duration_cast<milliseconds>(wall).count() << " ms wall\n";
   CHECK(failed == 0);
+}
+
+}  // namespace
+
+TEST_CASE("randomized simulation: one agreed leader per component after faults stop") {
+  run_seeds(View::kReachability, 500, "randomized simulation");
+}
+
+TEST_CASE("randomized simulation with heartbeat membership: one agreed leader per component") {
+  run_seeds(View::kMembership, 200, "randomized simulation with heartbeat membership");
 }
 
 TEST_CASE("randomized simulation: a seed replays exactly") {
