@@ -117,7 +117,7 @@ struct ChannelStats {
   std::string channel;
   bool is_leader = false;
   std::optional<PeerId> leader;
-  std::size_t alive_peers = 0;  // the channel's view, this node included
+  std::size_t alive_peers = 0;  // the channel's alive view, this node included (unless passive)
   std::uint64_t proposals_sent = 0;
   std::uint64_t declarations_sent = 0;
   std::uint64_t proposals_received = 0;
