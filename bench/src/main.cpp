@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "options.hpp"
 #include "plot.hpp"
@@ -18,6 +20,28 @@ constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitRunsFailed = 3;
+
+// Rows from files of --json lines; false (with a message) when unreadable.
+bool read_rows(const std::vector<std::string>& paths, std::vector<lanlord::bench::Row>& rows) {
+  for (const std::string& path : paths) {
+    std::ifstream in(path);
+    if (!in) {
+      std::cerr << "lanlord-bench: cannot read " << path << "\n";
+      return false;
+    }
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      auto row = lanlord::bench::row_from_json(line);
+      if (!row) {
+        std::cerr << "lanlord-bench: " << path << ":" << n << ": not a lanlord-bench JSON row\n";
+        return false;
+      }
+      rows.push_back(std::move(*row));
+    }
+  }
+  return true;
+}
 
 std::string machine_summary() {
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -53,12 +77,19 @@ int main(int argc, char** argv) {
 
   Progress progress(stderr, !o.quiet);
   bool any_failed = false;
-  const std::vector<Row> rows =
-      run_matrix(o, default_driver_factory(o), progress, [&](const Row& row) {
-        any_failed = any_failed || row.failed > 0;
-        if (o.json) std::cout << to_json(row) << std::endl;  // flushed: --json streams
-        if (csv) csv << to_csv(row) << "\n" << std::flush;
-      });
+  const auto emit = [&](const Row& row) {
+    any_failed = any_failed || row.failed > 0;
+    if (o.json) std::cout << to_json(row) << std::endl;  // flushed: --json streams
+    if (csv) csv << to_csv(row) << "\n" << std::flush;
+  };
+  std::vector<Row> rows;
+  if (o.inputs.empty()) {
+    rows = run_matrix(o, default_driver_factory(o), progress, emit);
+  } else if (!read_rows(o.inputs, rows)) {
+    return kExitError;
+  } else {
+    for (const Row& r : rows) emit(r);
+  }
   progress.done();
   if (!o.json) print_table(std::cout, rows);
 

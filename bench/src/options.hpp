@@ -46,6 +46,8 @@ struct Options {
   double churn_rate = 1.0;
   Duration churn_duration = std::chrono::seconds(10);
   double churn_crash = 0.5;
+  // Saved JSON lines to report instead of running anything.
+  std::vector<std::string> inputs;
   // Output.
   bool json = false;
   std::string csv_path;

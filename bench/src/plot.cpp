@@ -39,6 +39,20 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
+// A gnuplot double-quoted string, where \n is a line break.
+std::string dquote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string series_label(const Row& r) {
   std::string label = r.profile + ", " + r.transport;
   if (!r.fast_failover && r.profile.rfind("fabric", 0) != 0) label += ", no fast failover";
@@ -54,7 +68,19 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
   std::map<std::string, std::map<std::string, std::vector<const Row*>>> series;
   std::map<std::string, std::map<std::string, std::map<std::size_t, double>>> fabric;
   std::size_t min_n = 0, max_n = 0;
+  std::set<std::size_t> sizes;
+  // Per panel, the smallest and largest value drawn, for its y range.
+  std::map<std::string, std::pair<double, double>> y_extent;
   for (const Row& r : rows) {
+    sizes.insert(r.nodes);
+    auto it = y_extent.try_emplace(r.scenario, r.fabric_ms, r.fabric_ms).first;
+    auto& [lo, hi] = it->second;
+    lo = std::min(lo, r.fabric_ms);
+    hi = std::max(hi, r.fabric_ms);
+    if (r.conv.count > 0) {
+      lo = std::min(lo, std::max(r.conv.min, 1.0));
+      hi = std::max(hi, r.conv.p99);
+    }
     if (std::find(panels.begin(), panels.end(), r.scenario) == panels.end()) {
       panels.push_back(r.scenario);
     }
@@ -98,9 +124,8 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
   s << "set output " << quote(svg_path) << "\n";
   s << "set encoding utf8\n";
   s << "set multiplot layout " << std::max<std::size_t>(1, nrows) << "," << cols << " title "
-    << quote("lanlord: time to agree on a leader vs cluster size\\n{/*0.8 " + subtitle +
-             "; points: p50, bars: min to p99; dashed: Fabric's algorithm, "
-             "same timings}")
+    << dquote("lanlord: time to agree on a leader vs cluster size\n{/*0.8 " + subtitle +
+              "; points: p50, bars: min to p99; dashed: Fabric's algorithm, same timings}")
     << "\n";
   s << "set logscale xy\n";
   s << "set grid xtics ytics mytics lc rgb '#e0e0e0' lw 1\n";
@@ -108,13 +133,28 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
   s << "set xlabel 'nodes (N)'\n";
   s << "set ylabel 'time to agree (ms)'\n";
   s << "set format y '%g'\n";
+  // 1-2-5 ticks: a panel often spans less than a decade of a log axis.
+  s << "set ytics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, "
+       "100000)\n";
+  s << "set bars small\n";
   if (min_n > 0) {
     s << "set xrange [" << std::max(0.8, static_cast<double>(min_n) / 1.5) << ":"
       << static_cast<double>(max_n) * 1.5 << "]\n";
+    // Ticks at the measured sizes, not at powers of ten.
+    s << "set xtics (";
+    bool first = true;
+    for (std::size_t n : sizes) {
+      s << (first ? "" : ", ") << n;
+      first = false;
+    }
+    s << ")\n";
   }
   for (const std::string& scenario : panels) {
     s << "set title "
       << quote(scenario == "churn" ? "churn (episodes without agreement)" : scenario) << "\n";
+    const auto [lo, hi] = y_extent[scenario];
+    // Room above for the key, below so no point sits on the border.
+    s << "set yrange [" << std::max(0.5, lo / 2) << ":" << hi * 4 << "]\n";
     std::vector<std::string> plots;
     for (const auto& [label, list] : series[scenario]) {
       const Row& r = *list.front();

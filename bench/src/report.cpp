@@ -2,9 +2,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iomanip>
 #include <sstream>
 #include <variant>
+
+#include "json_line.hpp"
 
 namespace lanlord::bench {
 
@@ -143,6 +146,61 @@ std::string to_json(const Row& r) {
     out += json_string(key) + ":" + std::visit(JsonText{}, value);
   }
   return out + "}";
+}
+
+std::optional<Row> row_from_json(const std::string& line) {
+  const auto obj = parse_json_object(line);
+  if (!obj || !obj->count("scenario") || !obj->count("nodes")) return std::nullopt;
+  const auto text = [&](const char* key) {
+    const auto it = obj->find(key);
+    return it == obj->end() ? std::string() : it->second.text;
+  };
+  const auto num = [&](const char* key) -> std::optional<double> {
+    const auto it = obj->find(key);
+    if (it == obj->end() || it->second.kind != JsonValue::Kind::kNumber) return std::nullopt;
+    return std::strtod(it->second.text.c_str(), nullptr);
+  };
+  const auto num0 = [&](const char* key) { return num(key).value_or(0); };
+  Row r;
+  r.scenario = text("scenario");
+  r.transport = text("transport");
+  r.profile = text("profile");
+  const auto ff = obj->find("fast_failover");
+  r.fast_failover = ff == obj->end() || ff->second.boolean;
+  r.nodes = static_cast<std::size_t>(num0("nodes"));
+  r.runs = static_cast<int>(num0("runs"));
+  r.failed = static_cast<int>(num0("failed"));
+  r.skipped = static_cast<int>(num0("skipped"));
+  r.conv.count = static_cast<std::size_t>(num0("samples"));
+  r.conv.p50 = num0("p50_ms");
+  r.conv.p95 = num0("p95_ms");
+  r.conv.p99 = num0("p99_ms");
+  r.conv.max = num0("max_ms");
+  r.conv.min = num0("min_ms");
+  r.conv.mean = num0("mean_ms");
+  r.conv.stddev = num0("stddev_ms");
+  r.fabric_ms = num0("fabric_ms");
+  r.fabric_formula = text("fabric_formula");
+  r.bound_ms = num("bound_ms");
+  r.dgrams_out = num("dgrams_out_per_node_s");
+  r.dgrams_in = num("dgrams_in_per_node_s");
+  r.bytes_out = num("bytes_out_per_node_s");
+  r.bytes_in = num("bytes_in_per_node_s");
+  r.cpu_pct_per_node = num("cpu_pct_per_node");
+  r.peak_rss_mb = num("peak_rss_mb");
+  r.leader_changes = num("leader_changes");
+  r.unagreed_pct = num("unagreed_pct");
+  r.false_deaths = num("false_deaths");
+  r.deaths = num("deaths");
+  r.churn_events = num("churn_events");
+  r.wall_s = num0("wall_s");
+  r.virtual_s = num("virtual_s");
+  r.seed = static_cast<std::uint64_t>(num0("seed"));
+  r.loss = num("loss");
+  r.delay_ms = num("delay_ms");
+  r.jitter_ms = num("jitter_ms");
+  r.first_failure = text("first_failure");
+  return r;
 }
 
 std::string csv_header() {

@@ -45,6 +45,9 @@ struct Row {
 
 // One JSON object on one line (no trailing newline).
 std::string to_json(const Row& r);
+// The Row a to_json() line describes (for --input: tables and plots from
+// saved results); empty when the line is not such an object.
+std::optional<Row> row_from_json(const std::string& line);
 // A CSV header and rows with the same fields as the JSON.
 std::string csv_header();
 std::string to_csv(const Row& r);

@@ -34,13 +34,18 @@ bool start_and_agree(ClusterDriver& d, std::size_t n, bool halves, const Scenari
   return true;
 }
 
-// A random settle: at least one declaration interval, so every follower has
-// heard its leader declare, plus a random part so the next event lands at a
-// random phase of the timers. Usage is sampled around it.
+// A random settle: a random part, so the next event lands at a random
+// phase of the heartbeat and declaration timers, then a measured window of
+// whole heartbeat intervals (at least one declaration interval, so every
+// follower has heard its leader declare). Whole intervals keep the traffic
+// figures unbiased when the nodes' timers tick in step, as in the simulator.
 void settle(ClusterDriver& d, const ScenarioParams& p, sim::Rng& rng, RunResult& r) {
   const Duration decl = p.profile.election.declaration_interval();
+  const Duration hb = p.profile.membership.heartbeat_interval;
+  const Duration window = ((decl + hb - Duration(1)) / hb) * hb;
+  d.run_for(rng.duration(Duration::zero(), decl));
   r.steady_before = d.usage();
-  d.run_for(decl + rng.duration(Duration::zero(), decl));
+  d.run_for(window);
   r.steady_after = d.usage();
 }
 

@@ -2,9 +2,9 @@
 //
 // Every run: start the nodes, wait until they agree, let them settle for a
 // random time (so the fault lands at a random phase of the heartbeat and
-// declaration timers; the traffic and CPU figures are taken over this
-// steady window), inject the scenario's event, and time how long until the
-// survivors agree again.
+// declaration timers) and then for a steady window of whole heartbeat
+// intervals (the traffic and CPU figures are taken over it), inject the
+// scenario's event, and time how long until the survivors agree again.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,317 @@
+// The benchmark's own logic: the agreement rule, the command line, the
+// output formats, the Fabric figures, and the scenarios on the simulator.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "driver.hpp"
+#include "fabric_model.hpp"
+#include "json_line.hpp"
+#include "options.hpp"
+#include "plot.hpp"
+#include "report.hpp"
+#include "runner.hpp"
+#include "scenarios.hpp"
+#include "sim_driver.hpp"
+
+using namespace std::chrono_literals;
+using namespace lanlord::bench;
+using lanlord::Duration;
+
+namespace {
+
+// Node i names leader l and says whether it leads.
+NodeView view(std::size_t leader, bool is_leader, int side = 0, bool live = true) {
+  return NodeView{live, side, leader, is_leader};
+}
+
+ParsedOptions parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "lanlord-bench");
+  return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+SimParams sim_params(const char* profile, std::uint64_t seed) {
+  SimParams p;
+  p.profile = *lanlord::find_profile(profile);
+  p.seed = seed;
+  p.faults.delay = 1ms;
+  p.faults.jitter = 1ms;
+  return p;
+}
+
+ScenarioParams scenario_params(const char* profile) {
+  ScenarioParams p;
+  p.profile = *lanlord::find_profile(profile);
+  p.limit = default_limit(Scenario::kFailover, p.profile);
+  p.churn_duration = 5s;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("agreement: everyone names node 0 and only node 0 leads") {
+  CHECK(evaluate_agreement({view(0, true), view(0, false), view(0, false)}, true).agreed);
+  CHECK(evaluate_agreement({view(0, true), view(0, false), view(0, false)}, true).leader == 0);
+}
+
+TEST_CASE("agreement fails on a split view, a second claimant, an unknown or dead leader") {
+  CHECK_FALSE(evaluate_agreement({view(0, true), view(1, false)}, true).agreed);
+  CHECK_FALSE(evaluate_agreement({view(0, true), view(0, true)}, true).agreed);
+  CHECK_FALSE(evaluate_agreement({view(0, true), view(kNoNode, false)}, true).agreed);
+  // Followers still name the crashed leader 0.
+  CHECK_FALSE(
+      evaluate_agreement({view(0, true, 0, false), view(0, false), view(0, false)}, true).agreed);
+  // Nobody live at all.
+  CHECK_FALSE(evaluate_agreement({view(0, true, 0, false)}, true).agreed);
+}
+
+TEST_CASE("agreement ignores dead nodes and holds per half while partitioned") {
+  CHECK(evaluate_agreement({view(kNoNode, false, 0, false), view(1, true), view(1, false)}, true)
+            .agreed);
+  // Halves {0, 2} and {1, 3}, each with its own leader.
+  const std::vector<NodeView> halves = {view(0, true, 0), view(1, true, 1), view(0, false, 0),
+                                        view(1, false, 1)};
+  const Transition apart = evaluate_agreement(halves, false);
+  CHECK(apart.agreed);
+  CHECK(apart.leader == kNoNode);                        // two leaders: no single one to name
+  CHECK_FALSE(evaluate_agreement(halves, true).agreed);  // joined: two leaders
+}
+
+TEST_CASE("node ids sort like their indexes and parse back") {
+  CHECK(node_id(7) == "n0007");
+  CHECK(node_id(9) < node_id(10));
+  CHECK(node_index("n0042", 100) == 42);
+  CHECK(node_index("n0042", 42) == kNoNode);
+  CHECK(node_index("x0042", 100) == kNoNode);
+  CHECK(node_index("n00x2", 100) == kNoNode);
+}
+
+TEST_CASE("durations and size lists") {
+  CHECK(parse_duration("250ms") == Duration(250ms));
+  CHECK(parse_duration("1.5s") == Duration(1500ms));
+  CHECK(parse_duration("100us") == Duration(100us));
+  CHECK(parse_duration("2m") == Duration(120s));
+  CHECK(parse_duration("40") == Duration(40ms));
+  CHECK_FALSE(parse_duration("fast").has_value());
+  CHECK_FALSE(parse_duration("10parsecs").has_value());
+  CHECK(*parse_size_list("3,8, 32") == std::vector<std::size_t>{3, 8, 32});
+  CHECK_FALSE(parse_size_list("3,x").has_value());
+}
+
+TEST_CASE("options: defaults, lists, handoff expands, bad input is an error with a reason") {
+  const auto d = parse({});
+  REQUIRE(d.action == ParsedOptions::Action::kRun);
+  CHECK(d.options.nodes == std::vector<std::size_t>{3, 8, 32});
+  CHECK(d.options.transports == std::vector<std::string>{"sim"});
+  CHECK(d.options.scenarios.size() == all_scenarios().size());
+
+  const auto o = parse({"--nodes", "3,8", "--nodes", "128", "--scenario", "handoff", "--profile",
+                        "lan,fast", "--election-duration", "40ms", "--runs", "3"});
+  REQUIRE(o.action == ParsedOptions::Action::kRun);
+  CHECK(o.options.nodes == std::vector<std::size_t>{3, 8, 128});
+  CHECK(o.options.scenarios ==
+        std::vector<Scenario>{Scenario::kHandoffYield, Scenario::kHandoffStop});
+  CHECK(o.options.profiles == std::vector<std::string>{"lan", "fast"});
+  CHECK(o.options.timings.election_duration == Duration(40ms));
+
+  CHECK(parse({"--scenario", "meltdown"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--profile", "warp"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--nodes", "0"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--heartbeat", "soon"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--loss", "1.5"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--bogus"}).action == ParsedOptions::Action::kError);
+  // Overrides that break the profile's own rules are caught up front.
+  const auto bad = parse({"--heartbeat", "1s", "--alive-expiration", "500ms"});
+  CHECK(bad.action == ParsedOptions::Action::kError);
+  CHECK(bad.message.find("alive_expiration") != std::string::npos);
+}
+
+TEST_CASE("--help documents every option and the formulas") {
+  const auto h = parse({"--help"});
+  REQUIRE(h.action == ParsedOptions::Action::kHelp);
+  for (const char* opt : {"--scenario",
+                          "--transport",
+                          "--nodes",
+                          "--runs",
+                          "--profile",
+                          "--seed",
+                          "--timeout",
+                          "--heartbeat",
+                          "--alive-expiration",
+                          "--startup-grace",
+                          "--sample-interval",
+                          "--leader-alive",
+                          "--election-duration",
+                          "--fast-failover",
+                          "--no-fast-failover",
+                          "--loss",
+                          "--delay",
+                          "--jitter",
+                          "--procs",
+                          "--lanlord",
+                          "--churn-rate",
+                          "--churn-duration",
+                          "--churn-crash",
+                          "--json",
+                          "--csv",
+                          "--plot",
+                          "--quiet"}) {
+    CAPTURE(opt);
+    CHECK(h.message.find(opt) != std::string::npos);
+  }
+  CHECK(h.message.find("2*T_alive + T_elect") != std::string::npos);
+  CHECK(h.message.find("nearest-rank") != std::string::npos);
+}
+
+TEST_CASE("Fabric figures on the fast profile's timings") {
+  const auto fast = *lanlord::find_profile("fast");  // grace 1s, alive 1s, election 100ms
+  CHECK(fabric_figure(Scenario::kStartup, fast, 1ms).ms == doctest::Approx(1100));
+  CHECK(fabric_figure(Scenario::kFailover, fast, 1ms).ms == doctest::Approx(2100));
+  CHECK(fabric_figure(Scenario::kHandoffYield, fast, 1ms).ms == doctest::Approx(1600));
+  CHECK(fabric_figure(Scenario::kHandoffStop, fast, 1ms).ms == doctest::Approx(2100));
+  CHECK(fabric_figure(Scenario::kHeal, fast, 1ms).ms == doctest::Approx(501));
+  // lanlord's own bounds: dead after 300ms + election 100ms + d.
+  CHECK(lanlord_bound(Scenario::kFailover, fast, 1ms)->ms == doctest::Approx(401));
+  CHECK(lanlord_bound(Scenario::kHandoffStop, fast, 1ms)->ms == doctest::Approx(101));
+  CHECK_FALSE(lanlord_bound(Scenario::kHeal, fast, 1ms).has_value());
+}
+
+TEST_CASE("a JSON row parses back with the fields the issue asks for") {
+  Row r;
+  r.scenario = "failover";
+  r.transport = "sim";
+  r.profile = "fast";
+  r.nodes = 32;
+  r.runs = 20;
+  r.conv = summarize({310, 320, 330});
+  r.fabric_ms = 2100;
+  r.first_failure = "quote \" and backslash \\";
+  const auto obj = parse_json_object(to_json(r));
+  REQUIRE(obj.has_value());
+  for (const char* key : {"scenario", "nodes", "runs", "profile", "transport", "p50_ms", "p95_ms",
+                          "p99_ms", "max_ms", "failed", "fabric_ms"}) {
+    CAPTURE(key);
+    CHECK(obj->count(key) == 1);
+  }
+  CHECK(obj->at("p50_ms").text == "320");
+  CHECK(obj->at("cpu_pct_per_node").kind == JsonValue::Kind::kNull);
+  CHECK(obj->at("first_failure").text == r.first_failure);
+  // CSV: as many fields as the header.
+  const auto count = [](const std::string& s) {
+    std::size_t n = 1;
+    bool quoted = false;
+    for (char c : s) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) ++n;
+    }
+    return n;
+  };
+  CHECK(count(to_csv(r)) == count(csv_header()));
+  // --input reads the same line back into the same row.
+  const auto back = row_from_json(to_json(r));
+  REQUIRE(back.has_value());
+  CHECK(to_json(*back) == to_json(r));
+  CHECK_FALSE(row_from_json("{\"event\":\"leader\"}").has_value());
+}
+
+TEST_CASE("the JSON line reader takes the CLI's event lines and rejects the rest") {
+  const auto e = parse_json_object(
+      R"({"ts":"2024-01-01T00:00:00.000Z","event":"leader","node":"n0001","channel":"bench",)"
+      R"("leader":null,"is_self":false,"extra":{"a":[1,2]}})");
+  REQUIRE(e.has_value());
+  CHECK(e->at("event").text == "leader");
+  CHECK(e->at("leader").kind == JsonValue::Kind::kNull);
+  CHECK(e->at("is_self").kind == JsonValue::Kind::kBool);
+  CHECK_FALSE(e->at("is_self").boolean);
+  CHECK_FALSE(parse_json_object("lanlord: cannot bind").has_value());
+  CHECK_FALSE(parse_json_object(R"({"a":1)").has_value());
+}
+
+TEST_CASE("the plot script has one panel per scenario and Fabric's line") {
+  Row a;
+  a.scenario = "failover";
+  a.transport = "sim";
+  a.profile = "fast";
+  a.nodes = 8;
+  a.conv = summarize({300, 350});
+  a.fabric_ms = 2100;
+  Row b = a;
+  b.nodes = 32;
+  Row c = a;
+  c.scenario = "startup";
+  const std::string gp = gnuplot_script({a, b, c}, "out.svg", "test", "out.gp");
+  CHECK(gp.find("set title 'failover'") != std::string::npos);
+  CHECK(gp.find("set title 'startup'") != std::string::npos);
+  CHECK(gp.find("Fabric alg., fast timings") != std::string::npos);
+  CHECK(gp.find("set output 'out.svg'") != std::string::npos);
+}
+
+// Scenario: the simulator replays a run exactly from its seed.
+TEST_CASE("sim runs are deterministic: the same seed gives the same times") {
+  for (Scenario s : all_scenarios()) {
+    CAPTURE(scenario_name(s));
+    std::vector<double> first;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      SimDriver d(sim_params("fast", 7));
+      lanlord::sim::Rng rng(7);
+      const RunResult r = run_scenario(s, 5, d, scenario_params("fast"), rng);
+      REQUIRE_MESSAGE(r.ok, r.failure);
+      if (attempt == 0)
+        first = r.samples_ms;
+      else
+        CHECK(r.samples_ms == first);
+    }
+  }
+}
+
+// Scenario: on the fast profile a crashed leader is replaced within
+// lanlord's bound (dead after 300ms, election 100ms, a few ms of delivery),
+// far inside Fabric's 2.1s on the same timings.
+TEST_CASE("sim failover stays within lanlord's bound") {
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    SimDriver d(sim_params("fast", seed));
+    lanlord::sim::Rng rng(seed);
+    const RunResult r = run_scenario(Scenario::kFailover, 8, d, scenario_params("fast"), rng);
+    REQUIRE_MESSAGE(r.ok, r.failure);
+    REQUIRE(r.samples_ms.size() == 1);
+    CHECK(r.samples_ms[0] > 0);
+    CHECK(r.samples_ms[0] <= 300 + 100 + 2 * 2 + 1);
+  }
+}
+
+// Scenario: a graceful stop hands over in one election.
+TEST_CASE("sim handoff-stop takes one election plus delivery") {
+  SimDriver d(sim_params("fast", 3));
+  lanlord::sim::Rng rng(3);
+  const RunResult r = run_scenario(Scenario::kHandoffStop, 8, d, scenario_params("fast"), rng);
+  REQUIRE_MESSAGE(r.ok, r.failure);
+  CHECK(r.samples_ms.at(0) >= 100);
+  CHECK(r.samples_ms.at(0) <= 100 + 2 * 2 + 1);
+}
+
+// Scenario: heal starts from two agreed halves and ends with one leader,
+// node 0 (the lowest id overall).
+TEST_CASE("sim heal ends with the lowest id leading everyone") {
+  SimDriver d(sim_params("fast", 5));
+  lanlord::sim::Rng rng(5);
+  const RunResult r = run_scenario(Scenario::kHeal, 6, d, scenario_params("fast"), rng);
+  REQUIRE_MESSAGE(r.ok, r.failure);
+  const Transition t = d.state();
+  CHECK(t.agreed);
+  CHECK(t.leader == 0);
+}
+
+// Scenario: churn without crashes or loss declares nobody dead falsely.
+TEST_CASE("sim churn of graceful leaves has no false deaths") {
+  SimDriver d(sim_params("fast", 11));
+  lanlord::sim::Rng rng(11);
+  ScenarioParams p = scenario_params("fast");
+  p.churn_crash = 0;
+  p.churn_rate = 4;
+  const RunResult r = run_scenario(Scenario::kChurn, 8, d, p, rng);
+  REQUIRE_MESSAGE(r.ok, r.failure);
+  CHECK(r.churn_events > 0);
+  CHECK(r.steady_after.false_deaths == 0);
+  CHECK(r.steady_after.deaths == 0);
+}

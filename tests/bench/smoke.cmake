@@ -1,0 +1,75 @@
+# Runs lanlord-bench briefly and checks what it prints. Invoked by CTest:
+#   cmake -DBENCH=<lanlord-bench> -DUDP=ON|OFF -DWORK_DIR=<dir> -P smoke.cmake
+cmake_minimum_required(VERSION 3.20)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+set(required scenario nodes runs profile transport p50_ms p95_ms p99_ms max_ms failed
+    fabric_ms dgrams_out_per_node_s wall_s)
+
+# Runs the bench with ARGN, checks every JSON line; `expected_rows` rows.
+function(run_bench name expected_rows)
+  execute_process(COMMAND ${BENCH} ${ARGN} --json --quiet
+    OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 100)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${name}: lanlord-bench exited with ${rc}\n${err}\n${out}")
+  endif()
+  string(STRIP "${out}" out)
+  string(REPLACE "\n" ";" lines "${out}")
+  list(LENGTH lines n)
+  if(NOT n EQUAL expected_rows)
+    message(FATAL_ERROR "${name}: ${n} JSON lines, expected ${expected_rows}:\n${out}")
+  endif()
+  foreach(line IN LISTS lines)
+    foreach(field IN LISTS required)
+      string(JSON value ERROR_VARIABLE json_error GET "${line}" ${field})
+      if(json_error)
+        message(FATAL_ERROR "${name}: no '${field}' (${json_error}) in: ${line}")
+      endif()
+    endforeach()
+    string(JSON scenario GET "${line}" scenario)
+    string(JSON nodes GET "${line}" nodes)
+    string(JSON failed GET "${line}" failed)
+    string(JSON p50 GET "${line}" p50_ms)
+    string(JSON first_failure GET "${line}" first_failure)
+    if(NOT failed EQUAL 0)
+      message(FATAL_ERROR "${name}: ${scenario} N=${nodes}: ${failed} runs failed: ${first_failure}")
+    endif()
+    if(p50 STREQUAL "null" OR p50 LESS_EQUAL 0)
+      message(FATAL_ERROR "${name}: ${scenario} N=${nodes}: no convergence time: ${line}")
+    endif()
+    message(STATUS "${name}: ${scenario} N=${nodes} p50 ${p50} ms")
+  endforeach()
+endfunction()
+
+# --help names every option the issue lists.
+execute_process(COMMAND ${BENCH} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "--help exited with ${rc}")
+endif()
+foreach(opt --scenario --transport --procs --lanlord --nodes --runs --profile --loss --delay
+            --seed --json --csv --plot)
+  string(FIND "${help}" "${opt}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "--help does not document ${opt}")
+  endif()
+endforeach()
+
+# Simulator: every scenario at N = 3 and 8, two runs each; also the CSV
+# and the plot (the plot only when gnuplot is installed).
+run_bench(sim 12 --transport sim --nodes 3,8 --runs 2 --scenario all --churn-duration 5s
+  --csv ${WORK_DIR}/smoke.csv --plot ${WORK_DIR}/smoke.svg)
+file(STRINGS ${WORK_DIR}/smoke.csv csv_lines)
+list(LENGTH csv_lines csv_n)
+if(NOT csv_n EQUAL 13)
+  message(FATAL_ERROR "smoke.csv has ${csv_n} lines, expected a header and 12 rows")
+endif()
+find_program(GNUPLOT gnuplot)
+if(GNUPLOT AND NOT EXISTS ${WORK_DIR}/smoke.svg)
+  message(FATAL_ERROR "gnuplot is installed but no smoke.svg was drawn")
+endif()
+
+# Real sockets on loopback: startup and failover at N = 3, one run.
+if(UDP)
+  run_bench(udp 2 --transport udp --profile fast --nodes 3 --runs 1 --scenario startup,failover)
+endif()
