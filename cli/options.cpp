@@ -639,8 +639,7 @@ Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
                     [](const Setting& s) { return s.key == "channel"; });
     for (const ConfigEntry& e : entries) {
       const std::string where = config_path + ":" + std::to_string(e.line);
-      if (e.key == "config" || e.key == "help" || e.key == "unexpected-argument" ||
-          visible.find_nothrow(e.key, false) == nullptr) {
+      if (e.key == "config" || e.key == "help" || visible.find_nothrow(e.key, false) == nullptr) {
         return usage_error(where + ": unknown key '" + e.key + "'", hint);
       }
       if (e.key == "channel" && channels_on_command_line) continue;
