@@ -155,7 +155,9 @@ std::string await_agreement(const std::vector<JoinProcess*>& nodes, Deadline dea
   return "";
 }
 
-// Three nodes; node-a has the lowest id, so once they settle it leads.
+// Three nodes. Which one leads is not fixed: node-a has the lowest id, but
+// if it starts late (a slow, loaded machine) the other two may already have
+// elected node-b, and a node that hears a declaration follows it.
 struct Cluster {
   Net net = random_net();
   std::vector<std::unique_ptr<JoinProcess>> nodes;
@@ -251,7 +253,7 @@ TEST_CASE("a runtime failure exits 1 with the reason") {
 TEST_CASE("three join processes agree on one leader in their JSON output") {
   Cluster cluster;
   const std::string leader = await_agreement(cluster.all(), after(kAgreement));
-  REQUIRE_MESSAGE(leader == "node-a", "no agreement on node-a; got '" << leader << "'");
+  REQUIRE_MESSAGE(!leader.empty(), "no agreement");
   for (const auto& n : cluster.nodes) {
     REQUIRE(!n->lines.empty());
     CHECK(is_event(n->lines.front(), "started"));
@@ -265,20 +267,27 @@ TEST_CASE("three join processes agree on one leader in their JSON output") {
 
 TEST_CASE("SIGTERM stops the leader gracefully and the others agree on a new one") {
   Cluster cluster;
-  REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
-  JoinProcess& a = *cluster.nodes[0];
-  a.process->signal(SIGTERM);
-  REQUIRE(a.process->read_until(after(kExit), [](const std::string& l) {
+  const std::string first = await_agreement(cluster.all(), after(kAgreement));
+  REQUIRE(!first.empty());
+  std::vector<JoinProcess*> survivors;
+  for (const auto& n : cluster.nodes) {
+    if (n->id != first) survivors.push_back(n.get());
+  }
+  JoinProcess& leader = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(),
+                                      [&first](const auto& n) { return n->id == first; })->get();
+  leader.process->signal(SIGTERM);
+  REQUIRE(leader.process->read_until(after(kExit), [](const std::string& l) {
     return is_event(l, "stopped");
   }));
-  CHECK(a.process->wait(after(kExit)) == 0);
+  CHECK(leader.process->wait(after(kExit)) == 0);
 
-  const std::vector<JoinProcess*> survivors = {cluster.nodes[1].get(), cluster.nodes[2].get()};
-  CHECK(await_agreement(survivors, after(kAgreement)) == "node-b");
-  // The leave was sent: the survivors saw node-a leave, not die.
+  const std::string second = await_agreement(survivors, after(kAgreement));
+  CHECK(!second.empty());
+  CHECK(second != first);
+  // The leave was sent: the survivors saw the old leader leave, not die.
   for (const JoinProcess* n : survivors) {
-    CHECK(n->saw("member_left", "node-a"));
-    CHECK_FALSE(n->saw("member_dead", "node-a"));
+    CHECK(n->saw("member_left", first));
+    CHECK_FALSE(n->saw("member_dead", first));
   }
   for (JoinProcess* n : survivors) {
     n->process->signal(SIGINT);
@@ -288,7 +297,8 @@ TEST_CASE("SIGTERM stops the leader gracefully and the others agree on a new one
 
 TEST_CASE("watch --once on a healthy cluster prints the table and exits 0") {
   Cluster cluster;
-  REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+  const std::string leader = await_agreement(cluster.all(), after(kAgreement));
+  REQUIRE(!leader.empty());
 
   const Finished json = run(args({"watch", "--once", "--json"}, cluster.net));
   CHECK(json.code == 0);
@@ -298,13 +308,13 @@ TEST_CASE("watch --once on a healthy cluster prints the table and exits 0") {
   check_contract(line);
   CHECK(is_event(line, "table"));
   CHECK(field(line, "members") == "3");
-  CHECK(field(line, "leader") == "node-a");
+  CHECK(field(line, "leader") == leader);
   CHECK(field(line, "ok") == "true");
 
   // The other runs listen longer: their point is the output, not the default wait.
   const Finished human = run(args({"watch", "--once", "--wait", "2s"}, cluster.net));
   CHECK(human.code == 0);
-  CHECK(human.out.find("default: node-a") != std::string::npos);
+  CHECK(human.out.find("default: " + leader + "\n") != std::string::npos);
   CHECK(human.out.find("verdict: ok") != std::string::npos);
 
   // A channel nobody runs has no leader: not healthy.
@@ -329,30 +339,36 @@ TEST_CASE("watch --once with nobody on the group exits 1") {
 
 TEST_CASE("watch prints members and leaders as they change, and stops on SIGINT") {
   Cluster cluster;
+  const std::string leader = await_agreement(cluster.all(), after(kAgreement));
+  REQUIRE(!leader.empty());
   ChildProcess watcher(kLanlord, args({"watch", "--json"}, cluster.net));
-  const auto leads_a = [](const std::string& l) {
-    return is_event(l, "leader") && field(l, "leader") == "node-a";
+  // The three members and the leader, in whatever order they are heard.
+  std::set<std::string> joined;
+  bool leader_named = false;
+  const auto heard_all = [&](const std::string& l) {
+    check_contract(l);
+    if (is_event(l, "member_joined")) joined.insert(field(l, "member").value_or(""));
+    if (is_event(l, "leader")) {
+      CHECK(field(l, "is_self") == "false");
+      leader_named = field(l, "leader") == leader;
+    }
+    return joined.size() == 3 && leader_named;
   };
-  REQUIRE_MESSAGE(watcher.read_until(after(kAgreement), leads_a), watcher.stderr_text());
+  REQUIRE_MESSAGE(watcher.read_until(after(kAgreement), heard_all), watcher.stderr_text());
+  CHECK(joined == std::set<std::string>{"node-a", "node-b", "node-c"});
   watcher.signal(SIGINT);
   CHECK(watcher.read_until(after(kExit), [](const std::string& l) {
     return is_event(l, "stopped");
   }));
   CHECK(watcher.wait(after(kExit)) == 0);
-  int joined = 0;
-  for (const std::string& l : watcher.lines_seen()) {
-    check_contract(l);
-    if (is_event(l, "member_joined")) ++joined;
-    if (is_event(l, "leader")) CHECK(field(l, "is_self") == "false");
-  }
-  CHECK(joined == 3);
 }
 
 TEST_CASE("garbage, truncated, foreign and replayed datagrams are dropped, visibly with --verbose") {
   namespace asio = boost::asio;
   using asio::ip::udp;
   Cluster cluster({"--verbose"});
-  REQUIRE(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+  const std::string leader = await_agreement(cluster.all(), after(kAgreement));
+  REQUIRE(!leader.empty());
 
   asio::io_context io;
   const auto group = asio::ip::make_address_v4(cluster.net.group);
@@ -412,7 +428,7 @@ TEST_CASE("garbage, truncated, foreign and replayed datagrams are dropped, visib
   CHECK(reasons == expected);
 
   // Nobody was confused: same leader, all still running.
-  CHECK(await_agreement(cluster.all(), after(kAgreement)) == "node-a");
+  CHECK(await_agreement(cluster.all(), after(kAgreement)) == leader);
   for (const auto& n : cluster.nodes) {
     n->process->signal(SIGTERM);
     CHECK(n->process->wait(after(kExit)) == 0);
@@ -425,10 +441,10 @@ TEST_CASE("demo runs an election, a crash and a failover, and exits 0") {
       run({"demo", "--nodes", "3", "--group", net.group, "--port", net.port}, 50s);
   INFO("stdout: " << human.out << "\nstderr: " << human.err);
   CHECK(human.code == 0);
-  CHECK(human.out.find("all 3 nodes agree: node-1 leads default") != std::string::npos);
-  CHECK(human.out.find("crashing the leader node-1") != std::string::npos);
-  CHECK(human.out.find("the 2 survivors agree: node-2 leads default; failover took") !=
-        std::string::npos);
+  CHECK(human.out.find("all 3 nodes agree: node-") != std::string::npos);
+  CHECK(human.out.find("crashing the leader node-") != std::string::npos);
+  CHECK(human.out.find("the 2 survivors agree: node-") != std::string::npos);
+  CHECK(human.out.find("failover took ") != std::string::npos);
   CHECK(human.out.find("done") != std::string::npos);
 }
 
