@@ -210,15 +210,18 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ("loss", po::value(&o.loss)->default_value(0.0), "probability a datagram copy is lost")
       ("delay", po::value(&delay), "one-way delay of every copy (default: 1ms)")
       ("jitter", po::value(&jitter),
-       "extra delay, uniform in [0, jitter], so copies reorder (default: 1ms; 0 makes large "
-       "clusters much faster to simulate: a broadcast is then one event)");
+       "extra delay per copy, uniform in [0, jitter], so copies reorder (default: 0, which "
+       "lets the simulator deliver a broadcast's copies as one event: much faster at large N)");
 
   po::options_description udpopts("Real network (udp transport)");
   udpopts.add_options()
       ("procs", po::bool_switch(&o.procs),
        "run each node as its own `lanlord join --json` process instead of in-process Nodes")
       ("lanlord", po::value(&o.lanlord_path),
-       "path of the lanlord CLI for --procs (default: the one built with this bench)");
+       "path of the lanlord CLI for --procs (default: the one built with this bench)")
+      ("io-threads", po::value(&o.io_threads)->default_value(1),
+       "in-process udp: threads that run the nodes' shared io_context (each node has its "
+       "own strand); one thread for all nodes saturates first at large N");
 
   po::options_description churnopts("Churn");
   churnopts.add_options()
@@ -353,6 +356,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         "takes fast_failover from its profile)");
   }
   if (o.procs && !has_udp) return fail("--procs applies to the udp transport");
+  if (o.io_threads < 1 || o.io_threads > 64) return fail("--io-threads must be in 1..64");
   if (o.procs && o.lanlord_path.empty()) {
 #ifdef LANLORD_BENCH_CLI_PATH
     o.lanlord_path = LANLORD_BENCH_CLI_PATH;

@@ -54,8 +54,20 @@ std::string dquote(const std::string& s) {
 }
 
 std::string series_label(const Row& r) {
-  std::string label = r.profile + ", " + r.transport;
-  if (!r.fast_failover && r.profile.rfind("fabric", 0) != 0) label += ", no fast failover";
+  std::string label = r.profile.substr(0, r.profile.find('+'));
+  if (!r.overrides.empty()) label += " (" + r.overrides + ")";
+  label += ", " + r.transport;
+  if (!r.fast_failover && r.profile.rfind("fabric", 0) != 0) label += ", Fabric's algorithm";
+  if (r.loss && *r.loss > 0) {
+    std::ostringstream s;
+    s << ", " << *r.loss * 100 << "% loss";
+    label += s.str();
+  }
+  if (r.jitter_ms && *r.jitter_ms > 0) {
+    std::ostringstream s;
+    s << ", " << *r.jitter_ms << "ms jitter";
+    label += s.str();
+  }
   return label;
 }
 

@@ -61,6 +61,8 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"loss", opt(r.loss)},
       {"delay_ms", opt(r.delay_ms)},
       {"jitter_ms", opt(r.jitter_ms)},
+      {"overrides", r.overrides},
+      {"io_threads", opt(r.io_threads)},
       {"first_failure", r.first_failure},
   };
 }
@@ -200,6 +202,8 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.delay_ms = num("delay_ms");
   r.jitter_ms = num("jitter_ms");
   r.first_failure = text("first_failure");
+  r.overrides = text("overrides");
+  r.io_threads = num("io_threads");
   return r;
 }
 
@@ -234,14 +238,21 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
     const bool has = r.conv.count > 0;
     auto conv = [&](double v) { return has ? cell(v) : std::string("-"); };
     std::string notes;
+    const auto add = [&notes](const std::string& s) { notes += (notes.empty() ? "" : "; ") + s; };
+    if (!r.overrides.empty()) add(r.overrides);
+    if (!r.fast_failover) add("no fast failover");
+    if (r.loss && *r.loss > 0) add("loss " + cell(*r.loss * 100, 1) + "%");
+    if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
+    if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
     if (r.leader_changes) {
-      notes += "changes " + cell(r.leader_changes, 1) + "/run, unagreed " +
-               cell(r.unagreed_pct, 1) + "%, false deaths " + cell(r.false_deaths, 1) + "/run";
+      add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
+          "%, false deaths " + cell(r.false_deaths, 1) + "/run");
     }
-    if (r.skipped > 0)
-      notes += "skipped: " + r.first_failure;
-    else if (r.failed > 0)
-      notes += (notes.empty() ? "" : "; ") + r.first_failure;
+    if (r.skipped > 0) {
+      add("skipped: " + r.first_failure);
+    } else if (r.failed > 0) {
+      add(r.first_failure);
+    }
     const std::optional<double> kb_in =
         r.bytes_in ? std::optional<double>(*r.bytes_in / 1024) : std::nullopt;
     out << std::left << std::setw(14) << r.scenario << std::setw(10) << r.transport << std::setw(8)

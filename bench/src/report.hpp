@@ -41,6 +41,10 @@ struct Row {
   // Sim network.
   std::optional<double> loss, delay_ms, jitter_ms;
   std::string first_failure;  // the first failed run's reason and seed
+  // The timing overrides behind a "+overrides" profile, e.g.
+  // "election-duration=40ms"; empty when none.
+  std::string overrides;
+  std::optional<double> io_threads;  // in-process udp
 };
 
 // One JSON object on one line (no trailing newline).

@@ -29,6 +29,25 @@ std::string transport_label(const std::string& transport, const Options& o) {
   return transport;
 }
 
+// "heartbeat=50ms election-duration=40ms": the overrides in --option form.
+std::string overrides_text(const Options& o) {
+  std::string out;
+  const auto add = [&out](const char* name, const std::optional<Duration>& d) {
+    if (!d) return;
+    std::ostringstream s;
+    s << (out.empty() ? "" : " ") << name << "="
+      << std::chrono::duration<double, std::milli>(*d).count() << "ms";
+    out += s.str();
+  };
+  add("heartbeat", o.timings.heartbeat);
+  add("alive-expiration", o.timings.alive_expiration);
+  add("startup-grace", o.timings.startup_grace);
+  add("sample-interval", o.timings.sample_interval);
+  add("leader-alive", o.timings.leader_alive);
+  add("election-duration", o.timings.election_duration);
+  return out;
+}
+
 std::string ms_text(double ms) {
   std::ostringstream s;
   s << static_cast<long long>(ms) << "ms";
@@ -68,6 +87,7 @@ DriverFactory default_driver_factory(const Options& options) {
       p.profile = profile;
       p.timings = options.timings;
       p.seed = run_seed;
+      p.io_threads = options.io_threads;
       if (options.procs) {
         p.lanlord_path = options.lanlord_path;
         return std::make_unique<ProcDriver>(std::move(p));
@@ -104,6 +124,8 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
           row.transport = transport_label(transport, o);
           row.profile = profile_name + (o.timings.any() ? "+overrides" : "");
           row.fast_failover = profile.fast_failover;
+          row.overrides = overrides_text(o);
+          if (transport == "udp" && !o.procs) row.io_threads = o.io_threads;
           row.nodes = n;
           row.runs = o.runs;
           row.seed = o.seed;

@@ -20,7 +20,7 @@ bool start_and_agree(ClusterDriver& d, std::size_t n, bool halves, const Scenari
                      RunResult& r, std::optional<Duration>* agreed_at = nullptr) {
   for (std::size_t i = 0; i < n; ++i) {
     if (d.add_node(halves ? static_cast<int>(i % 2) : 0) == kNoNode) {
-      r.failure = "node " + std::to_string(i) + " did not start: " + d.error();
+      r.failure = "node " + std::to_string(i) + " did not start";
       return false;
     }
   }
@@ -212,6 +212,8 @@ RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& d, const Sc
       break;
   }
   r.driver_time = d.now() - t0;
+  // A driver-side problem (a child process that died, say) explains a failure best.
+  if (!r.ok && !r.skipped && !d.error().empty()) r.failure += " (" + d.error() + ")";
   return r;
 }
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "lanlord/sim/random.hpp"
@@ -77,15 +78,18 @@ void add_stats(NodeStats& sum, const NodeStats& s) {
 UdpDriver::UdpDriver(UdpParams params)
     : params_(std::move(params)),
       net_(pick_network(params_.seed)),
-      work_(boost::asio::make_work_guard(io_)),
-      thread_([this] { io_.run(); }) {}
+      work_(boost::asio::make_work_guard(io_)) {
+  for (int t = 0; t < std::max(1, params_.io_threads); ++t) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+}
 
 UdpDriver::~UdpDriver() {
   // The io thread goes first, so no handler or callback runs while the
   // nodes and the bridge are torn down.
   work_.reset();
   io_.stop();
-  thread_.join();
+  for (std::thread& t : threads_) t.join();
   slots_.clear();
   bridge_.reset();
 }

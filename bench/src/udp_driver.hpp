@@ -1,5 +1,6 @@
 // ClusterDriver over real lanlord::Node objects: all nodes in this
-// process on one io_context served by one thread, multicasting on
+// process on one io_context served by one thread (or --io-threads; each
+// node keeps its own strand either way), multicasting on
 // loopback. Each driver (one run) uses its own random group in
 // 239.0.0.0/8, its own port and its own cluster name, so runs, and
 // benchmarks running side by side, never hear each other.
@@ -33,6 +34,7 @@ struct UdpParams {
   bench::TimingOverrides timings;  // passed to each node
   std::uint64_t seed = 1;          // picks the groups, ports and cluster name
   std::string lanlord_path;        // ProcDriver only
+  int io_threads = 1;              // UdpDriver: threads running the shared io_context
 };
 
 // The per-run network: two groups and ports (side 0 and side 1) and a
@@ -88,7 +90,7 @@ class UdpDriver final : public ClusterDriver {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<UdpBridge> bridge_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   std::vector<Slot> slots_;
   std::string error_;
 };

@@ -150,6 +150,8 @@ TEST_CASE("--help documents every option and the formulas") {
                           "--jitter",
                           "--procs",
                           "--lanlord",
+                          "--io-threads",
+                          "--input",
                           "--churn-rate",
                           "--churn-duration",
                           "--churn-crash",
