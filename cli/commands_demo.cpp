@@ -118,10 +118,10 @@ class LocalCluster {
 };
 
 std::string describe_timings(const Profile& p) {
-  return "heartbeat " + format_duration(p.membership.heartbeat_interval) +
-         ", dead after " + format_duration(p.membership.alive_expiration) +
-         ", startup grace " + format_duration(p.election.startup_grace_period) +
-         ", election " + format_duration(p.election.leader_election_duration);
+  return "heartbeat " + format_duration(p.membership.heartbeat_interval) + ", dead after " +
+         format_duration(p.membership.alive_expiration) + ", startup grace " +
+         format_duration(p.election.startup_grace_period) + ", election " +
+         format_duration(p.election.leader_election_duration);
 }
 
 }  // namespace
@@ -183,8 +183,7 @@ int run_demo(const DemoOptions& options) {
     printer.demo_timeout("failover", Clock::now() - crashed);
     return kExitFailure;
   }
-  printer.demo_failover(*second, kChannel, cluster.size(), Clock::now() - crashed,
-                        failover_bound);
+  printer.demo_failover(*second, kChannel, cluster.size(), Clock::now() - crashed, failover_bound);
 
   cluster.stop_all(*second, printer);
   printer.demo_done();

@@ -53,8 +53,8 @@ int run_watch(const WatchOptions& options) {
   LeadersHeard heard;  // touched only on the io thread (handlers and callbacks)
   NodeCallbacks callbacks = reporter.callbacks();
   callbacks.on_leader_changed = [&heard, print = std::move(callbacks.on_leader_changed)](
-                                    const std::string& channel,
-                                    const std::optional<PeerId>& leader, bool is_self) {
+                                    const std::string& channel, const std::optional<PeerId>& leader,
+                                    bool is_self) {
     if (leader) heard[channel].insert(*leader);
     print(channel, leader, is_self);
   };

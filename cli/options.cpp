@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -28,9 +28,12 @@ namespace {
 constexpr Duration kMaxDuration = std::chrono::hours(24);
 constexpr std::size_t kMaxFractionDigits = 6;
 
-const char* const kDurationSyntax = "expected a number and a unit (ms, s or m), e.g. 250ms, 1.5s, 1m";
+const char* const kDurationSyntax =
+    "expected a number and a unit (ms, s or m), e.g. 250ms, 1.5s, 1m";
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
@@ -215,7 +218,7 @@ Status parse_flag(const Setting& s, bool& out) {
     return Status::ok();
   }
   static const std::map<std::string, bool, std::less<>> kWords = {
-      {"true", true}, {"yes", true}, {"on", true},   {"1", true},
+      {"true", true},   {"yes", true}, {"on", true},   {"1", true},
       {"false", false}, {"no", false}, {"off", false}, {"0", false}};
   const auto it = kWords.find(s.value);
   if (it == kWords.end()) return bad(s, "'" + s.value + "' is not true or false");
@@ -383,6 +386,8 @@ std::string timing_help(const char* what) {
   return std::string(what) + " (default: the profile's)";
 }
 
+// Program_options chains read best one option per line.
+// clang-format off
 po::options_description network_options(CommandKind cmd) {
   const NodeConfig d;
   po::options_description identity = make_group("Identity");
@@ -463,6 +468,8 @@ po::options_description demo_options() {
   return all;
 }
 
+// clang-format on
+
 // Program_options pads wrapped lines with trailing blanks; drop them.
 std::string describe(const po::options_description& d) {
   std::ostringstream s;
@@ -506,8 +513,10 @@ const char* const kOutputHelp =
     "null, \"is_self\"), stopped. See cli/README.md.\n";
 
 std::string exit_codes_help(CommandKind cmd) {
-  std::string s = "Exit codes:\n  0  success\n  1  runtime failure (cannot bind, no such interface)";
-  if (cmd == CommandKind::kWatch) s += ",\n     or with --once: some channel has not exactly one leader";
+  std::string s =
+      "Exit codes:\n  0  success\n  1  runtime failure (cannot bind, no such interface)";
+  if (cmd == CommandKind::kWatch)
+    s += ",\n     or with --once: some channel has not exactly one leader";
   if (cmd == CommandKind::kDemo) s += ",\n     or no agreement within the deadline";
   return s + "\n  2  usage error (unknown option, bad value), one line on stderr\n";
 }
@@ -605,8 +614,7 @@ Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
     parsed = po::command_line_parser(args)
                  .options(all)
                  .positional(positional)
-                 .style(po::command_line_style::unix_style ^
-                        po::command_line_style::allow_guessing)
+                 .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
                  .run();
   } catch (const po::error& e) {
     return usage_error(e.what(), hint);
@@ -676,7 +684,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
   const std::string& first = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (first == "--help" || first == "-h" || first == "help") {
-    if (first == "help" && !rest.empty()) return parse_command_line({rest.front(), "--help"}, version, read);
+    if (first == "help" && !rest.empty())
+      return parse_command_line({rest.front(), "--help"}, version, read);
     return print(main_help(version));
   }
   if (first == "--version" || first == "-V") return print("lanlord " + std::string(version) + "\n");
@@ -706,7 +715,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
     probe.profile = o->profile;
     return checked(std::move(inv), probe, CommandKind::kDemo);
   }
-  if (first.starts_with("-")) return usage_error("unknown option '" + first + "'", "lanlord --help");
+  if (first.starts_with("-"))
+    return usage_error("unknown option '" + first + "'", "lanlord --help");
   return usage_error("unknown command '" + first + "' (join, watch or demo)", "lanlord --help");
 }
 

@@ -269,11 +269,12 @@ void EventPrinter::dropped(std::string_view node, DropReason reason, std::string
   JsonObject f;
   f.str("reason", drop_reason_name(reason)).str("from", from);
   emit("dropped", node, f,
-       std::string("dropped a datagram from ") + printable(from) + ": " +
-           drop_reason_name(reason));
+       std::string("dropped a datagram from ") + printable(from) + ": " + drop_reason_name(reason));
 }
 
-void EventPrinter::stopped(std::string_view node) { emit("stopped", node, JsonObject(), "stopped"); }
+void EventPrinter::stopped(std::string_view node) {
+  emit("stopped", node, JsonObject(), "stopped");
+}
 
 void EventPrinter::table(std::string_view node, const Verdict& v) {
   if (format_ == Format::kJson) {
@@ -310,14 +311,13 @@ void EventPrinter::table(std::string_view node, const Verdict& v) {
     return;
   }
   std::ostringstream s;
-  s << "table after " << format_duration(v.listened) << ": "
-    << plural(v.alive, "member", "members") << " alive, "
-    << plural(v.channels.size(), "channel", "channels") << "\n";
+  s << "table after " << format_duration(v.listened) << ": " << plural(v.alive, "member", "members")
+    << " alive, " << plural(v.channels.size(), "channel", "channels") << "\n";
   s << "  members:\n";
   if (v.members.empty()) s << "    (none heard)\n";
   for (const Member& m : v.members) {
-    s << "    " << printable(m.id.bytes()) << "  " << (m.alive ? "alive" : "dead ")
-      << "  channels " << join_printable(m.channels, ",") << "\n";
+    s << "    " << printable(m.id.bytes()) << "  " << (m.alive ? "alive" : "dead ") << "  channels "
+      << join_printable(m.channels, ",") << "\n";
   }
   s << "  leaders:\n";
   if (v.channels.empty()) s << "    (no channel heard)\n";
@@ -356,9 +356,8 @@ void EventPrinter::demo_agreed(const PeerId& leader, std::string_view channel, s
       .number("nodes", static_cast<std::int64_t>(nodes))
       .number("took_ms", millis(took));
   emit("demo_agreed", "demo", f,
-       "all " + std::to_string(nodes) + " nodes agree: " + printable(leader.bytes()) +
-           " leads " + printable(channel) + ", " + std::to_string(millis(took)) +
-           " ms after start");
+       "all " + std::to_string(nodes) + " nodes agree: " + printable(leader.bytes()) + " leads " +
+           printable(channel) + ", " + std::to_string(millis(took)) + " ms after start");
 }
 
 void EventPrinter::demo_crash(const PeerId& leader) {

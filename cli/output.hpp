@@ -68,8 +68,8 @@ struct StartedInfo {
 struct DemoPlan {
   std::size_t nodes = 0;
   std::string profile;
-  std::string endpoint;  // "239.255.76.76:7676"
-  std::string timings;   // "heartbeat 100ms, alive-expiration 300ms, ..."
+  std::string endpoint;       // "239.255.76.76:7676"
+  std::string timings;        // "heartbeat 100ms, alive-expiration 300ms, ..."
   Duration failover_bound{};  // the profile's crash failover bound
 };
 
@@ -87,8 +87,8 @@ class EventPrinter {
   // `alive`: members alive after the event (this node included unless passive).
   void membership(std::string_view node, MembershipEvent event, const Member& member,
                   std::size_t alive);
-  void leader(std::string_view node, std::string_view channel,
-              const std::optional<PeerId>& leader, bool is_self);
+  void leader(std::string_view node, std::string_view channel, const std::optional<PeerId>& leader,
+              bool is_self);
   void dropped(std::string_view node, DropReason reason, std::string_view from);
   void stopped(std::string_view node);
 

@@ -23,7 +23,9 @@ namespace lanlord::testing {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
-inline Deadline after(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
+inline Deadline after(std::chrono::milliseconds d) {
+  return std::chrono::steady_clock::now() + d;
+}
 
 class ChildProcess {
  public:

@@ -192,11 +192,30 @@ TEST_CASE("--version prints the project's version, --help the commands") {
 TEST_CASE("each command's --help documents its options, durations, profiles and exit codes") {
   const Finished join = run({"join", "--help"});
   CHECK(join.code == 0);
-  for (const char* word :
-       {"--id", "--cluster", "--channel", "--group", "--port", "--interface", "--ttl", "--profile",
-        "--heartbeat", "--alive-expiration", "--startup-grace", "--sample-interval",
-        "--leader-alive", "--election-duration", "--config", "--json", "--verbose", "250ms",
-        "fabric", "lan", "fast", "Exit codes", "is_self", "default: 7676"}) {
+  for (const char* word : {"--id",
+                           "--cluster",
+                           "--channel",
+                           "--group",
+                           "--port",
+                           "--interface",
+                           "--ttl",
+                           "--profile",
+                           "--heartbeat",
+                           "--alive-expiration",
+                           "--startup-grace",
+                           "--sample-interval",
+                           "--leader-alive",
+                           "--election-duration",
+                           "--config",
+                           "--json",
+                           "--verbose",
+                           "250ms",
+                           "fabric",
+                           "lan",
+                           "fast",
+                           "Exit codes",
+                           "is_self",
+                           "default: 7676"}) {
     CHECK_MESSAGE(join.out.find(word) != std::string::npos, word);
   }
   const Finished watch = run({"watch", "--help"});
@@ -273,12 +292,13 @@ TEST_CASE("SIGTERM stops the leader gracefully and the others agree on a new one
   for (const auto& n : cluster.nodes) {
     if (n->id != first) survivors.push_back(n.get());
   }
-  JoinProcess& leader = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(),
-                                      [&first](const auto& n) { return n->id == first; })->get();
+  JoinProcess& leader =
+      *std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&first](const auto& n) {
+         return n->id == first;
+       })->get();
   leader.process->signal(SIGTERM);
-  REQUIRE(leader.process->read_until(after(kExit), [](const std::string& l) {
-    return is_event(l, "stopped");
-  }));
+  REQUIRE(leader.process->read_until(after(kExit),
+                                     [](const std::string& l) { return is_event(l, "stopped"); }));
   CHECK(leader.process->wait(after(kExit)) == 0);
 
   const std::string second = await_agreement(survivors, after(kAgreement));
@@ -357,13 +377,13 @@ TEST_CASE("watch prints members and leaders as they change, and stops on SIGINT"
   REQUIRE_MESSAGE(watcher.read_until(after(kAgreement), heard_all), watcher.stderr_text());
   CHECK(joined == std::set<std::string>{"node-a", "node-b", "node-c"});
   watcher.signal(SIGINT);
-  CHECK(watcher.read_until(after(kExit), [](const std::string& l) {
-    return is_event(l, "stopped");
-  }));
+  CHECK(watcher.read_until(after(kExit),
+                           [](const std::string& l) { return is_event(l, "stopped"); }));
   CHECK(watcher.wait(after(kExit)) == 0);
 }
 
-TEST_CASE("garbage, truncated, foreign and replayed datagrams are dropped, visibly with --verbose") {
+TEST_CASE(
+    "garbage, truncated, foreign and replayed datagrams are dropped, visibly with --verbose") {
   namespace asio = boost::asio;
   using asio::ip::udp;
   Cluster cluster({"--verbose"});
@@ -401,12 +421,12 @@ TEST_CASE("garbage, truncated, foreign and replayed datagrams are dropped, visib
   const lanlord::wire::Encoded encoded = lanlord::wire::encode(foreign);
   REQUIRE(encoded.status.is_ok());
 
-  send({'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!'});       // bad_magic
+  send({'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!'});  // bad_magic
   send(std::vector<std::uint8_t>(encoded.datagram.begin(), encoded.datagram.begin() + 5));
   send(std::vector<std::uint8_t>(captured.begin(), captured.end() - 8));  // truncated payload
   send(std::vector<std::uint8_t>(lanlord::wire::kMaxDatagramSize + 100, 0x4c));  // too_large
-  send(encoded.datagram);                                                       // foreign
-  send(captured);                                                               // replay
+  send(encoded.datagram);                                                        // foreign
+  send(captured);                                                                // replay
   send(captured);
 
   // Every node receives all of it; the captured datagram is stale to the

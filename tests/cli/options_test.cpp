@@ -86,8 +86,8 @@ TEST_CASE("bad durations are rejected with a reason") {
   CHECK(duration_error("0.0000001s").find("decimals") != std::string::npos);
   CHECK(duration_error("100000m").find("24 hours") != std::string::npos);
   CHECK(duration_error("999999999999999999999s").find("24 hours") != std::string::npos);
-  for (const char* bad : {"", "s", "-1s", "+1s", ".5s", "1.s", "1e3ms", " 5s", "5s ", "5 s",
-                          "1,5s", "5sec", "ms5"}) {
+  for (const char* bad :
+       {"", "s", "-1s", "+1s", ".5s", "1.s", "1e3ms", " 5s", "5s ", "5 s", "1,5s", "5sec", "ms5"}) {
     CHECK_MESSAGE(!duration_error(bad).empty(), "'" << bad << "' was accepted");
   }
 }
@@ -164,12 +164,41 @@ TEST_CASE("join defaults: a host-pid id, channel default, loopback, the lan prof
 }
 
 TEST_CASE("join takes every option") {
-  const JoinOptions o =
-      join({"--id", "n1", "--cluster", "c", "--channel", "a", "--channel", "b", "--channel", "a",
-            "--group", "ff15::76", "--port", "9000", "--interface", "::1", "--ttl", "0",
-            "--profile", "fast", "--heartbeat", "50ms", "--alive-expiration", "200ms",
-            "--startup-grace", "2s", "--sample-interval", "100ms", "--leader-alive=3s",
-            "--election-duration", "0.2s", "--metadata", "host:80", "--json", "--verbose"});
+  const JoinOptions o = join({"--id",
+                              "n1",
+                              "--cluster",
+                              "c",
+                              "--channel",
+                              "a",
+                              "--channel",
+                              "b",
+                              "--channel",
+                              "a",
+                              "--group",
+                              "ff15::76",
+                              "--port",
+                              "9000",
+                              "--interface",
+                              "::1",
+                              "--ttl",
+                              "0",
+                              "--profile",
+                              "fast",
+                              "--heartbeat",
+                              "50ms",
+                              "--alive-expiration",
+                              "200ms",
+                              "--startup-grace",
+                              "2s",
+                              "--sample-interval",
+                              "100ms",
+                              "--leader-alive=3s",
+                              "--election-duration",
+                              "0.2s",
+                              "--metadata",
+                              "host:80",
+                              "--json",
+                              "--verbose"});
   CHECK(o.node.id == "n1");
   CHECK(o.node.cluster == "c");
   CHECK(o.node.channels == std::vector<std::string>{"a", "b"});
@@ -265,8 +294,8 @@ TEST_CASE("config file errors name the file and line") {
   CHECK(usage_error({"join", "--config", "nested.conf"}, files)
             .find("nested.conf:1: unknown key 'config'") == 0);
   CHECK(usage_error({"join", "--config", "syntax.conf"}, files).find("syntax.conf:1:") == 0);
-  CHECK(usage_error({"join", "--config", "watch-only.conf"}, files)
-            .find("unknown key 'once'") != std::string::npos);
+  CHECK(usage_error({"join", "--config", "watch-only.conf"}, files).find("unknown key 'once'") !=
+        std::string::npos);
   CHECK(usage_error({"join", "--config", "missing.conf"}, files).find("missing.conf") !=
         std::string::npos);
 }
@@ -284,8 +313,8 @@ TEST_CASE("watch is passive, and --channel names channels that must have a leade
 }
 
 TEST_CASE("watch --once waits for the effective timings, or for --wait") {
-  Invocation inv = parse({"watch", "--once", "--profile", "fast", "--alive-expiration", "1s",
-                          "--leader-alive", "4s"});
+  Invocation inv = parse(
+      {"watch", "--once", "--profile", "fast", "--alive-expiration", "1s", "--leader-alive", "4s"});
   REQUIRE(inv.action == Invocation::Action::kRun);
   CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 1s + 2s);
   inv = parse({"watch", "--once"});

@@ -62,6 +62,11 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
+// One JSON line as printed at kNow: `rest` is everything after "ts".
+std::string line(std::string_view rest) {
+  return R"({"ts":"2024-05-01T12:03:04.056Z",)" + std::string(rest) + "\n";
+}
+
 Member member(const char* id, bool alive = true) {
   Member m;
   m.id = PeerId(id);
@@ -89,11 +94,11 @@ TEST_CASE("json_quote escapes what JSON requires and keeps valid UTF-8") {
 }
 
 TEST_CASE("json_quote replaces each byte that is not valid UTF-8 with U+FFFD") {
-  CHECK(json_quote("a\xFF" "b") == R"("a\ufffdb")");
-  CHECK(json_quote("\xC0\xAF") == R"("\ufffd\ufffd")");          // overlong '/'
-  CHECK(json_quote("\xED\xA0\x80") == R"("\ufffd\ufffd\ufffd")");  // a surrogate
+  CHECK(json_quote(std::string("a\xFF") + "b") == R"("a\ufffdb")");
+  CHECK(json_quote("\xC0\xAF") == R"("\ufffd\ufffd")");                      // overlong '/'
+  CHECK(json_quote("\xED\xA0\x80") == R"("\ufffd\ufffd\ufffd")");            // a surrogate
   CHECK(json_quote("\xF4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
-  CHECK(json_quote("x\xE2\x82") == R"("x\ufffd\ufffd")");          // cut short
+  CHECK(json_quote("x\xE2\x82") == R"("x\ufffd\ufffd")");                    // cut short
 }
 
 TEST_CASE("json_quote of any bytes is valid UTF-8 with no raw control characters") {
@@ -134,32 +139,39 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
   p.printer.leader("n1", "default", std::nullopt, false);
   p.printer.dropped("n1", lanlord::DropReason::kBadMagic, "127.0.0.1:7000");
   p.printer.stopped("n1");
-  const std::string ts = R"({"ts":"2024-05-01T12:03:04.056Z",)";
   const std::string expected =
-      ts + R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","profile":"fast","passive":false})j" "\n" +
-        ts + R"("event":"member_joined","node":"n1","member":"n2","members":2})" "\n" +
-        ts + R"("event":"member_left","node":"n1","member":"n2","members":1})" "\n" +
-        ts + R"("event":"member_dead","node":"n1","member":"n3","members":1})" "\n" +
-        ts + R"("event":"member_restarted","node":"n1","member":"n4","members":2})" "\n" +
-        ts + R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true})" "\n" +
-        ts + R"("event":"leader","node":"n1","channel":"default","leader":null,"is_self":false})" "\n" +
-        ts + R"("event":"dropped","node":"n1","reason":"bad_magic","from":"127.0.0.1:7000"})" "\n" +
-        ts + R"("event":"stopped","node":"n1"})" "\n";
+      line(
+          R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","profile":"fast","passive":false})j") +
+      line(R"("event":"member_joined","node":"n1","member":"n2","members":2})") +
+      line(R"("event":"member_left","node":"n1","member":"n2","members":1})") +
+      line(R"("event":"member_dead","node":"n1","member":"n3","members":1})") +
+      line(R"("event":"member_restarted","node":"n1","member":"n4","members":2})") +
+      line(R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true})") +
+      line(R"("event":"leader","node":"n1","channel":"default","leader":null,"is_self":false})") +
+      line(R"("event":"dropped","node":"n1","reason":"bad_magic","from":"127.0.0.1:7000"})") +
+      line(R"("event":"stopped","node":"n1"})");
   CHECK(p.text() == expected);
 }
 
 TEST_CASE("a passive node's started event has no channels") {
   Printed p(Format::kJson);
-  p.printer.started({.node = "watch-h-1", .cluster = "c", .channels = {}, .endpoint = "e",
-                     .profile = "lan", .passive = true});
+  p.printer.started({.node = "watch-h-1",
+                     .cluster = "c",
+                     .channels = {},
+                     .endpoint = "e",
+                     .profile = "lan",
+                     .passive = true});
   CHECK(p.text().find("\"channels\"") == std::string::npos);
   CHECK(p.text().find("\"passive\":true") != std::string::npos);
 }
 
 TEST_CASE("human events: timestamp, node, then a sentence") {
   Printed p(Format::kHuman);
-  p.printer.started({.node = "n1", .cluster = "lanlord", .channels = {"default"},
-                     .endpoint = "239.1.2.3:7000 on lo (127.0.0.1)", .profile = "fast",
+  p.printer.started({.node = "n1",
+                     .cluster = "lanlord",
+                     .channels = {"default"},
+                     .endpoint = "239.1.2.3:7000 on lo (127.0.0.1)",
+                     .profile = "fast",
                      .passive = false});
   p.printer.membership("n1", MembershipEvent::kJoined, member("n2"), 2);
   p.printer.leader("n1", "default", PeerId("n1"), true);
@@ -168,13 +180,11 @@ TEST_CASE("human events: timestamp, node, then a sentence") {
   p.printer.stopped("n1");
   const std::string ts = "2024-05-01T12:03:04.056Z n1 ";
   CHECK(p.text() ==
-        ts + "started: cluster lanlord, channels default, 239.1.2.3:7000 on lo (127.0.0.1), "
-             "profile fast\n" +
-        ts + "member joined: n2 (2 alive)\n" +
-        ts + "leader of default: n1 (this node)\n" +
-        ts + "leader of default: n0\n" +
-        ts + "leader of default: none\n" +
-        ts + "stopped\n");
+        ts +
+            "started: cluster lanlord, channels default, 239.1.2.3:7000 on lo (127.0.0.1), "
+            "profile fast\n" +
+            ts + "member joined: n2 (2 alive)\n" + ts + "leader of default: n1 (this node)\n" + ts +
+            "leader of default: n0\n" + ts + "leader of default: none\n" + ts + "stopped\n");
 }
 
 TEST_CASE("ids with arbitrary bytes stay one valid line in both formats") {
@@ -182,7 +192,8 @@ TEST_CASE("ids with arbitrary bytes stay one valid line in both formats") {
   Printed json(Format::kJson);
   json.printer.membership("n1", MembershipEvent::kJoined, member(id.c_str()), 2);
   const std::string expected =
-      R"({"ts":"2024-05-01T12:03:04.056Z","event":"member_joined","node":"n1","member":"evil\n\u001b[2J\ufffd","members":2})" "\n";
+      R"({"ts":"2024-05-01T12:03:04.056Z","event":"member_joined","node":"n1","member":"evil\n\u001b[2J\ufffd","members":2})"
+      "\n";
   CHECK(json.text() == expected);
   Printed human(Format::kHuman);
   human.printer.membership("n1", MembershipEvent::kJoined, member(id.c_str()), 2);
@@ -194,8 +205,11 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
   Verdict ok;
   ok.members = {member("a"), member("b"), member("c", false)};
   ok.alive = 2;
-  ok.channels = {{.channel = "default", .leader = PeerId("a"), .leaders = {PeerId("a")},
-                  .ok = true, .problem = ""}};
+  ok.channels = {{.channel = "default",
+                  .leader = PeerId("a"),
+                  .leaders = {PeerId("a")},
+                  .ok = true,
+                  .problem = ""}};
   ok.listened = 800ms;
   ok.ok = true;
 
@@ -203,11 +217,11 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
   json.printer.table("w", ok);
   const std::string expected =
       R"({"ts":"2024-05-01T12:03:04.056Z","event":"table","node":"w","listened_ms":800,"members":2,)"
-        R"("member_list":[{"member":"a","alive":true,"channels":["default"]},)"
-        R"({"member":"b","alive":true,"channels":["default"]},)"
-        R"({"member":"c","alive":false,"channels":["default"]}],)"
-        R"("channels":[{"channel":"default","leader":"a","leaders":["a"],"ok":true}],"ok":true})"
-        "\n";
+      R"("member_list":[{"member":"a","alive":true,"channels":["default"]},)"
+      R"({"member":"b","alive":true,"channels":["default"]},)"
+      R"({"member":"c","alive":false,"channels":["default"]}],)"
+      R"("channels":[{"channel":"default","leader":"a","leaders":["a"],"ok":true}],"ok":true})"
+      "\n";
   CHECK(json.text() == expected);
 
   Printed human(Format::kHuman);
@@ -223,10 +237,13 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
         "  verdict: ok, every channel has exactly one leader\n");
 
   Verdict bad = ok;
-  bad.channels = {{.channel = "default", .leader = PeerId("a"),
-                   .leaders = {PeerId("a"), PeerId("b")}, .ok = false, .problem = "2 leaders"},
-                  {.channel = "x", .leader = std::nullopt, .leaders = {}, .ok = false,
-                   .problem = "no leader"}};
+  bad.channels = {
+      {.channel = "default",
+       .leader = PeerId("a"),
+       .leaders = {PeerId("a"), PeerId("b")},
+       .ok = false,
+       .problem = "2 leaders"},
+      {.channel = "x", .leader = std::nullopt, .leaders = {}, .ok = false, .problem = "no leader"}};
   bad.ok = false;
   bad.problem = "2 of 2 channels have not exactly one leader";
   Printed human_bad(Format::kHuman);
@@ -252,13 +269,14 @@ TEST_CASE("the demo's narrative events") {
   json.printer.demo_failover(PeerId("node-2"), "default", 4, 412ms, 400ms);
   json.printer.demo_timeout("failover", 10s);
   json.printer.demo_done();
-  const std::string ts = R"({"ts":"2024-05-01T12:03:04.056Z",)";
   const std::string expected =
-      ts + R"("event":"demo_agreed","node":"demo","channel":"default","leader":"node-1","nodes":5,"took_ms":1234})" "\n" +
-        ts + R"("event":"demo_crash","node":"demo","member":"node-1"})" "\n" +
-        ts + R"("event":"demo_failover","node":"demo","channel":"default","leader":"node-2","nodes":4,"took_ms":412,"bound_ms":400})" "\n" +
-        ts + R"("event":"demo_timeout","node":"demo","phase":"failover","waited_ms":10000})" "\n" +
-        ts + R"("event":"demo_done","node":"demo"})" "\n";
+      line(
+          R"("event":"demo_agreed","node":"demo","channel":"default","leader":"node-1","nodes":5,"took_ms":1234})") +
+      line(R"("event":"demo_crash","node":"demo","member":"node-1"})") +
+      line(
+          R"("event":"demo_failover","node":"demo","channel":"default","leader":"node-2","nodes":4,"took_ms":412,"bound_ms":400})") +
+      line(R"("event":"demo_timeout","node":"demo","phase":"failover","waited_ms":10000})") +
+      line(R"("event":"demo_done","node":"demo"})");
   CHECK(json.text() == expected);
   Printed human(Format::kHuman);
   human.printer.demo_failover(PeerId("node-2"), "default", 4, 412ms, 400ms);
