@@ -19,32 +19,48 @@ std::size_t node_index(std::string_view id, std::size_t size) {
   return v;
 }
 
-Transition evaluate_agreement(const std::vector<NodeView>& nodes, bool healed) {
+void AgreementCheck::add(std::size_t i, const NodeView& v) {
+  if (!v.live) return;
+  Component& c = c_[healed_ || v.side == 0 ? 0 : 1];
+  ++c.live;
+  if (v.is_leader) {
+    ++c.claimants;
+    c.claimant = i;
+  }
+  if (v.leader == kNoNode) {
+    c.unnamed = true;
+  } else if (v.leader >= size_) {
+    c.mismatch = true;
+  } else if (c.named == kNoNode) {
+    c.named = v.leader;
+  } else if (c.named != v.leader) {
+    c.mismatch = true;
+  }
+}
+
+Transition AgreementCheck::result() const {
   Transition t;
-  // Per component: the leader all its live nodes name (kNoNode: none yet).
-  std::size_t chosen[2] = {kNoNode, kNoNode};
-  bool any_live = false;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const NodeView& n = nodes[i];
-    if (!n.live) continue;
-    any_live = true;
-    const int c = healed ? 0 : (n.side == 0 ? 0 : 1);
-    if (n.leader == kNoNode || n.leader >= nodes.size()) return t;
-    if (chosen[c] == kNoNode) chosen[c] = n.leader;
-    if (n.leader != chosen[c]) return t;
-    if (n.is_leader != (i == n.leader)) return t;  // covers "no other node leads"
+  std::size_t components = 0;
+  bool agreed = true, one = true;
+  for (const Component& c : c_) {
+    if (c.live == 0) continue;
+    ++components;
+    // One node leads, and it is the one every node names.
+    const bool sole = c.claimants == 1 && !c.mismatch;
+    agreed = agreed && sole && !c.unnamed && c.named == c.claimant;
+    one = one && sole && (c.named == kNoNode || c.named == c.claimant);
   }
-  if (!any_live) return t;
-  for (int c = 0; c < 2; ++c) {
-    if (chosen[c] == kNoNode) continue;
-    const NodeView& l = nodes[chosen[c]];
-    const int lc = healed ? 0 : (l.side == 0 ? 0 : 1);
-    if (!l.live || !l.is_leader || lc != c) return t;
-  }
-  t.agreed = true;
-  const bool one_component = chosen[0] == kNoNode || chosen[1] == kNoNode;
-  if (one_component) t.leader = chosen[0] != kNoNode ? chosen[0] : chosen[1];
+  if (components == 0) return t;
+  t.agreed = agreed;
+  t.one_leader = one;
+  if (agreed && components == 1) t.leader = c_[0].live > 0 ? c_[0].claimant : c_[1].claimant;
   return t;
+}
+
+Transition evaluate_agreement(const std::vector<NodeView>& nodes, bool healed) {
+  AgreementCheck check(nodes.size(), healed);
+  for (std::size_t i = 0; i < nodes.size(); ++i) check.add(i, nodes[i]);
+  return check.result();
 }
 
 }  // namespace lanlord::bench

@@ -51,6 +51,14 @@ struct Transition {
   Duration at{};  // driver time
   bool agreed = false;
   std::size_t leader = kNoNode;  // agreed and one component: the leader's index
+  // Weaker than agreed: exactly one live node leads (per component) and no
+  // live node names another leader; nodes that name nobody yet (a newcomer
+  // waiting for the next declaration) do not count against it.
+  bool one_leader = false;
+
+  bool same_state(const Transition& o) const {
+    return agreed == o.agreed && leader == o.leader && one_leader == o.one_leader;
+  }
 };
 
 class ClusterDriver {
@@ -108,6 +116,29 @@ std::string node_id(std::size_t index);
 // The index in node_id(index) form, or kNoNode for any other id or one
 // not below `size`.
 std::size_t node_index(std::string_view id, std::size_t size);
+
+// The agreement rule, fed one node at a time (in any order), so a driver
+// need not build the views: add() every node, then result().
+class AgreementCheck {
+ public:
+  // `size`: the number of nodes; a leader index at or above it is unknown.
+  AgreementCheck(std::size_t size, bool healed) : size_(size), healed_(healed) {}
+  void add(std::size_t i, const NodeView& v);
+  Transition result() const;
+
+ private:
+  struct Component {
+    std::size_t live = 0;
+    std::size_t named = kNoNode;  // the leader the first naming node names
+    bool mismatch = false;        // some node names another (or an unknown) one
+    bool unnamed = false;         // some node names nobody
+    std::size_t claimants = 0;    // nodes that lead
+    std::size_t claimant = kNoNode;
+  };
+  std::size_t size_;
+  bool healed_;
+  Component c_[2];
+};
 
 // The agreement state of `nodes` (see the definition at the top), with
 // sides ignored once `healed`.

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   } else if (!read_rows(o.inputs, rows)) {
     return kExitError;
   } else {
+    sort_rows(rows);
     for (const Row& r : rows) emit(r);
   }
   progress.done();

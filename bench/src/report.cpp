@@ -52,6 +52,7 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"peak_rss_mb", opt(r.peak_rss_mb)},
       {"leader_changes", opt(r.leader_changes)},
       {"unagreed_pct", opt(r.unagreed_pct)},
+      {"leaderless_pct", opt(r.leaderless_pct)},
       {"false_deaths", opt(r.false_deaths)},
       {"deaths", opt(r.deaths)},
       {"churn_events", opt(r.churn_events)},
@@ -192,6 +193,7 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.peak_rss_mb = num("peak_rss_mb");
   r.leader_changes = num("leader_changes");
   r.unagreed_pct = num("unagreed_pct");
+  r.leaderless_pct = num("leaderless_pct");
   r.false_deaths = num("false_deaths");
   r.deaths = num("deaths");
   r.churn_events = num("churn_events");
@@ -246,7 +248,8 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
     if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
     if (r.leader_changes) {
       add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
-          "%, false deaths " + cell(r.false_deaths, 1) + "/run");
+          "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
+          cell(r.false_deaths, 1) + "/run");
     }
     if (r.skipped > 0) {
       add("skipped: " + r.first_failure);

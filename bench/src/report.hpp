@@ -32,6 +32,7 @@ struct Row {
   // Churn.
   std::optional<double> leader_changes;  // per run, mean
   std::optional<double> unagreed_pct;    // of the churn window
+  std::optional<double> leaderless_pct;  // of the churn window: not exactly one leader
   std::optional<double> false_deaths;    // per run, mean
   std::optional<double> deaths;          // per run, mean
   std::optional<double> churn_events;    // per run, mean

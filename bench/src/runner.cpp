@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <sstream>
+#include <tuple>
 
 #include "fabric_model.hpp"
 #include "sim_driver.hpp"
@@ -48,6 +49,18 @@ std::string overrides_text(const Options& o) {
   return out;
 }
 
+// The seed a run actually uses: --seed + r mixed with the scenario and N,
+// so sizes and scenarios do not all share the same random phases, while
+// `--seed S+r --runs 1` with the same scenario and size replays run r.
+std::uint64_t mix_seed(std::uint64_t run_seed, std::size_t n, Scenario s) {
+  std::uint64_t z =
+      run_seed ^ (static_cast<std::uint64_t>(n) << 32) ^ (static_cast<std::uint64_t>(s) << 56);
+  // splitmix64's finaliser.
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 std::string ms_text(double ms) {
   std::ostringstream s;
   s << static_cast<long long>(ms) << "ms";
@@ -55,6 +68,25 @@ std::string ms_text(double ms) {
 }
 
 }  // namespace
+
+void sort_rows(std::vector<Row>& rows) {
+  const auto rank = [](const std::vector<std::string>& order, const std::string& v) {
+    const auto it = std::find(order.begin(), order.end(), v);
+    return static_cast<std::size_t>(it - order.begin());
+  };
+  const std::vector<std::string> transports = {"udp", "udp-procs", "sim"};
+  const std::vector<std::string> profiles = {"fast", "lan", "fabric"};
+  const auto key = [&](const Row& r) {
+    const auto scenario = parse_scenario(r.scenario);
+    const std::string base = r.profile.substr(0, r.profile.find('+'));
+    return std::make_tuple(rank(transports, r.transport), rank(profiles, base), r.profile,
+                           !r.fast_failover, r.overrides, r.loss.value_or(0),
+                           r.jitter_ms.value_or(0), scenario ? static_cast<int>(*scenario) : 99,
+                           r.nodes);
+  };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const Row& a, const Row& b) { return key(a) < key(b); });
+}
 
 Duration default_limit(Scenario s, const Profile& profile) {
   // Generous against Fabric's own figure, so only a real failure to agree
@@ -152,8 +184,8 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
           bool cpu_known = false, traffic_known = true, bytes_out_known = true;
           double cpu_s = 0, peak_mb = 0, virtual_s = 0;
           bool peak_known = false;
-          double changes = 0, unagreed_ms = 0, window_ms = 0, false_deaths = 0, deaths = 0,
-                 events = 0;
+          double changes = 0, unagreed_ms = 0, leaderless_ms = 0, window_ms = 0, false_deaths = 0,
+                 deaths = 0, events = 0;
           int ok_runs = 0;
           const auto wall_start = std::chrono::steady_clock::now();
           for (int run = 0; run < o.runs; ++run) {
@@ -167,8 +199,9 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
             progress.update(line.str());
 
             std::string error;
+            const std::uint64_t seed = mix_seed(run_seed, n, scenario);
             std::unique_ptr<ClusterDriver> driver =
-                factory(transport, profile_name, profile, run_seed, error);
+                factory(transport, profile_name, profile, seed, error);
             if (!driver) {
               ++row.failed;
               if (row.first_failure.empty()) row.first_failure = error;
@@ -176,7 +209,7 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
             }
             // The scenario's own randomness (settle times, churn) is apart
             // from the simulation's, so both replay from the run seed.
-            sim::Rng rng(run_seed ^ 0x9e3779b97f4a7c15ULL);
+            sim::Rng rng(seed ^ 0x9e3779b97f4a7c15ULL);
             const RunResult r = run_scenario(scenario, n, *driver, params, rng);
             virtual_s += Seconds(r.driver_time).count();
             driver.reset();  // stop the nodes before the next run starts
@@ -217,6 +250,7 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
             if (scenario == Scenario::kChurn) {
               changes += static_cast<double>(r.leader_changes);
               unagreed_ms += r.unagreed_ms;
+              leaderless_ms += r.leaderless_ms;
               window_ms += r.churn_window_ms;
               false_deaths += static_cast<double>(b.false_deaths - a.false_deaths);
               deaths += static_cast<double>(b.deaths - a.deaths);
@@ -240,6 +274,7 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
           if (scenario == Scenario::kChurn && ok_runs > 0) {
             row.leader_changes = changes / ok_runs;
             row.unagreed_pct = window_ms > 0 ? 100.0 * unagreed_ms / window_ms : 0.0;
+            row.leaderless_pct = window_ms > 0 ? 100.0 * leaderless_ms / window_ms : 0.0;
             row.false_deaths = false_deaths / ok_runs;
             row.deaths = deaths / ok_runs;
             row.churn_events = events / ok_runs;

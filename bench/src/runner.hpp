@@ -22,6 +22,11 @@ using DriverFactory = std::function<std::unique_ptr<ClusterDriver>(
 // when lanlord_transport was built.
 DriverFactory default_driver_factory(const Options& options);
 
+// Rows in reading order: transport (udp, udp-procs, sim), profile (fast,
+// lan, fabric), variant (overrides, network), scenario, N. For --input,
+// where rows come from several files.
+void sort_rows(std::vector<Row>& rows);
+
 // Runs everything; calls `on_row` as soon as each row is complete (so
 // --json streams), and returns all rows.
 std::vector<Row> run_matrix(const Options& options, const DriverFactory& factory,

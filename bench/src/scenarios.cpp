@@ -114,9 +114,14 @@ void run_churn(std::size_t n, ClusterDriver& d, const ScenarioParams& p, sim::Rn
   }
   const std::vector<Transition> tl = d.timeline();
   std::size_t last_leader = tl[first].leader;
-  std::optional<Duration> lost_at;
+  std::optional<Duration> lost_at, no_single_since;
   for (std::size_t k = first + 1; k < tl.size(); ++k) {
     const Transition& t = tl[k];
+    if (!t.one_leader && !no_single_since) no_single_since = t.at;
+    if (t.one_leader && no_single_since) {
+      r.leaderless_ms += to_ms(t.at - *no_single_since);
+      no_single_since.reset();
+    }
     if (!t.agreed) {
       if (!lost_at) lost_at = t.at;
       continue;

@@ -54,6 +54,7 @@ struct RunResult {
   // Churn only.
   std::uint64_t leader_changes = 0;
   double unagreed_ms = 0;
+  double leaderless_ms = 0;  // time without exactly one leader (Transition::one_leader)
   double churn_window_ms = 0;
   std::uint64_t churn_events = 0;
   Duration driver_time{};  // total time the run took on the driver's clock

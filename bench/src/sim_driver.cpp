@@ -83,40 +83,19 @@ void SimDriver::apply_partition() {
 }
 
 Transition SimDriver::check() {
-  // The same rule as evaluate_agreement(), without building the views:
-  // this runs after every simulated event while a scenario waits.
-  Transition t;
-  t.at = now();
-  std::size_t chosen[2] = {kNoNode, kNoNode};
-  bool any_live = false;
-  bool agreed = true;
-  for (std::size_t i = 0; i < size() && agreed; ++i) {
+  // This runs after every simulated event while a scenario waits: the
+  // rule is fed straight from the services, without building views.
+  AgreementCheck check(size(), healed_);
+  for (std::size_t i = 0; i < size(); ++i) {
     if (!cluster_.running(i)) continue;
-    any_live = true;
     auto& svc = cluster_.service(i);
-    const int c = healed_ ? 0 : (sides_[i] == 0 ? 0 : 1);
     const auto l = svc.leader();
-    const std::size_t li = l ? node_index(l->bytes(), size()) : kNoNode;
-    if (li == kNoNode)
-      agreed = false;
-    else if (chosen[c] == kNoNode)
-      chosen[c] = li;
-    if (agreed && (li != chosen[c] || svc.is_leader() != (i == li))) agreed = false;
+    check.add(i, NodeView{true, sides_[i], l ? node_index(l->bytes(), size()) : kNoNode,
+                          svc.is_leader()});
   }
-  for (int c = 0; c < 2 && agreed; ++c) {
-    const std::size_t l = chosen[c];
-    if (l == kNoNode) continue;
-    const int lc = healed_ ? 0 : (sides_[l] == 0 ? 0 : 1);
-    if (!cluster_.running(l) || !cluster_.service(l).is_leader() || lc != c) agreed = false;
-  }
-  t.agreed = agreed && any_live;
-  if (t.agreed && (chosen[0] == kNoNode || chosen[1] == kNoNode)) {
-    t.leader = chosen[0] != kNoNode ? chosen[0] : chosen[1];
-  }
-  if (timeline_.empty() || timeline_.back().agreed != t.agreed ||
-      timeline_.back().leader != t.leader) {
-    timeline_.push_back(t);
-  }
+  Transition t = check.result();
+  t.at = now();
+  if (timeline_.empty() || !timeline_.back().same_state(t)) timeline_.push_back(t);
   return t;
 }
 

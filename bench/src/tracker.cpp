@@ -66,7 +66,7 @@ void AgreementTracker::heal() {
 
 void AgreementTracker::evaluate_locked() {
   Transition t = evaluate_agreement(views_, healed_);
-  if (t.agreed == current_.agreed && t.leader == current_.leader) return;
+  if (t.same_state(current_)) return;
   t.at = now();
   current_ = t;
   timeline_.push_back(t);

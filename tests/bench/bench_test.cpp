@@ -78,6 +78,21 @@ TEST_CASE("agreement ignores dead nodes and holds per half while partitioned") {
   CHECK_FALSE(evaluate_agreement(halves, true).agreed);  // joined: two leaders
 }
 
+TEST_CASE("one leader: a newcomer that names nobody yet spoils agreement but not one_leader") {
+  const Transition t =
+      evaluate_agreement({view(0, true), view(0, false), view(kNoNode, false)}, true);
+  CHECK_FALSE(t.agreed);
+  CHECK(t.one_leader);
+  // Two claimants, or a follower still naming a departed leader: not one leader.
+  CHECK_FALSE(evaluate_agreement({view(0, true), view(1, true)}, true).one_leader);
+  CHECK_FALSE(evaluate_agreement({view(0, false, 0, false), view(1, true), view(0, false)}, true)
+                  .one_leader);
+  // Nobody leads.
+  CHECK_FALSE(evaluate_agreement({view(kNoNode, false), view(kNoNode, false)}, true).one_leader);
+  // Agreement implies one leader.
+  CHECK(evaluate_agreement({view(1, false), view(1, true)}, true).one_leader);
+}
+
 TEST_CASE("node ids sort like their indexes and parse back") {
   CHECK(node_id(7) == "n0007");
   CHECK(node_id(9) < node_id(10));
