@@ -666,12 +666,32 @@ Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
   return inv;
 }
 
+// The library names its timing fields; a person typed the options.
+std::string in_option_names(std::string message) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"heartbeat_interval", "--heartbeat"},
+      {"alive_expiration", "--alive-expiration"},
+      {"startup_grace_period", "--startup-grace"},
+      {"membership_sample_interval", "--sample-interval"},
+      {"leader_alive_threshold", "--leader-alive"},
+      {"leader_election_duration", "--election-duration"},
+  };
+  for (const auto& [field, option] : kNames) {
+    for (auto at = message.find(field); at != std::string::npos;
+         at = message.find(field, at + option.size())) {
+      message.replace(at, field.size(), option);
+    }
+  }
+  return message;
+}
+
 // Settings that are fine one by one may still be wrong together (a group
 // that is not multicast, alive-expiration not above heartbeat): the
 // library's own check says which, without touching the network.
 Invocation checked(Invocation inv, const NodeConfig& config, CommandKind cmd) {
   if (Status s = validate_config(config); !s) {
-    return usage_error(s.message(), std::string("lanlord ") + command_name(cmd) + " --help");
+    return usage_error(in_option_names(s.message()),
+                       std::string("lanlord ") + command_name(cmd) + " --help");
   }
   return inv;
 }
