@@ -11,6 +11,9 @@
 #include <set>
 #include <sstream>
 
+#include "lanlord/profile.hpp"
+#include "scenarios.hpp"
+
 extern char** environ;
 
 namespace lanlord::bench {
@@ -27,10 +30,34 @@ std::string profile_colour(const std::string& profile) {
   return "#666666";
 }
 
-int transport_point(const std::string& transport) {
-  if (transport == "sim") return 7;  // filled circle
-  if (transport == "udp") return 5;  // filled square
-  return 9;                          // filled triangle: udp-procs
+// Transports differ by line and point: real sockets solid with filled
+// squares, separate processes dotted with triangles, the simulator dashed
+// with open circles.
+std::string transport_style(const std::string& transport) {
+  if (transport == "udp") return "dt 1 lw 2 pt 5 ps 0.8";
+  if (transport == "udp-procs") return "dt 3 lw 2 pt 9 ps 0.9";
+  return "dt 2 lw 1.5 pt 6 ps 0.9";
+}
+
+// `key_only`: lines and points without error bars, for the legend.
+std::string series_style(const Row& r, bool key_only = false) {
+  return std::string(key_only ? "with linespoints " : "with yerrorlines ") +
+         transport_style(r.transport) + " lc rgb '" + profile_colour(r.profile) + "'";
+}
+
+// Fabric's figure: a wide, pale line of the profile's colour under the data.
+std::string fabric_style(const std::string& profile) {
+  // #AARRGGBB, where AA is transparency.
+  return "with lines dt 1 lw 7 lc rgb '#b0" + profile_colour(profile).substr(1) + "'";
+}
+
+// A run with the profile as named: no overrides, no loss or jitter, the
+// profile's own failover mode.
+bool is_standard(const Row& r) {
+  const std::string base = r.profile.substr(0, r.profile.find('+'));
+  const auto p = find_profile(base);
+  return r.overrides.empty() && r.profile == base && r.loss.value_or(0) == 0 &&
+         r.jitter_ms.value_or(0) == 0 && p && p->fast_failover == r.fast_failover;
 }
 
 std::string quote(const std::string& s) {
@@ -75,31 +102,49 @@ std::string series_label(const Row& r) {
 
 std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_path,
                            const std::string& subtitle, const std::string& script_path) {
-  // Panels in the order scenarios first appear; series within a panel by label.
+  // Variants (timing overrides, loss, jitter, another failover mode) stay
+  // in the table: drawn together with the standard series they would bury
+  // them. Without any standard row, everything is drawn.
+  std::vector<const Row*> drawn;
+  for (const Row& r : rows) {
+    if (is_standard(r)) drawn.push_back(&r);
+  }
+  if (drawn.empty()) {
+    for (const Row& r : rows) drawn.push_back(&r);
+  }
+
+  // Panels in scenario order; series within a panel by label.
   std::vector<std::string> panels;
+  for (Scenario sc : all_scenarios()) {
+    const std::string name(scenario_name(sc));
+    for (const Row* r : drawn) {
+      if (r->scenario == name) {
+        panels.push_back(name);
+        break;
+      }
+    }
+  }
   std::map<std::string, std::map<std::string, std::vector<const Row*>>> series;
   std::map<std::string, std::map<std::string, std::map<std::size_t, double>>> fabric;
-  std::size_t min_n = 0, max_n = 0;
+  std::map<std::string, const Row*> legend;  // every label drawn, with a row for its style
+  std::set<std::string> legend_profiles;
   std::set<std::size_t> sizes;
   // Per panel, the smallest and largest value drawn, for its y range.
   std::map<std::string, std::pair<double, double>> y_extent;
-  for (const Row& r : rows) {
-    sizes.insert(r.nodes);
-    auto it = y_extent.try_emplace(r.scenario, r.fabric_ms, r.fabric_ms).first;
+  for (const Row* r : drawn) {
+    sizes.insert(r->nodes);
+    auto it = y_extent.try_emplace(r->scenario, r->fabric_ms, r->fabric_ms).first;
     auto& [lo, hi] = it->second;
-    lo = std::min(lo, r.fabric_ms);
-    hi = std::max(hi, r.fabric_ms);
-    if (r.conv.count > 0) {
-      lo = std::min(lo, std::max(r.conv.min, 1.0));
-      hi = std::max(hi, r.conv.p99);
+    lo = std::min(lo, r->fabric_ms);
+    hi = std::max(hi, r->fabric_ms);
+    if (r->conv.count > 0) {
+      lo = std::min(lo, std::max(r->conv.min, 1.0));
+      hi = std::max(hi, r->conv.p99);
+      series[r->scenario][series_label(*r)].push_back(r);
+      legend.emplace(series_label(*r), r);
     }
-    if (std::find(panels.begin(), panels.end(), r.scenario) == panels.end()) {
-      panels.push_back(r.scenario);
-    }
-    if (r.conv.count > 0) series[r.scenario][series_label(r)].push_back(&r);
-    fabric[r.scenario][r.profile].emplace(r.nodes, r.fabric_ms);
-    min_n = min_n == 0 ? r.nodes : std::min(min_n, r.nodes);
-    max_n = std::max(max_n, r.nodes);
+    fabric[r->scenario][r->profile].emplace(r->nodes, r->fabric_ms);
+    legend_profiles.insert(r->profile);
   }
 
   std::ostringstream s;
@@ -129,19 +174,23 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
     }
   }
 
-  const std::size_t cols = std::min<std::size_t>(3, std::max<std::size_t>(1, panels.size()));
-  const std::size_t nrows = (panels.size() + cols - 1) / std::max<std::size_t>(1, cols);
-  s << "set terminal svg size " << 520 * cols << "," << 430 * std::max<std::size_t>(1, nrows) + 60
+  // One slot per scenario and one for the legend they share.
+  const std::size_t slots = panels.size() + 1;
+  const std::size_t cols = slots <= 3 ? slots : (slots <= 6 ? 3 : 4);
+  const std::size_t nrows = (slots + cols - 1) / cols;
+  s << "set terminal svg size " << 470 * cols << "," << 400 * nrows + 70
     << " dynamic enhanced font 'Helvetica,12' background rgb 'white'\n";
   s << "set output " << quote(svg_path) << "\n";
   s << "set encoding utf8\n";
-  s << "set multiplot layout " << std::max<std::size_t>(1, nrows) << "," << cols << " title "
-    << dquote("lanlord: time to agree on a leader vs cluster size\n{/*0.8 " + subtitle +
-              "; points: p50, bars: min to p99; dashed: Fabric's algorithm, same timings}")
+  s << "set multiplot layout " << nrows << "," << cols << " title "
+    << dquote("lanlord: time until the cluster agrees on a leader, against cluster size\n{/*0.8 " +
+              subtitle +
+              "; points: median (p50), bars: min to p99; wide pale line: Fabric's algorithm "
+              "on the same timings}")
     << "\n";
   s << "set logscale xy\n";
-  s << "set grid xtics ytics mytics lc rgb '#e0e0e0' lw 1\n";
-  s << "set key top left font ',9' samplen 2 spacing 1.1 opaque box lc rgb '#cccccc'\n";
+  s << "set grid xtics ytics lc rgb '#e6e6e6' lw 1\n";
+  s << "unset key\n";
   s << "set xlabel 'nodes (N)'\n";
   s << "set ylabel 'time to agree (ms)'\n";
   s << "set format y '%g'\n";
@@ -149,9 +198,9 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
   s << "set ytics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, "
        "100000)\n";
   s << "set bars small\n";
-  if (min_n > 0) {
-    s << "set xrange [" << std::max(0.8, static_cast<double>(min_n) / 1.5) << ":"
-      << static_cast<double>(max_n) * 1.5 << "]\n";
+  if (!sizes.empty()) {
+    s << "set xrange [" << std::max(0.8, static_cast<double>(*sizes.begin()) / 1.5) << ":"
+      << static_cast<double>(*sizes.rbegin()) * 1.5 << "]\n";
     // Ticks at the measured sizes, not at powers of ten.
     s << "set xtics (";
     bool first = true;
@@ -162,35 +211,46 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
     s << ")\n";
   }
   for (const std::string& scenario : panels) {
-    s << "set title "
-      << quote(scenario == "churn" ? "churn (episodes without agreement)" : scenario) << "\n";
+    s << "set title " << quote(scenario == "churn" ? "churn: episodes without agreement" : scenario)
+      << "\n";
     const auto [lo, hi] = y_extent[scenario];
-    // Room above for the key, below so no point sits on the border.
-    s << "set yrange [" << std::max(0.5, lo / 2) << ":" << hi * 4 << "]\n";
+    s << "set yrange [" << std::max(0.5, lo / 1.6) << ":" << hi * 1.6 << "]\n";
     std::vector<std::string> plots;
-    for (const auto& [label, list] : series[scenario]) {
-      const Row& r = *list.front();
-      std::ostringstream p;
-      p << "$s" << series_block[{scenario, label}]
-        << " using 1:2:3:4 with yerrorlines lw 2 ps 0.9 lc rgb '" << profile_colour(r.profile)
-        << "' pt " << transport_point(r.transport) << " title " << quote(label);
-      plots.push_back(p.str());
-    }
+    // The reference first, so the measurements are drawn over it.
     for (const auto& [profile, points] : fabric[scenario]) {
       std::ostringstream p;
-      p << "$f" << fabric_block[{scenario, profile}] << " using 1:2 with lines dt 2 lw 1.5 lc rgb '"
-        << profile_colour(profile) << "' title " << quote("Fabric alg., " + profile + " timings");
+      p << "$f" << fabric_block[{scenario, profile}] << " using 1:2 " << fabric_style(profile)
+        << " notitle";
       plots.push_back(p.str());
     }
-    if (plots.empty()) {
-      s << "set multiplot next\n";
-      continue;
+    for (const auto& [label, list] : series[scenario]) {
+      std::ostringstream p;
+      p << "$s" << series_block[{scenario, label}] << " using 1:2:3:4 "
+        << series_style(*list.front()) << " notitle";
+      plots.push_back(p.str());
     }
     s << "plot ";
     for (std::size_t i = 0; i < plots.size(); ++i) s << (i ? ", \\\n     " : "") << plots[i];
     s << "\n";
   }
-  s << "unset multiplot\n";
+  // The legend panel: the same styles, drawn with no data.
+  s << "unset title\nunset border\nunset xtics\nunset ytics\nunset xlabel\nunset ylabel\n"
+       "unset grid\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n";
+  s << "set key center center vertical Left reverse font ',11' samplen 3 spacing 1.3 "
+       "title 'profile, transport'\n";
+  s << "plot ";
+  bool first = true;
+  for (const auto& [label, r] : legend) {
+    s << (first ? "" : ", \\\n     ") << "NaN " << series_style(*r, true) << " title "
+      << quote(label);
+    first = false;
+  }
+  for (const std::string& profile : legend_profiles) {
+    s << (first ? "" : ", \\\n     ") << "NaN " << fabric_style(profile) << " title "
+      << quote("Fabric's algorithm, " + profile + " timings");
+    first = false;
+  }
+  s << "\nunset multiplot\n";
   return s.str();
 }
 

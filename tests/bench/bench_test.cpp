@@ -260,7 +260,7 @@ TEST_CASE("the plot script has one panel per scenario and Fabric's line") {
   const std::string gp = gnuplot_script({a, b, c}, "out.svg", "test", "out.gp");
   CHECK(gp.find("set title 'failover'") != std::string::npos);
   CHECK(gp.find("set title 'startup'") != std::string::npos);
-  CHECK(gp.find("Fabric alg., fast timings") != std::string::npos);
+  CHECK(gp.find("'Fabric''s algorithm, fast timings'") != std::string::npos);  // gnuplot quoting
   CHECK(gp.find("set output 'out.svg'") != std::string::npos);
 }
 
