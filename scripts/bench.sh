@@ -9,6 +9,8 @@
 #                        (minutes instead of ~40 min on 2 cores)
 #   BENCH_OUT=DIR        write somewhere else than bench/results
 #   BENCH_BUILD=DIR      build directory (default: build-release)
+#   BENCH_ONLY="a b"     run only these invocations (names below, e.g.
+#                        "sim udp"), keep the other .jsonl files, recombine
 #
 # Every invocation stops by itself: runs are bounded by --timeout and the
 # matrix is fixed. Multicast stays on loopback (lo, 239.0.0.0/8).
@@ -21,6 +23,7 @@ build=${BENCH_BUILD:-build-release}
 out=${BENCH_OUT:-bench/results}
 jobs=$(nproc 2>/dev/null || echo 2)
 quick=${BENCH_QUICK:-0}
+only=${BENCH_ONLY:-}
 
 echo "== build ($build, Release) ==" >&2
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLANLORD_BUILD_TESTS=OFF >/dev/null
@@ -28,7 +31,7 @@ cmake --build "$build" -j "$jobs" --target lanlord_bench lanlord
 bench="$build/bench/lanlord-bench"
 
 mkdir -p "$out"
-rm -f "$out"/*.jsonl
+if [ -z "$only" ]; then rm -f "$out"/*.jsonl; fi
 
 # runs N: the full count, or a few with BENCH_QUICK=1.
 runs() { if [ "$quick" = 1 ]; then echo $(( ($1 + 4) / 5 )); else echo "$1"; fi; }
@@ -38,6 +41,7 @@ runs() { if [ "$quick" = 1 ]; then echo $(( ($1 + 4) / 5 )); else echo "$1"; fi;
 bench() {
   local name=$1
   shift
+  if [ -n "$only" ] && [[ " $only " != *" $name "* ]]; then return; fi
   echo "== $name: lanlord-bench $* ==" >&2
   local rc=0
   "$bench" "$@" --json >"$out/$name.jsonl" || rc=$?
@@ -82,6 +86,8 @@ bench udp-procs --transport udp --procs --profile fast --nodes 3,8,32 --runs "$(
 # --- The combined table, CSV and plot ---------------------------------------
 inputs=()
 for f in "$out"/*.jsonl; do inputs+=(--input "$f"); done
+# machine.txt keeps one block per run of this script (BENCH_ONLY adds one).
+if [ -z "$only" ]; then rm -f "$out/machine.txt"; fi
 "$bench" "${inputs[@]}" --csv "$out/results.csv" --plot "$out/convergence.svg" \
   >"$out/results.txt"
 {
@@ -92,6 +98,7 @@ for f in "$out"/*.jsonl; do inputs+=(--input "$f"); done
   echo "kernel: $(uname -sr)"
   echo "compiler: $(c++ --version | head -n1)"
   echo "quick: $quick"
-} >"$out/machine.txt"
+  echo "only: ${only:-everything}"
+} >>"$out/machine.txt"
 cat "$out/results.txt"
 echo "bench.sh: results in $out/" >&2

@@ -101,11 +101,14 @@ Duration default_limit(Scenario s, const Profile& profile) {
 
 DriverFactory default_driver_factory(const Options& options) {
   return [options](const std::string& transport, const std::string& profile_name,
-                   const Profile& profile, std::uint64_t run_seed,
+                   const Profile& profile, std::size_t nodes, std::uint64_t run_seed,
                    std::string& error) -> std::unique_ptr<ClusterDriver> {
     if (transport == "sim") {
       SimParams p;
       p.profile = profile;
+      // "Start together": within about five link delays, whatever N is.
+      const Duration window = 5 * (options.delay + options.jitter);
+      p.max_start_gap = 2 * window / static_cast<Duration::rep>(std::max<std::size_t>(1, nodes));
       p.faults.loss = options.loss;
       p.faults.delay = options.delay;
       p.faults.jitter = options.jitter;
@@ -201,7 +204,7 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
             std::string error;
             const std::uint64_t seed = mix_seed(run_seed, n, scenario);
             std::unique_ptr<ClusterDriver> driver =
-                factory(transport, profile_name, profile, seed, error);
+                factory(transport, profile_name, profile, n, seed, error);
             if (!driver) {
               ++row.failed;
               if (row.first_failure.empty()) row.first_failure = error;

@@ -13,10 +13,10 @@
 
 namespace lanlord::bench {
 
-// Builds a fresh driver for one run.
+// Builds a fresh driver for one run of `nodes` nodes.
 using DriverFactory = std::function<std::unique_ptr<ClusterDriver>(
     const std::string& transport, const std::string& profile_name, const Profile& profile,
-    std::uint64_t run_seed, std::string& error)>;
+    std::size_t nodes, std::uint64_t run_seed, std::string& error)>;
 
 // The drivers this build has: sim always, udp (in-process and --procs)
 // when lanlord_transport was built.

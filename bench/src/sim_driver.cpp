@@ -19,7 +19,9 @@ sim::SimClusterOptions cluster_options(const SimParams& p) {
 }  // namespace
 
 SimDriver::SimDriver(SimParams params)
-    : params_(std::move(params)), cluster_(cluster_options(params_)) {}
+    : params_(std::move(params)),
+      cluster_(cluster_options(params_)),
+      rng_(params_.seed ^ 0x5851f42d4c957f2dULL) {}
 
 void SimDriver::count_live_change() {
   const Duration t = now();
@@ -31,13 +33,22 @@ void SimDriver::count_live_change() {
 }
 
 std::size_t SimDriver::add_node(int side) {
+  if (!sides_.empty() && params_.max_start_gap > Duration::zero()) {
+    apply_partition();
+    cluster_.run_for(rng_.duration(Duration::zero(), params_.max_start_gap));
+  }
+  if (side != 0) healed_ = false;
+  // A new endpoint is not in either half yet: join everyone for the spawn,
+  // so its first heartbeat is sent to all, and split again before anything
+  // is delivered. Copies to the other half are then cut on arrival and
+  // those to its own half arrive, as if the partition had always been there.
+  if (!healed_) cluster_.heal();
   const std::size_t i = cluster_.spawn(node_id(sides_.size()));
   sides_.push_back(side);
-  if (side != 0) healed_ = false;
-  // Partitioning waits for the next run: copies of this node's first
-  // heartbeat to the other side are then cut on arrival, while those to its
-  // own side still arrive, as if the partition had always been there.
-  if (!healed_) partition_dirty_ = true;
+  if (!healed_) {
+    partition_dirty_ = true;
+    apply_partition();
+  }
   count_live_change();
   return i;
 }

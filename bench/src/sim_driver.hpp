@@ -22,6 +22,14 @@ struct SimParams {
   // poll_step while time merely passes (run_for), which bounds the
   // resolution of churn's "time without an agreed leader".
   Duration poll_step = std::chrono::milliseconds(1);
+  // Consecutive add_node() calls are this far apart at most (uniform).
+  // Nodes started at one instant tick in lockstep: the last one's first
+  // membership sample then comes before anyone's second heartbeat reaches
+  // it (the simulator, unlike a socket, does not deliver a datagram sent
+  // before the endpoint existed), so its view "did not change" and it
+  // elects itself alone. Starts spread over a few link delays, as a loop
+  // of real starts is, avoid that artefact.
+  Duration max_start_gap = std::chrono::microseconds(200);
 };
 
 class SimDriver final : public ClusterDriver {
@@ -59,6 +67,7 @@ class SimDriver final : public ClusterDriver {
 
   SimParams params_;
   sim::SimCluster cluster_;
+  sim::Rng rng_;  // start gaps; apart from the cluster's own
   std::vector<int> sides_;
   bool healed_ = true;
   bool partition_dirty_ = false;
