@@ -94,6 +94,28 @@ TEST_CASE("socket: a graceful stop sends a leave, hands over, and sends nothing 
   CHECK(leaving.start().message().find("stopped") != std::string::npos);
 }
 
+TEST_CASE("socket: a leader that yields hands over and does not take the lead back") {
+  // Fabric's yield scenario on real sockets: the leader steps down, another
+  // node leads, and the old leader stays a follower.
+  IoThread io;
+  Nodes nodes(io.io(), fresh_net());
+  for (int i = 0; i < 3; ++i) nodes.spawn("node-" + std::to_string(i));
+  REQUIRE(wait_until([&] { return nodes.agreed_leader("default").has_value(); }));
+  const PeerId old = *nodes.agreed_leader("default");
+  const std::size_t yielder = *nodes.index_of(old);
+  nodes.node((yielder + 1) % 3).yield("default");  // a follower's yield does nothing
+  nodes.node(yielder).yield("no-such-channel");
+
+  nodes.node(yielder).yield("default");
+
+  REQUIRE(wait_until([&] {
+    auto l = nodes.agreed_leader("default");
+    return l && *l != old;
+  }));
+  CHECK_FALSE(nodes.node(yielder).is_leader("default"));
+  CHECK(nodes.node(yielder).running());
+}
+
 TEST_CASE("socket: two clusters on the same group and port ignore each other") {
   IoThread io;
   const Net shared = fresh_net();

@@ -4,6 +4,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 
 #include <array>
 #include <chrono>
@@ -147,6 +148,7 @@ class Node::Impl {
 
   Status start();
   void stop();
+  void yield(const std::string& channel);
 
   bool running() const {
     std::lock_guard lock(guard_->mutex);
@@ -309,6 +311,15 @@ void Node::Impl::stop() {
   state_ = State::kStopped;
   close_socket();
   scheduler_.shutdown();
+}
+
+void Node::Impl::yield(const std::string& channel) {
+  // On the strand, so the leadership callbacks it causes run there too.
+  asio::post(strand_, [this, guard = guard_, channel] {
+    std::lock_guard lock(guard->mutex);
+    if (!guard->live || state_ != State::kRunning) return;
+    if (auto it = channels_.find(channel); it != channels_.end()) it->second.service->yield();
+  });
 }
 
 void Node::Impl::arm_receive() {
@@ -509,6 +520,8 @@ void Node::stop() {
 bool Node::running() const {
   return impl_->running();
 }
+void Node::yield(const std::string& channel) { impl_->yield(channel); }
+
 bool Node::is_leader(const std::string& channel) const {
   return impl_->is_leader(channel);
 }

@@ -170,6 +170,14 @@ class Node {
 
   bool running() const;
 
+  // Fabric's Yield() for `channel`: if this node leads it, it steps down
+  // and stays out of that channel's elections until it hears a new leader
+  // (or 6 x leader_alive_threshold passes), so another node takes over.
+  // A no-op when this node does not lead the channel, is already yielding,
+  // or is not running. Asynchronous: it takes effect on the node's strand
+  // shortly after the call; on_leader_changed then reports the change.
+  void yield(const std::string& channel);
+
   // Whether this node leads `channel` (false for a channel it does not
   // run, and once stopped).
   bool is_leader(const std::string& channel) const;
