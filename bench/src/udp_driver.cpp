@@ -1,5 +1,8 @@
 #include "udp_driver.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -148,6 +151,20 @@ void UdpDriver::retire(std::size_t i, bool graceful) {
   if (graceful) slot.node->stop();  // sends the leave
   add_stats(slot.retired, slot.node->stats());
   slot.node.reset();  // without stop(): abrupt, no leave, like a crash
+}
+
+bool UdpDriver::yield(std::size_t i) {
+  Node* n = slots_.at(i).node.get();
+  if (n == nullptr) return false;
+  // Node::yield() runs on the node's strand; wait until it has (the node
+  // holds its lock while the yield and its callbacks run), so the tracker
+  // has seen the agreement end before the scenario waits for a new one.
+  n->yield(kChannel);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (n->is_leader(kChannel) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return !n->is_leader(kChannel);
 }
 
 void UdpDriver::crash(std::size_t i) {

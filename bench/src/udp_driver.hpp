@@ -54,9 +54,8 @@ class UdpDriver final : public ClusterDriver {
   void crash(std::size_t i) override;
   void leave(std::size_t i) override;
   void rejoin(std::size_t i) override;
-  // Node has no yield(): the handoff-yield scenario runs on sim only.
-  bool yield(std::size_t) override { return false; }
-  bool can_yield() const override { return false; }
+  bool yield(std::size_t i) override;
+  bool can_yield() const override { return true; }
   void heal() override;
 
   std::size_t size() const override { return tracker_.size(); }
