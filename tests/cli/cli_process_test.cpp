@@ -119,7 +119,9 @@ struct JoinProcess {
     check_contract(*line);
     lines.push_back(*line);
     if (is_event(*line, "leader")) {
-      const std::string value = *field(*line, "leader");
+      // check_contract() has required the field; value_or keeps a broken
+      // line from being undefined behaviour here.
+      const std::string value = field(*line, "leader").value_or("null");
       leader = value == "null" ? std::nullopt : std::optional<std::string>(value);
       is_self = field(*line, "is_self") == "true";
     }
