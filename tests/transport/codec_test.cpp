@@ -79,7 +79,7 @@ Bytes future_datagram(Fill fill) {
 
 TEST_CASE("codec: a heartbeat round-trips with every field") {
   Message m =
-      message(Heartbeat{{"billing", "reports", "ünïcode"}, std::string("10.0.0.5:80\0x", 13)},
+      message(Heartbeat{{"billing", "reports", "ünïcode"}, std::string("203.0.113.5:80\0x", 16)},
               std::string("id\0with\xffnul", 11), {~0ull, ~0ull});
   Decoded d = decode(encoded(m));
   REQUIRE(d.ok);
@@ -99,10 +99,10 @@ TEST_CASE("codec: proposals, declarations and leaves round-trip") {
 
 TEST_CASE("codec: datagram sizes (measured, for WIRE.md)") {
   const std::size_t hb = encoded(message(Heartbeat{{"default"}, ""})).size();
-  const std::size_t hb_meta = encoded(message(Heartbeat{{"default"}, "10.0.0.5:8080"})).size();
+  const std::size_t hb_meta = encoded(message(Heartbeat{{"default"}, "203.0.113.5:8080"})).size();
   const std::size_t decl = encoded(message(Leadership{"default", true})).size();
   const std::size_t leave = encoded(message(Leave{})).size();
-  MESSAGE("heartbeat(1 channel)=" << hb << " B, with 13 B metadata=" << hb_meta
+  MESSAGE("heartbeat(1 channel)=" << hb << " B, with 16 B metadata=" << hb_meta
                                   << " B, declaration=" << decl << " B, leave=" << leave
                                   << " B (id 'node-1')");
   CHECK(hb <= 160);

@@ -75,7 +75,7 @@ lanlord::NodeConfig billing_config(std::string id) {
   config.id = std::move(id);  // unique per instance, e.g. lanlord::default_node_id()
   config.cluster = "billing";
   config.channels = {"billing"};
-  config.metadata = "10.0.0.5:8080";  // what peers see of us in members()
+  config.metadata = "203.0.113.5:8080";  // what peers see of us in members()
   // config.interface_name = "eth0";  // leave the host: a person's decision
   return config;
 }

@@ -302,7 +302,7 @@ TEST_CASE("socket: configuration errors come back as values a person can act on"
   c.interface_name = "192.0.2.77";
   CHECK(start_error(c).find("no interface has the address 192.0.2.77") != std::string::npos);
   c = fast_config(net, "e");
-  c.group = "10.1.2.3";
+  c.group = "203.0.113.3";
   CHECK(start_error(c).find("not a multicast address") != std::string::npos);
   c.group = "banana";
   CHECK(start_error(c).find("not an IP address") != std::string::npos);

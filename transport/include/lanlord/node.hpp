@@ -61,14 +61,14 @@ struct NodeConfig {
   std::string group = "239.255.76.76";
   std::uint16_t port = 7676;
   // The network interface, by name ("lo", "eth0") or by one of its
-  // addresses ("127.0.0.1", "192.168.1.5", "::1"). Loopback by default.
+  // addresses ("127.0.0.1", "198.51.100.5", "::1"). Loopback by default.
   std::string interface_name = "lo";
   // Multicast hops: 1 keeps datagrams on the local link.
   int ttl = 1;
   // A named profile ("fabric", "lan", "fast") and overrides of its timings.
   std::string profile = "lan";
   TimingOverrides timings;
-  // Application data carried in heartbeats, e.g. "10.0.0.5:8080".
+  // Application data carried in heartbeats, e.g. "203.0.113.5:8080".
   std::string metadata;
   // A passive node joins the group and listens but never sends: no
   // heartbeats, no elections. It tracks members and, from the declarations
@@ -80,7 +80,7 @@ struct NodeConfig {
 // Checks `config` without touching the network: id, names and sizes, the
 // group is a multicast address, the port is not 0, TTL in 0..255, the
 // profile exists, the effective timings are valid. The message names the
-// offending setting, e.g. "group 10.0.0.1 is not a multicast address".
+// offending setting, e.g. "group 203.0.113.1 is not a multicast address".
 Status validate_config(const NodeConfig& config);
 
 // The profile `config` names with its timing overrides applied, or why
