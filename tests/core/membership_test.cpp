@@ -194,7 +194,7 @@ TEST_CASE("membership: a silent peer dies exactly alive_expiration after its las
   CHECK(f.m.alive_count() == 0);
 }
 
-TEST_CASE("membership: regular heartbeats keep a peer alive; each one moves its deadline") {
+TEST_CASE("membership: regular heartbeats keep a peer alive, each one moves its deadline") {
   Fixture f;
   f.m.start();
   f.keep_alive("p1", 20s);      // last heartbeat at 19s
@@ -277,7 +277,7 @@ TEST_CASE("membership: a leave removes the peer at once and late copies do not r
   CHECK(f.events.back().incarnation == 5);
 }
 
-TEST_CASE("membership: a leave from an older life is ignored; one for a dead peer is silent") {
+TEST_CASE("membership: a leave from an older life is ignored, one for a dead peer is silent") {
   Fixture f;
   f.m.start();
   f.hb("p1", 3);

@@ -94,7 +94,7 @@ TEST_CASE("sim membership: the default reachability mode has no membership and n
   CHECK_THROWS_AS(SimCluster{o}, std::invalid_argument);
 }
 
-TEST_CASE("sim membership: heartbeat datagrams survive a byte copy; garbage decodes to nothing") {
+TEST_CASE("sim membership: heartbeat datagrams survive a byte copy, garbage decodes to nothing") {
   using namespace lanlord::sim;
   const SimHeartbeat hb{PeerId("node-1"), 0x0102030405060708ULL, {"a", "bb"}, "meta"};
   const auto back = decode_sim_heartbeat(encode_sim_heartbeat(hb));

@@ -43,7 +43,7 @@ TEST_CASE("socket: five nodes in one process elect exactly one leader that all a
   CHECK(s.channels[0].alive_peers == 5);
 }
 
-TEST_CASE("socket: the leader's node is destroyed without a leave; one new leader is agreed") {
+TEST_CASE("socket: the leader's node is destroyed without a leave, one new leader is agreed") {
   IoThread io;
   Nodes nodes(io.io(), fresh_net());
   for (int i = 0; i < 5; ++i) nodes.spawn("node-" + std::to_string(i));
@@ -331,7 +331,7 @@ TEST_CASE("socket: configuration errors come back as values a person can act on"
   CHECK(start_error(c).find("cannot bind UDP port") != std::string::npos);
 }
 
-TEST_CASE("socket: start and stop follow their contracts; the interface may be an address") {
+TEST_CASE("socket: start and stop follow their contracts, the interface may be an address") {
   IoThread io;
   NodeConfig c = fast_config(fresh_net(), "node-0");
   c.interface_name = "127.0.0.1";
@@ -372,7 +372,7 @@ TEST_CASE("socket: queries from many threads while nodes run, stop and die") {
   for (auto& r : readers) r.join();
 }
 
-TEST_CASE("socket: a node may stop itself from its callback; its io_context then runs dry") {
+TEST_CASE("socket: a node may stop itself from its callback, its io_context then runs dry") {
   // The node's own io_context has no work guard: once the node is stopped
   // and nothing is pending, run() returns.
   boost::asio::io_context own;
