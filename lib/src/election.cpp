@@ -166,20 +166,19 @@ void LeaderElectionService::follow() {
 void LeaderElectionService::sleep_interruptibly(Duration d, void (LeaderElectionService::*next)()) {
   sleeping_ = true;
   wake_ = next;
-  step_timer_.arm(d, [this] {
-    sleeping_ = false;
-    (this->*wake_)();
-  });
+  step_timer_.arm(d, [this] { wake(); });
+}
+
+void LeaderElectionService::wake() {
+  sleeping_ = false;
+  (this->*wake_)();
 }
 
 void LeaderElectionService::interrupt() {
   if (!sleeping_) return;
   // Like Fabric's interrupt channel: wake the waiting step once, after the
   // message handler has returned.
-  step_timer_.arm(Duration::zero(), [this] {
-    sleeping_ = false;
-    (this->*wake_)();
-  });
+  step_timer_.arm(Duration::zero(), [this] { wake(); });
 }
 
 void LeaderElectionService::yield() {

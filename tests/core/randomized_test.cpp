@@ -181,7 +181,6 @@ RunResult run_seed(std::uint64_t seed, View view = View::kReachability) {
 
   RunResult result;
   result.virtual_time = c.now() - t0;
-  if (std::getenv("LANLORD_SIM_DEBUG")) std::cout << "seed " << seed << " n=" << n << " events=" << c.scheduler().events_run() << " sent=" << c.network().stats().sent << " delivered=" << c.network().stats().delivered << "\n" << describe(c);
   std::ostringstream why;
   for (const auto& v : c.violations()) why << "  safety: " << v << "\n";
   for (const auto& component : c.components()) {

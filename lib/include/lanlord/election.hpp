@@ -152,6 +152,7 @@ class LeaderElectionService {
   void follow();
   void sleep_interruptibly(Duration d, void (LeaderElectionService::*next)());
   void interrupt();
+  void wake();  // ends an interruptible wait: runs the step it was waiting for
   void become_leader();
   void stop_being_leader();
   void stop_yielding();
