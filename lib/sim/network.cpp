@@ -48,7 +48,7 @@ const LinkFaults& SimNetwork::faults(EndpointIndex from, EndpointIndex to) const
   return it == link_faults_.end() ? default_faults_ : it->second;
 }
 
-void SimNetwork::broadcast(EndpointIndex from, const Bytes& datagram) {
+void SimNetwork::broadcast(EndpointIndex from, Payload payload) {
   if (!endpoints_.at(from).up) return;
   ++stats_.sent;
   // Random draws happen here, per copy and in endpoint order, exactly as
@@ -83,7 +83,7 @@ void SimNetwork::broadcast(EndpointIndex from, const Bytes& datagram) {
   if (!std::is_sorted(copies.begin(), copies.end(), by_delay)) {
     std::stable_sort(copies.begin(), copies.end(), by_delay);
   }
-  auto shared = std::make_shared<const Bytes>(datagram);
+  auto shared = std::make_shared<const Payload>(std::move(payload));
   for (std::size_t begin = 0; begin < copies.size();) {
     std::size_t end = begin + 1;
     while (end < copies.size() && copies[end].delay == copies[begin].delay) ++end;
@@ -102,7 +102,7 @@ Duration SimNetwork::delay_of(const LinkFaults& f) {
   return f.jitter > Duration::zero() ? rng_.duration(f.delay, f.delay + f.jitter) : f.delay;
 }
 
-void SimNetwork::deliver(EndpointIndex from, EndpointIndex to, const Bytes& datagram) {
+void SimNetwork::deliver(EndpointIndex from, EndpointIndex to, const Payload& payload) {
   // A partition or crash that happened in flight cuts the copy too.
   const Endpoint& dst = endpoints_[to];
   if (!dst.up || dst.group != endpoints_[from].group || !dst.receiver) {
@@ -110,8 +110,8 @@ void SimNetwork::deliver(EndpointIndex from, EndpointIndex to, const Bytes& data
     return;
   }
   ++stats_.delivered;
-  stats_.bytes_delivered += datagram.size();
-  endpoints_[to].receiver(from, datagram);
+  if (const auto* bytes = std::get_if<Bytes>(&payload)) stats_.bytes_delivered += bytes->size();
+  endpoints_[to].receiver(from, payload);
 }
 
 }  // namespace lanlord::sim

@@ -94,6 +94,29 @@ std::vector<std::string_view> profile_names() {
   return {"fabric", "lan", "fast"};
 }
 
+ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& t) {
+  ResolvedProfile out;
+  std::optional<Profile> found = find_profile(name);
+  if (!found) {
+    std::string names;
+    for (std::string_view n : profile_names()) names += (names.empty() ? "" : ", ") + std::string(n);
+    out.status =
+        Status::error("unknown profile '" + std::string(name) + "' (profiles: " + names + ")");
+    return out;
+  }
+  Profile& p = *found;
+  if (t.heartbeat_interval) p.membership.heartbeat_interval = *t.heartbeat_interval;
+  if (t.alive_expiration) p.membership.alive_expiration = *t.alive_expiration;
+  if (t.forget_after) p.membership.forget_after = *t.forget_after;
+  if (t.startup_grace) p.election.startup_grace_period = *t.startup_grace;
+  if (t.sample_interval) p.election.membership_sample_interval = *t.sample_interval;
+  if (t.leader_alive) p.election.leader_alive_threshold = *t.leader_alive;
+  if (t.election_duration) p.election.leader_election_duration = *t.election_duration;
+  out.status = p.validate();
+  out.profile = std::move(p);
+  return out;
+}
+
 Profile default_profile() {
   return lan();
 }

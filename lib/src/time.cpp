@@ -13,6 +13,13 @@ void Timer::arm(Duration delay, std::function<void()> fn) {
   });
 }
 
+Scheduler::TimerId HookedScheduler::call_after(Duration delay, std::function<void()> fn) {
+  return inner_.call_after(delay, [this, fn = std::move(fn)]() {
+    fn();
+    if (after_) after_();
+  });
+}
+
 void Timer::cancel() {
   if (id_ != 0) {
     scheduler_->cancel(id_);

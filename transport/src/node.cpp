@@ -37,27 +37,7 @@ std::string default_node_id() {
 }
 
 ResolvedProfile resolve_profile(const NodeConfig& config) {
-  ResolvedProfile out;
-  std::optional<Profile> found = find_profile(config.profile);
-  if (!found) {
-    std::string names;
-    for (std::string_view n : profile_names())
-      names += (names.empty() ? "" : ", ") + std::string(n);
-    out.status =
-        Status::error("unknown profile '" + config.profile + "' (profiles: " + names + ")");
-    return out;
-  }
-  Profile& p = *found;
-  const TimingOverrides& t = config.timings;
-  if (t.heartbeat_interval) p.membership.heartbeat_interval = *t.heartbeat_interval;
-  if (t.alive_expiration) p.membership.alive_expiration = *t.alive_expiration;
-  if (t.startup_grace) p.election.startup_grace_period = *t.startup_grace;
-  if (t.sample_interval) p.election.membership_sample_interval = *t.sample_interval;
-  if (t.leader_alive) p.election.leader_alive_threshold = *t.leader_alive;
-  if (t.election_duration) p.election.leader_election_duration = *t.election_duration;
-  out.status = p.validate();
-  out.profile = std::move(p);
-  return out;
+  return resolve_profile(config.profile, config.timings);
 }
 
 namespace {

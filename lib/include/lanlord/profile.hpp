@@ -44,6 +44,26 @@ struct Profile {
   Duration leave_failover_bound(Duration delivery) const;
 };
 
+// Optional per-timing overrides of a profile's values. Unset keeps the
+// profile's value.
+struct TimingOverrides {
+  std::optional<Duration> heartbeat_interval;  // membership: how often to heartbeat
+  std::optional<Duration> alive_expiration;    // membership: silence before a peer is dead
+  std::optional<Duration> forget_after;        // membership: a dead peer is forgotten after
+  std::optional<Duration> startup_grace;       // election: startup_grace_period
+  std::optional<Duration> sample_interval;     // election: membership_sample_interval
+  std::optional<Duration> leader_alive;        // election: leader_alive_threshold
+  std::optional<Duration> election_duration;   // election: leader_election_duration
+};
+
+// The profile `name` with `overrides` applied, or why that is not a valid
+// profile (unknown name, a bad timing).
+struct ResolvedProfile {
+  Status status;
+  Profile profile;
+};
+ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& overrides);
+
 // The profile called `name` ("fabric", "lan", "fast"); empty when unknown.
 // Returns a fresh copy each time: callers may adjust it.
 std::optional<Profile> find_profile(std::string_view name);

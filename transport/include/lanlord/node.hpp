@@ -38,17 +38,6 @@ namespace lanlord {
 using wire::drop_reason_name;
 using wire::DropReason;
 
-// Optional per-timing overrides of the profile's values. Unset keeps the
-// profile's value.
-struct TimingOverrides {
-  std::optional<Duration> heartbeat_interval;  // membership: how often to heartbeat
-  std::optional<Duration> alive_expiration;    // membership: silence before a peer is dead
-  std::optional<Duration> startup_grace;       // election: startup_grace_period
-  std::optional<Duration> sample_interval;     // election: membership_sample_interval
-  std::optional<Duration> leader_alive;        // election: leader_alive_threshold
-  std::optional<Duration> election_duration;   // election: leader_election_duration
-};
-
 struct NodeConfig {
   // This node's identity, unique in the cluster; the lowest id wins an
   // election. Required unless `passive` (default_node_id() gives host-pid).
@@ -83,13 +72,9 @@ struct NodeConfig {
 // offending setting, e.g. "group 203.0.113.1 is not a multicast address".
 Status validate_config(const NodeConfig& config);
 
-// The profile `config` names with its timing overrides applied, or why
-// that is not a valid profile (unknown name, a bad timing). For showing the
-// effective timings; start() uses the same.
-struct ResolvedProfile {
-  Status status;
-  Profile profile;
-};
+// The profile `config` names with its timing overrides applied (see
+// lanlord::resolve_profile). For showing the effective timings; start()
+// uses the same.
 ResolvedProfile resolve_profile(const NodeConfig& config);
 
 // "<hostname>-<pid>": a readable id unique on a host.

@@ -1,20 +1,23 @@
-// A simulated cluster: N election services in one process, each behind its
-// own endpoint on a SimNetwork, all driven by one VirtualScheduler and one
-// seed. By default a node's alive view is the network's reachability (itself
-// plus the running nodes it can reach right now). With
-// SimClusterOptions::membership set, each node instead runs a heartbeat
-// Membership over the simulated network and its view is that membership's.
+// A simulated cluster: N production NodeCores in one process, each behind
+// its own endpoint on a SimNetwork, all driven by one VirtualScheduler and
+// one seed. Every node runs exactly what a socket-backed Node runs (its
+// heartbeat membership, its elections, admission, fast failover); the
+// cluster only carries the messages NodeCore hands out, as values or, with
+// SimClusterOptions::codec, as bytes through an injected serialiser (the
+// real Cap'n Proto codec from tests/), where corruption faults apply.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "lanlord/election.hpp"
-#include "lanlord/membership.hpp"
+#include "lanlord/message.hpp"
+#include "lanlord/node_core.hpp"
+#include "lanlord/profile.hpp"
 #include "lanlord/sim/network.hpp"
 #include "lanlord/sim/random.hpp"
 #include "lanlord/sim/virtual_scheduler.hpp"
@@ -22,35 +25,36 @@
 namespace lanlord::sim {
 
 struct SimClusterOptions {
-  ElectionConfig election;
+  // Timings and fast failover of every node.
+  Profile profile = default_profile();
+  std::string cluster = "sim";
+  // The channels a node spawned without its own list runs.
+  std::vector<std::string> channels = {"default"};
   std::uint64_t seed = 1;
   LinkFaults faults;  // default faults of every link
-  // Heartbeat-membership mode when set: every node multicasts heartbeats and
-  // its election sees the peers its Membership holds alive, so a crash is
-  // noticed through missing heartbeats instead of instantly.
-  std::optional<MembershipConfig> membership;
-  // Membership mode only: a kDead, kLeft or kRestarted event for a peer calls
-  // LeaderElectionService::peer_down() on it, so followers of a failed leader
-  // elect a new one without waiting for leader_alive_threshold. kRestarted
-  // counts too because the restarted process no longer leads.
-  bool fast_failover = false;
+  // When set, every copy travels as bytes: encoded by the sender, decoded
+  // by each receiver (LinkFaults::corrupt then damages copies). Otherwise
+  // copies are message values.
+  std::optional<Codec> codec;
 };
 
 // What the cluster observed of one node, across its restarts.
 struct NodeRecord {
-  bool callback_invoked = false;      // Fabric's callbackInvoked
-  bool leader_from_callback = false;  // the last value given to the callback
-  std::uint64_t gossiped = 0;         // messages this node gossiped
-  std::uint64_t metrics_true = 0;     // report_metrics(true) calls
-  std::uint64_t metrics_false = 0;
-  std::uint64_t leader_changes = 0;  // on_leader_changed calls
-  // Membership mode only: events this node's Membership reported, by kind,
-  // and the peer_down() calls fast_failover made.
-  std::uint64_t peers_joined = 0;
+  bool callback_invoked = false;      // Fabric's callbackInvoked (any LeadershipChanged)
+  bool leader_from_callback = false;  // the last LeadershipChanged value
+  std::uint64_t gossiped = 0;         // leadership messages this node sent
+  std::uint64_t proposals = 0;
+  std::uint64_t declarations = 0;
+  std::uint64_t heartbeats = 0;
+  std::uint64_t leader_changes = 0;  // LeaderChanged events
+  std::uint64_t peers_joined = 0;    // MemberChanged events, by kind
   std::uint64_t peers_left = 0;
   std::uint64_t peers_dead = 0;
   std::uint64_t peers_restarted = 0;
-  std::uint64_t peer_down_calls = 0;
+  std::uint64_t drops = 0;  // Dropped events
+  // Virtual times of this node's declarations in the default channel (the
+  // first channel of SimClusterOptions::channels), for rhythm checks.
+  std::vector<TimePoint> declaration_times;
 };
 
 class SimCluster {
@@ -60,24 +64,29 @@ class SimCluster {
   SimCluster(const SimCluster&) = delete;
   SimCluster& operator=(const SimCluster&) = delete;
 
-  // Adds a node and starts its election service now (in membership mode,
-  // its Membership first, with incarnation 1). Ids must be unique.
-  std::size_t spawn(const std::string& id);
+  // Adds a node and starts it now. Ids must be unique. `channels` empty:
+  // the options' channels.
+  std::size_t spawn(const std::string& id, std::vector<std::string> channels = {});
 
-  // The node dies without a word: its service is destroyed and it neither
-  // sends nor receives until restart().
+  // The process dies without a word: its NodeCore is destroyed and its
+  // endpoint neither sends nor receives until restart().
   void crash(std::size_t i);
-  // A new election service with the same id, starting from scratch (in
-  // membership mode with a new Membership and a higher incarnation).
+  // A new NodeCore with the same id and channels (a new life: a later wall
+  // clock, hence a higher incarnation).
   void restart(std::size_t i);
-  // LeaderElectionService::stop(): the node falls silent but stays
-  // reachable, so it remains in the others' views (as in Fabric's tests). In
-  // membership mode its heartbeats go on, for the same reason.
-  void stop(std::size_t i);
-  // Graceful departure, membership mode only (throws std::logic_error
-  // otherwise): the node multicasts a leave, then stops its election service
-  // and its Membership. It stays up on the network; restart() brings it back.
+  // NodeCore::stop(): the leave goes out, then the node is silent. Its
+  // endpoint stays up; restart() brings it back.
   void leave(std::size_t i);
+  // NodeCore::yield(channel) (default: the first channel).
+  void yield(std::size_t i, const std::string& channel = {});
+  // The node's wall clock runs `offset` ahead of (or behind) the others'.
+  void set_wall_offset(std::size_t i, Duration offset);
+
+  // Hands `message` to node i as if it had arrived from the network now
+  // (forged or replayed traffic); through the codec when there is one.
+  void inject(std::size_t i, const Message& message);
+  // Hands raw bytes to node i (requires a codec).
+  void inject_bytes(std::size_t i, const Bytes& datagram);
 
   void partition(const std::vector<std::vector<std::size_t>>& groups) { net_.partition(groups); }
   void heal() { net_.heal(); }
@@ -90,34 +99,39 @@ class SimCluster {
 
   std::size_t size() const { return nodes_.size(); }
   const PeerId& id(std::size_t i) const;
-  // Up and its service not stopped.
+  std::optional<std::size_t> index_of(const std::string& id) const;
+  // Up and its core running (not crashed, not left).
   bool running(std::size_t i) const;
-  // Requires running(i) or a stopped service (not a crashed node).
-  LeaderElectionService& service(std::size_t i);
+  // Requires a core (not crashed): throws std::logic_error otherwise.
+  NodeCore& core(std::size_t i);
+  const NodeCore& core(std::size_t i) const;
   const NodeRecord& record(std::size_t i) const;
   void reset_callback_invoked(std::size_t i);
+  // The first channel of the options: what leaders() and the records watch.
+  const std::string& channel() const { return options_.channels.front(); }
 
-  // Running nodes that claim leadership.
-  std::vector<std::size_t> leaders() const;
+  // Running nodes that lead `channel` (default: channel()).
+  std::vector<std::size_t> leaders(const std::string& channel = {}) const;
   // Their ids, e.g. {"p0"}.
-  std::vector<std::string> leader_ids() const;
+  std::vector<std::string> leader_ids(const std::string& channel = {}) const;
   // Running nodes grouped by who can reach whom, each group sorted.
   std::vector<std::vector<std::size_t>> components() const;
 
   // Safety violations seen so far: a node that still claimed leadership
-  // right after it accepted a declaration from a lower id.
+  // right after it accepted a declaration from a lower, alive id.
   const std::vector<std::string>& violations() const { return violations_; }
 
   VirtualScheduler& scheduler() { return sched_; }
   SimNetwork& network() { return net_; }
   Rng& rng() { return rng_; }
-  const ElectionConfig& election_config() const { return options_.election; }
-  bool membership_mode() const { return options_.membership.has_value(); }
-  // Node i's Membership; nullptr outside membership mode or while crashed.
-  const Membership* membership(std::size_t i) const;
+  const SimClusterOptions& options() const { return options_; }
+  const Profile& profile() const { return options_.profile; }
 
  private:
   class Node;
+  void deliver(std::size_t to, const Payload& payload);
+  void flush(std::size_t i);
+
   SimClusterOptions options_;
   VirtualScheduler sched_;
   Rng rng_;
@@ -126,27 +140,5 @@ class SimCluster {
   std::map<PeerId, std::size_t> index_of_;
   std::vector<std::string> violations_;
 };
-
-// Datagram form of an election message inside the simulator. Returns empty
-// for any other datagram (heartbeats and leaves included).
-Bytes encode_sim_message(const ElectionMessage& msg);
-std::optional<ElectionMessage> decode_sim_message(const Bytes& datagram);
-
-// Membership datagrams inside the simulator (the transport has its own wire
-// format; this one only has to survive a byte copy).
-struct SimHeartbeat {
-  PeerId sender;
-  std::uint64_t incarnation = 0;
-  std::vector<std::string> channels;
-  std::string metadata;
-};
-struct SimLeave {
-  PeerId sender;
-  std::uint64_t incarnation = 0;
-};
-Bytes encode_sim_heartbeat(const SimHeartbeat& hb);
-std::optional<SimHeartbeat> decode_sim_heartbeat(const Bytes& datagram);
-Bytes encode_sim_leave(const SimLeave& leave);
-std::optional<SimLeave> decode_sim_leave(const Bytes& datagram);
 
 }  // namespace lanlord::sim

@@ -8,7 +8,10 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include "lanlord/message.hpp"
 
 #include "lanlord/sim/random.hpp"
 #include "lanlord/sim/virtual_scheduler.hpp"
@@ -16,6 +19,9 @@
 namespace lanlord::sim {
 
 using Bytes = std::vector<std::uint8_t>;
+// What one broadcast carries: a message value, or the bytes of an encoded
+// one. Each broadcast holds its own copy; receivers get it read-only.
+using Payload = std::variant<Message, Bytes>;
 using EndpointIndex = std::size_t;
 
 // Faults on a directed link. Delay is uniform in [delay, delay + jitter].
@@ -32,12 +38,12 @@ struct NetworkStats {
   std::uint64_t lost = 0;       // copies dropped by `loss`
   std::uint64_t cut = 0;        // copies dropped by a partition or a down endpoint
   std::uint64_t duplicated = 0;
-  std::uint64_t bytes_delivered = 0;
+  std::uint64_t bytes_delivered = 0;  // byte payloads only
 };
 
 class SimNetwork {
  public:
-  using Receiver = std::function<void(EndpointIndex from, const Bytes& datagram)>;
+  using Receiver = std::function<void(EndpointIndex from, const Payload& payload)>;
 
   SimNetwork(VirtualScheduler& scheduler, Rng& rng) : scheduler_(scheduler), rng_(rng) {}
 
@@ -66,7 +72,7 @@ class SimNetwork {
 
   // Sends one copy to every other endpoint reachable now; each copy is
   // delivered later unless lost, cut on arrival, or duplicated.
-  void broadcast(EndpointIndex from, const Bytes& datagram);
+  void broadcast(EndpointIndex from, Payload payload);
 
   const NetworkStats& stats() const { return stats_; }
 
@@ -85,7 +91,7 @@ class SimNetwork {
   // The link delay of one copy (draws the jitter).
   Duration delay_of(const LinkFaults& f);
   // Hands one copy to its receiver, unless it was cut in flight.
-  void deliver(EndpointIndex from, EndpointIndex to, const Bytes& datagram);
+  void deliver(EndpointIndex from, EndpointIndex to, const Payload& payload);
 
   VirtualScheduler& scheduler_;
   Rng& rng_;

@@ -15,6 +15,10 @@ namespace lanlord::sim {
 class VirtualScheduler final : public Scheduler {
  public:
   TimePoint now() const override { return now_; }
+  // A virtual wall clock: kWallEpoch plus the virtual time (nodes add
+  // their own offsets through a HookedScheduler).
+  WallTime wall_now() const override { return kWallEpoch + now_.time_since_epoch(); }
+  static constexpr WallTime kWallEpoch{std::chrono::seconds(1767225600)};  // 2026-01-01T00:00:00Z
   TimerId call_after(Duration delay, std::function<void()> fn) override;
   void cancel(TimerId id) override;
 

@@ -1,0 +1,112 @@
+// The messages nodes exchange, as plain C++ values: what NodeCore takes in
+// and hands out. No wire format here: transport/ turns these into datagrams
+// and back (the Cap'n Proto codec, transport/WIRE.md), and the simulator
+// passes them by value or through an injected Codec.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "lanlord/peer_id.hpp"
+#include "lanlord/status.hpp"
+
+namespace lanlord {
+
+// The protocol version every message carries. Bumped only for changes older
+// nodes cannot understand.
+inline constexpr std::uint16_t kProtocolVersion = 1;
+
+// The largest datagram sent or accepted: the IPv6 minimum MTU (1280) less
+// the IPv6 and UDP headers, so no datagram is ever fragmented.
+inline constexpr std::size_t kMaxDatagramSize = 1232;
+
+// Limits on fields, checked when encoding and when decoding (check_message).
+inline constexpr std::size_t kMaxIdSize = 64;
+inline constexpr std::size_t kMaxClusterSize = 32;
+inline constexpr std::size_t kMaxChannelSize = 32;
+inline constexpr std::size_t kMaxChannels = 16;
+inline constexpr std::size_t kMaxMetadataSize = 256;
+
+// Fabric's PeerTime: the sender's incarnation (its start time, in
+// nanoseconds since the Unix epoch) and a sequence number that grows with
+// every message of that incarnation. Ordered lexicographically, which is
+// Fabric's rule: a higher incarnation wins; within one, a higher sequence.
+struct PeerTime {
+  std::uint64_t incarnation = 0;
+  std::uint64_t seq = 0;
+  friend auto operator<=>(const PeerTime&, const PeerTime&) = default;
+};
+
+// "I am alive, in these channels." Sent every heartbeat interval.
+struct Heartbeat {
+  std::vector<std::string> channels;
+  std::string metadata;  // application data, e.g. a service endpoint; any bytes
+  friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
+};
+
+// A leadership proposal or declaration for one channel.
+struct Leadership {
+  std::string channel;
+  bool declaration = false;
+  friend bool operator==(const Leadership&, const Leadership&) = default;
+};
+
+// Graceful departure: the sender stops now.
+struct Leave {
+  friend bool operator==(const Leave&, const Leave&) = default;
+};
+
+using Body = std::variant<Heartbeat, Leadership, Leave>;
+
+// One datagram's content.
+struct Message {
+  std::uint16_t version = kProtocolVersion;
+  std::string cluster;
+  PeerId sender;
+  PeerTime time;
+  Body body;
+  friend bool operator==(const Message&, const Message&) = default;
+};
+
+// The sender id, cluster name, channels and metadata within the limits
+// above, nothing empty that must not be. The message names the field.
+Status check_message(const Message& message);
+
+// Why a received datagram was dropped. Append new reasons before kCount.
+enum class DropReason : std::uint8_t {
+  kTooLarge,        // longer than kMaxDatagramSize
+  kTruncated,       // shorter than its header or its stated payload
+  kBadMagic,        // not a lanlord datagram
+  kUnknownLayout,   // a datagram layout version this node does not know
+  kMalformed,       // the encoded message or a field is invalid
+  kUnknownVersion,  // a protocol version this node does not speak
+  kUnknownKind,     // a message body added by a newer protocol
+  kForeignCluster,  // another cluster sharing the group and port
+  kSelf,            // this node's own datagram, looped back
+  kIdConflict,      // another live node uses this node's id
+  kStale,           // not newer than the last message from that sender
+  kUnknownChannel,  // leadership for a channel this node does not run
+  kCount
+};
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
+
+// "too_large", "truncated", ... (snake case, stable: used in logs and metrics).
+const char* drop_reason_name(DropReason reason);
+
+// Bytes <-> messages, injected where the core or the simulator needs a
+// serialiser without knowing the format (transport/ provides the real one).
+struct Codec {
+  // The datagram for a message, or why it cannot be sent.
+  std::function<Status(const Message&, std::vector<std::uint8_t>& out)> encode;
+  // The message in a datagram, or why it was dropped.
+  std::function<std::optional<DropReason>(std::span<const std::uint8_t>, Message& out)> decode;
+};
+
+}  // namespace lanlord

@@ -1,0 +1,231 @@
+// NodeCore: one lanlord node as a sans-IO state machine, in the manner of
+// etcd raft's RawNode. It owns the node's heartbeat membership, one
+// election per channel (Fabric's algorithm), the admission of received
+// messages (cluster, self, Fabric's PeerTime rule), the fast-failover
+// policy, the passive watch and the stats. It does no IO and keeps no
+// thread: the caller feeds it decoded messages and commands, the injected
+// Scheduler fires its timers, and after each of these the caller takes
+// what the node wants done with ready(): messages to send, in order, and
+// events to report.
+//
+//   NodeCore core(scheduler, config);
+//   core.start();
+//   loop:
+//     datagram in  -> decode -> core.step(message) (or core.drop(reason))
+//     timer fired  -> (the scheduler ran the core's callback)
+//     command      -> core.yield(channel), core.stop(), ...
+//     then: for (m : core.ready().messages) send(encode(m)); report events
+//
+// Production (transport/ Node) and the simulator (lib/sim SimCluster) both
+// run this class; nothing about a node is wired anywhere else.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "lanlord/election.hpp"
+#include "lanlord/membership.hpp"
+#include "lanlord/message.hpp"
+#include "lanlord/peer_id.hpp"
+#include "lanlord/profile.hpp"
+#include "lanlord/status.hpp"
+#include "lanlord/time.hpp"
+
+namespace lanlord {
+
+struct NodeCoreConfig {
+  // This node's identity, unique in the cluster; the lowest id wins an
+  // election. Required (a passive node still needs one for its own
+  // bookkeeping; it never sends it).
+  PeerId id;
+  // Messages of other clusters are dropped (kForeignCluster).
+  std::string cluster = "lanlord";
+  // The channels this node runs an election in (sorted and deduplicated
+  // by the core). Ignored when passive.
+  std::vector<std::string> channels = {"default"};
+  // Application data carried in heartbeats.
+  std::string metadata;
+  // A passive node never sends: no heartbeats, no elections. It tracks
+  // members and, from the declarations it hears, the leader of every
+  // channel it hears of.
+  bool passive = false;
+  // Timings and the fast-failover policy (already resolved, overrides
+  // applied).
+  Profile profile = default_profile();
+  // This node's incarnation; 0 means the scheduler's wall clock at start()
+  // in nanoseconds since the Unix epoch (Fabric's choice: a restarted
+  // process is a new life, as its start time is later).
+  std::uint64_t incarnation = 0;
+
+  // Id, names and sizes within the message limits, a valid profile. The
+  // message names the setting.
+  Status validate() const;
+};
+
+// Events, in the order they happened. Not queued once stop() has begun.
+struct LeaderChanged {  // the leader this node knows of in `channel` changed
+  std::string channel;
+  std::optional<PeerId> leader;  // empty: none known
+  bool is_self = false;          // this node is now the leader
+};
+struct LeadershipChanged {  // Fabric's leadership callback: this node became / stopped being leader
+  std::string channel;
+  bool is_leader = false;
+};
+struct MemberChanged {  // a peer joined, left, died or restarted (Membership's rules)
+  MembershipEvent event;
+  Member member;
+};
+struct Dropped {  // a received message or datagram was not believed
+  DropReason reason;
+  std::string origin;  // what the caller passed to step()/drop(), e.g. "127.0.0.1:7676"
+};
+using NodeEvent = std::variant<LeaderChanged, LeadershipChanged, MemberChanged, Dropped>;
+
+// What the node wants done, taken with ready().
+struct Ready {
+  std::vector<Message> messages;  // to send to every member, in this order
+  std::vector<NodeEvent> events;
+  bool empty() const { return messages.empty() && events.empty(); }
+};
+
+struct ChannelStats {
+  std::string channel;
+  bool is_leader = false;
+  std::optional<PeerId> leader;
+  std::size_t alive_peers = 0;  // the channel's alive view, this node included (unless passive)
+  std::uint64_t proposals_sent = 0;
+  std::uint64_t declarations_sent = 0;
+  std::uint64_t proposals_received = 0;
+  std::uint64_t declarations_received = 0;
+  std::uint64_t leader_changes = 0;  // LeaderChanged events
+};
+
+struct NodeStats {
+  // Filled by the IO shell (Node): the core sees messages, not datagrams.
+  std::uint64_t datagrams_in = 0;  // every datagram received, dropped ones included
+  std::uint64_t bytes_in = 0;
+  std::uint64_t datagrams_out = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t send_errors = 0;     // sends the socket refused (e.g. buffer full)
+  std::uint64_t receive_errors = 0;  // receive failures other than a drop
+  // Filled by the core.
+  std::uint64_t messages_in = 0;   // step() calls while running
+  std::uint64_t messages_out = 0;  // messages handed out by ready()
+  std::array<std::uint64_t, kDropReasonCount> drops{};
+  std::vector<ChannelStats> channels;
+
+  std::uint64_t dropped(DropReason reason) const { return drops[static_cast<std::size_t>(reason)]; }
+  std::uint64_t dropped_total() const;
+};
+
+// Threading: none. Every method, the constructor and the destructor run on
+// the scheduler's thread; the scheduler's callbacks are the core's timers.
+// Destroying a running core is a crash: nothing more is sent, no leave.
+class NodeCore {
+ public:
+  // Throws std::invalid_argument when config.validate() fails (a
+  // programmer error: callers validate first). `scheduler` must outlive
+  // the core.
+  NodeCore(Scheduler& scheduler, NodeCoreConfig config);
+  NodeCore(const NodeCore&) = delete;
+  NodeCore& operator=(const NodeCore&) = delete;
+  ~NodeCore();
+
+  // Takes the incarnation, queues the first heartbeat and starts the
+  // elections. Call once; a stopped core cannot start again.
+  void start();
+  // Graceful stop: the elections and the membership stop, a leave is
+  // queued (so peers react at once), and nothing else is queued after it.
+  // Idempotent; a no-op before start().
+  void stop();
+  bool running() const { return state_ == State::kRunning; }
+
+  // A decoded message from the network. Dropped (counted, a Dropped event)
+  // unless it is of this cluster, not this node's own, and newer than
+  // anything heard from its sender (Fabric's PeerTime rule); then routed to
+  // membership or to its channel's election. Ignored unless running().
+  void step(const Message& message, std::string_view origin = {});
+  // A datagram the caller could not decode: counted with the core's drops
+  // and reported like them. Ignored unless running().
+  void drop(DropReason reason, std::string_view origin = {});
+
+  // Fabric's Yield() for `channel`: a no-op unless this node leads it.
+  void yield(std::string_view channel);
+  // Starts an election in `channel` and announces the channel in the next
+  // heartbeats. A no-op if already in it; an error if the name breaks the
+  // limits or the node is passive or not running.
+  Status join_channel(const std::string& channel);
+  // Stops `channel`'s election (a leader steps down silently, as Fabric's
+  // Stop) and drops it from the heartbeats. A no-op for an unknown channel.
+  void leave_channel(std::string_view channel);
+
+  // Whether outputs are waiting.
+  bool has_ready() const { return !ready_.empty(); }
+  // Takes every waiting output (etcd raft's Ready + Advance in one call).
+  Ready ready();
+
+  bool is_leader(std::string_view channel) const;
+  // The leader known in `channel`: this node when leading, else the sender
+  // of the latest declaration believed; empty when none is known.
+  std::optional<PeerId> leader(std::string_view channel) const;
+  // The channels this node runs elections in (passive: the channels heard of).
+  std::vector<std::string> channels() const;
+  // This node first (unless passive), then every peer known, by id.
+  std::vector<Member> members() const;
+  NodeStats stats() const;
+
+  const PeerId& id() const { return config_.id; }
+  const NodeCoreConfig& config() const { return config_; }
+  std::uint64_t incarnation() const { return incarnation_; }
+  const Membership& membership() const { return *membership_; }
+  // The election of `channel`, or nullptr (for tests and diagnostics).
+  const LeaderElectionService* election(std::string_view channel) const;
+
+ private:
+  enum class State { kCreated, kRunning, kStopped };
+  class Channel;
+  // A channel a passive node hears of: the leader from declarations.
+  struct Watched {
+    ChannelStats stats;
+    TimePoint heard{};  // the leader's latest declaration
+  };
+  struct Sender {
+    PeerTime time;
+    TimePoint heard;
+  };
+
+  bool admit(const Message& m, std::string_view origin);
+  void on_leadership(const PeerId& from, const Leadership& msg, std::string_view origin);
+  void on_watched_leadership(const PeerId& from, const Leadership& msg);
+  void on_member_event(MembershipEvent event, const Member& member);
+  void housekeeping();
+  void send(Body body);
+  void count_drop(DropReason reason, std::string_view origin);
+  void emit(NodeEvent event);
+  void set_watched_leader(const std::string& channel, Watched& w, std::optional<PeerId> leader);
+  std::vector<std::string> heartbeat_channels() const;
+  Channel& add_channel(const std::string& name);
+
+  Scheduler& scheduler_;
+  NodeCoreConfig config_;
+  State state_ = State::kCreated;
+  std::uint64_t incarnation_ = 0;
+  std::uint64_t seq_ = 0;  // PeerTime sequence: grows with every message sent
+  Ready ready_;
+  NodeStats counters_;
+  std::map<PeerId, Sender> senders_;  // admission: the newest PeerTime per sender
+  std::unique_ptr<Membership> membership_;
+  std::map<std::string, std::unique_ptr<Channel>, std::less<>> channels_;
+  std::map<std::string, Watched, std::less<>> watched_;  // passive only
+  Timer housekeeping_;
+};
+
+}  // namespace lanlord
