@@ -207,27 +207,19 @@ void LeaderElectionService::stop_yielding() {
 }
 
 void LeaderElectionService::become_leader() {
-  is_leader_.store(true, std::memory_order_release);
+  is_leader_ = true;
   set_leader(id_);
   if (callbacks_.on_leadership) callbacks_.on_leadership(true);
 }
 
 void LeaderElectionService::stop_being_leader() {
-  is_leader_.store(false, std::memory_order_release);
+  is_leader_ = false;
   if (callbacks_.on_leadership) callbacks_.on_leadership(false);
 }
 
-std::optional<PeerId> LeaderElectionService::leader() const {
-  std::lock_guard lock(leader_mutex_);
-  return leader_;
-}
-
 void LeaderElectionService::set_leader(std::optional<PeerId> leader) {
-  {
-    std::lock_guard lock(leader_mutex_);
-    if (leader_ == leader) return;
-    leader_ = std::move(leader);
-  }
+  if (leader_ == leader) return;
+  leader_ = std::move(leader);
   if (callbacks_.on_leader_changed) callbacks_.on_leader_changed(leader_);
 }
 

@@ -306,6 +306,11 @@ std::optional<Member> Membership::find(const PeerId& id) const {
   return it->second.member;
 }
 
+void Membership::set_channels(std::vector<std::string> channels) {
+  normalize(channels);
+  self_channels_ = std::move(channels);
+}
+
 Member Membership::self() const {
   return Member{self_,          self_incarnation_, self_channels_,
                 self_metadata_, running(),         scheduler_.now()};

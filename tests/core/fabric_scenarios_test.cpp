@@ -22,13 +22,13 @@ TEST_CASE("metrics reporting: a lone peer reports leading, then following after 
   Scenario s;
   const auto p = s.spawn({0});
   REQUIRE(s.wait_for_leader(p) == std::vector<std::string>{"p0"});
-  CHECK(s.record(p[0]).metrics_true > 0);
-  const auto false_reports_before = s.record(p[0]).metrics_false;
+  CHECK(s.reports_leading(p[0]));
 
-  s.service(p[0]).yield();
-  CHECK_FALSE(s.service(p[0]).is_leader());
-  CHECK(s.eventually([&] { return s.record(p[0]).metrics_false > false_reports_before; }));
+  s.yield(p[0]);
+  CHECK_FALSE(s.is_leader(p[0]));
+  CHECK(s.eventually([&] { return !s.reports_leading(p[0]); }));
   CHECK(s.wait_for_leader(p) == std::vector<std::string>{"p0"});
+  CHECK(s.reports_leading(p[0]));
 }
 
 TEST_CASE("peers started at the same time: the lowest id leads") {
@@ -39,7 +39,7 @@ TEST_CASE("peers started at the same time: the lowest id leads") {
   s.run_for(kStartupGrace + kElectionDuration);
   const auto leaders = s.wait_for_leader(peers);
   CHECK(leaders == std::vector<std::string>{"p0"});
-  CHECK(s.service(peers.back()).is_leader());
+  CHECK(s.is_leader(peers.back()));
   CHECK(s.record(peers.back()).leader_from_callback);
 }
 
@@ -49,25 +49,25 @@ TEST_CASE("peers started at intervals: the first one leads although its id is hi
   Scenario s;
   const auto peers = s.spawn_at_intervals(kStartupGrace + kDeclarationInterval, {3, 2, 1, 0});
   REQUIRE_FALSE(s.wait_for_leader(peers).empty());
-  CHECK(s.service(peers[0]).is_leader());
+  CHECK(s.is_leader(peers[0]));
   CHECK(s.cluster().leaders().size() == 1);
 }
 
 TEST_CASE("stop: nothing is gossiped after stop") {
-  // Scenario: four peers elect a leader, then all stop. Expected: the
-  // count of gossiped messages never grows after stop() returned.
+  // Scenario: four peers elect a leader, then all stop (each sends its
+  // leave). Expected: nothing at all is sent after that, and no timer is
+  // left behind.
   Scenario s;
   const auto peers = s.spawn({3, 2, 1, 0});
   REQUIRE_FALSE(s.wait_for_leader(peers).empty());
-  const auto sent_before_stop = s.cluster().network().stats().sent;
-  REQUIRE(sent_before_stop > 0);
-  for (auto i : peers) s.cluster().stop(i);
+  for (auto i : peers) s.cluster().leave(i);
   const auto gossiped_at_stop = s.total_gossiped();
+  const auto sent_at_stop = s.cluster().network().stats().sent;
   s.run_for(kAliveThreshold);
   CHECK(s.total_gossiped() == gossiped_at_stop);
   s.run_for(kAliveThreshold * 5);
   CHECK(s.total_gossiped() == gossiped_at_stop);
-  CHECK(s.cluster().network().stats().sent == sent_before_stop);
+  CHECK(s.cluster().network().stats().sent == sent_at_stop);
   CHECK(s.cluster().scheduler().pending() == 0);  // no timer left behind
 }
 
@@ -112,7 +112,7 @@ TEST_CASE("leadership takeover: after the leader stops, the lowest remaining id 
   const auto peers = s.spawn_at_intervals(kStartupGrace + kDeclarationInterval, {5, 4, 3, 2});
   auto leaders = s.wait_for_leader(peers);
   REQUIRE(leaders == std::vector<std::string>{"p5"});
-  s.cluster().stop(peers[0]);
+  s.cluster().leave(peers[0]);
   s.run_for(kDeclarationInterval + kAliveThreshold * 3);
   const std::vector<std::size_t> rest(peers.begin() + 1, peers.end());
   leaders = s.wait_for_leader(rest);
@@ -126,11 +126,11 @@ TEST_CASE("yield: a new leader is elected and the old one does not take it back"
   Scenario s;
   const auto peers = s.spawn({0, 1, 2, 3, 4, 5});
   REQUIRE(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
-  s.service(peers[0]).yield();
+  s.yield(peers[0]);
   CHECK(s.record(peers[0]).callback_invoked);
   CHECK_FALSE(s.record(peers[0]).leader_from_callback);
   s.cluster().reset_callback_invoked(peers[0]);
-  s.service(peers[0]).yield();
+  s.yield(peers[0]);
   CHECK_FALSE(s.record(peers[0]).callback_invoked);
 
   auto p0_is_not_the_leader = [&] {
@@ -149,8 +149,8 @@ TEST_CASE("yield of a single peer: it recovers its leadership") {
   Scenario s;
   const auto peers = s.spawn({0});
   REQUIRE_FALSE(s.wait_for_leader(peers).empty());
-  s.service(peers[0]).yield();
-  CHECK_FALSE(s.service(peers[0]).is_leader());
+  s.yield(peers[0]);
+  CHECK_FALSE(s.is_leader(peers[0]));
   CHECK(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
 }
 
@@ -160,9 +160,9 @@ TEST_CASE("yield of all peers in turn: leadership passes p0, p1, then back to p0
   Scenario s;
   const auto peers = s.spawn({0, 1});
   REQUIRE(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
-  s.service(peers[0]).yield();
+  s.yield(peers[0]);
   CHECK(s.wait_for_leader(peers) == std::vector<std::string>{"p1"});
-  s.service(peers[1]).yield();
+  s.yield(peers[1]);
   CHECK(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lanlord/profile.hpp"
 #include "lanlord/sim/cluster.hpp"
 
 namespace lanlord::test {
@@ -26,14 +27,30 @@ inline ElectionConfig fabric_test_config() {
 inline constexpr Duration kTestTimeout = 5s;  // Fabric's testTimeout
 inline constexpr Duration kDeclarationInterval = 250ms;
 
+// Fabric's tests mock Peers() with an instant view of who is reachable. The
+// nodes here are production NodeCores with heartbeat membership, so the
+// closest match is a membership much faster than the election: a heartbeat
+// every 10 ms, dead after 30 ms. Like Fabric, no fast failover.
+inline Profile fabric_test_profile(const ElectionConfig& election = fabric_test_config()) {
+  Profile p = *find_profile("fabric");
+  p.name = "fabric-test";
+  p.election = election;
+  p.membership.heartbeat_interval = 10ms;
+  p.membership.alive_expiration = 30ms;
+  p.membership.forget_after = 10s;
+  p.fast_failover = false;
+  return p;
+}
+
 class Scenario {
  public:
   explicit Scenario(ElectionConfig config = fabric_test_config(), std::uint64_t seed = 1)
-      : cluster_(options(config, seed)) {}
+      : cluster_(options(fabric_test_profile(config), seed)) {}
+  explicit Scenario(sim::SimClusterOptions options) : cluster_(std::move(options)) {}
 
-  static sim::SimClusterOptions options(const ElectionConfig& config, std::uint64_t seed) {
+  static sim::SimClusterOptions options(const Profile& profile, std::uint64_t seed) {
     sim::SimClusterOptions o;
-    o.election = config;
+    o.profile = profile;
     o.seed = seed;
     return o;
   }
@@ -75,7 +92,7 @@ class Scenario {
   std::vector<std::string> leaders_among(const std::vector<std::size_t>& among) {
     std::vector<std::string> out;
     for (std::size_t i : among) {
-      if (cluster_.running(i) && cluster_.service(i).is_leader()) {
+      if (is_leader(i)) {
         out.push_back(cluster_.id(i).bytes());
       }
     }
@@ -89,7 +106,17 @@ class Scenario {
   }
 
   sim::SimCluster& cluster() { return cluster_; }
-  LeaderElectionService& service(std::size_t i) { return cluster_.service(i); }
+  bool is_leader(std::size_t i) const {
+    return cluster_.running(i) && cluster_.core(i).is_leader(cluster_.channel());
+  }
+  void yield(std::size_t i) { cluster_.yield(i); }
+  // The node's metrics gauge (Fabric's ReportMetrics) for the channel.
+  bool reports_leading(std::size_t i) const {
+    for (const auto& c : cluster_.core(i).stats().channels) {
+      if (c.channel == cluster_.channel()) return c.is_leader;
+    }
+    return false;
+  }
   const sim::NodeRecord& record(std::size_t i) const { return cluster_.record(i); }
 
  private:

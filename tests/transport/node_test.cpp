@@ -318,7 +318,7 @@ TEST_CASE("socket: configuration errors come back as values a person can act on"
   c.group = "ff15::1234";
   CHECK(start_error(c).find("cannot carry IPv6 multicast") != std::string::npos);
   c = fast_config(net, "e");
-  c.metadata.assign(wire::kMaxMetadataSize + 1, 'm');
+  c.metadata.assign(kMaxMetadataSize + 1, 'm');
   CHECK(start_error(c).find("metadata") != std::string::npos);
   CHECK(validate_config(fast_config(net, "ok")).is_ok());
 

@@ -27,35 +27,6 @@ constexpr std::size_t kMaxPayloadWords = (kMaxDatagramSize - kHeaderSize) / size
 constexpr std::uint64_t kTraversalLimitWords = 2 * kMaxPayloadWords;
 constexpr int kNestingLimit = 8;
 
-Status check_size(std::size_t size, std::size_t limit, const char* what) {
-  if (size > limit) {
-    return Status::error(std::string(what) + " is " + std::to_string(size) +
-                         " bytes; the limit is " + std::to_string(limit));
-  }
-  return Status::ok();
-}
-
-Status check_message(const Message& m) {
-  if (m.sender.empty()) return Status::error("sender id is empty");
-  if (Status st = check_size(m.sender.bytes().size(), kMaxIdSize, "sender id"); !st) return st;
-  if (Status st = check_size(m.cluster.size(), kMaxClusterSize, "cluster name"); !st) return st;
-  if (const auto* hb = std::get_if<Heartbeat>(&m.body)) {
-    if (hb->channels.size() > kMaxChannels) {
-      return Status::error(std::to_string(hb->channels.size()) + " channels; the limit is " +
-                           std::to_string(kMaxChannels));
-    }
-    for (const std::string& c : hb->channels) {
-      if (c.empty()) return Status::error("a channel name is empty");
-      if (Status st = check_size(c.size(), kMaxChannelSize, "channel name"); !st) return st;
-    }
-    if (Status st = check_size(hb->metadata.size(), kMaxMetadataSize, "metadata"); !st) return st;
-  } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
-    if (ld->channel.empty()) return Status::error("the channel name is empty");
-    if (Status st = check_size(ld->channel.size(), kMaxChannelSize, "channel name"); !st) return st;
-  }
-  return Status::ok();
-}
-
 kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
   return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
 }
@@ -128,38 +99,6 @@ std::uint16_t load_u16_le(const std::uint8_t* p) {
 }
 
 }  // namespace
-
-const char* drop_reason_name(DropReason reason) {
-  switch (reason) {
-    case DropReason::kTooLarge:
-      return "too_large";
-    case DropReason::kTruncated:
-      return "truncated";
-    case DropReason::kBadMagic:
-      return "bad_magic";
-    case DropReason::kUnknownLayout:
-      return "unknown_layout";
-    case DropReason::kMalformed:
-      return "malformed";
-    case DropReason::kUnknownVersion:
-      return "unknown_version";
-    case DropReason::kUnknownKind:
-      return "unknown_kind";
-    case DropReason::kForeignCluster:
-      return "foreign_cluster";
-    case DropReason::kSelf:
-      return "self";
-    case DropReason::kIdConflict:
-      return "id_conflict";
-    case DropReason::kStale:
-      return "stale";
-    case DropReason::kUnknownChannel:
-      return "unknown_channel";
-    case DropReason::kCount:
-      break;
-  }
-  return "unknown";
-}
 
 Encoded encode(const Message& m) {
   Encoded out;
@@ -257,46 +196,21 @@ Decoded decode(std::span<const std::uint8_t> d) {
   return out;
 }
 
-Inbox::Inbox(std::string cluster, PeerId self, std::uint64_t self_incarnation)
-    : cluster_(std::move(cluster)), self_(std::move(self)), self_incarnation_(self_incarnation) {}
-
-Inbox::Result Inbox::admit(std::span<const std::uint8_t> datagram, TimePoint now) {
-  Result r;
-  Decoded d = decode(datagram);
-  if (!d.ok) {
-    r.reason = d.reason;
-    return r;
-  }
-  Message& m = d.message;
-  if (m.cluster != cluster_) {
-    r.reason = DropReason::kForeignCluster;
-    return r;
-  }
-  if (!self_.empty() && m.sender == self_) {
-    // Our own multicast comes back (loopback delivery is on, so that nodes
-    // on one host hear each other). Another incarnation is another process
-    // using our id: a misconfiguration worth its own counter.
-    r.reason =
-        m.time.incarnation == self_incarnation_ ? DropReason::kSelf : DropReason::kIdConflict;
-    return r;
-  }
-  auto [it, inserted] = last_.try_emplace(m.sender, Entry{m.time, now});
-  if (!inserted) {
-    // Fabric's rule: a higher incarnation is a new life and wins; within
-    // one, only a higher sequence number is news. Equal is a duplicate.
-    if (m.time <= it->second.time) {
-      r.reason = DropReason::kStale;
-      return r;
-    }
-    it->second = Entry{m.time, now};
-  }
-  r.ok = true;
-  r.message = std::move(m);
-  return r;
-}
-
-void Inbox::forget_older_than(TimePoint horizon) {
-  std::erase_if(last_, [horizon](const auto& kv) { return kv.second.heard < horizon; });
+lanlord::Codec codec() {
+  lanlord::Codec c;
+  c.encode = [](const Message& m, std::vector<std::uint8_t>& out) {
+    Encoded e = encode(m);
+    if (e.status) out = std::move(e.datagram);
+    return e.status;
+  };
+  c.decode = [](std::span<const std::uint8_t> datagram,
+                Message& out) -> std::optional<DropReason> {
+    Decoded d = decode(datagram);
+    if (!d.ok) return d.reason;
+    out = std::move(d.message);
+    return std::nullopt;
+  };
+  return c;
 }
 
 }  // namespace lanlord::wire

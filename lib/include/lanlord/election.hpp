@@ -15,10 +15,8 @@
 // Messages from peers outside the alive view are ignored.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <vector>
@@ -97,9 +95,9 @@ struct ElectionCallbacks {
 
 // Fabric's LeaderElectionService.
 //
-// Threading: construct, start(), stop(), yield() and peer_down() on the
-// scheduler's thread. is_leader() and leader() may be called from any
-// thread.
+// Threading: none. Everything, the getters included, on the scheduler's
+// thread (NodeCore's callers keep whatever they promise other threads at
+// their own boundary).
 class LeaderElectionService {
  public:
   enum class Phase { kCreated, kStartup, kElecting, kLeading, kFollowing, kStopped };
@@ -131,10 +129,10 @@ class LeaderElectionService {
   // A no-op otherwise (and before startup has finished).
   void peer_down(const PeerId& id);
 
-  bool is_leader() const { return is_leader_.load(std::memory_order_acquire); }
+  bool is_leader() const { return is_leader_; }
   // The leader this peer knows of: itself when leading, else the sender of
   // the latest declaration; empty when none is known.
-  std::optional<PeerId> leader() const;
+  const std::optional<PeerId>& leader() const { return leader_; }
 
   const PeerId& id() const { return id_; }
   const ElectionConfig& config() const { return config_; }
@@ -177,8 +175,7 @@ class LeaderElectionService {
   Timer step_timer_;
   Timer yield_timer_;
 
-  std::atomic<bool> is_leader_{false};
-  mutable std::mutex leader_mutex_;
+  bool is_leader_ = false;
   std::optional<PeerId> leader_;
 };
 

@@ -164,6 +164,10 @@ class Membership {
   // alive_peers().size(), without building the list.
   std::size_t alive_count() const { return alive_count_; }
 
+  // Replaces the channels this node announces (sorted and deduplicated);
+  // the next heartbeat carries them.
+  void set_channels(std::vector<std::string> channels);
+
   // This node as it announces itself in heartbeats (alive = running()).
   Member self() const;
   const MembershipConfig& config() const { return config_; }

@@ -152,7 +152,8 @@ class NodeCore {
   // unless it is of this cluster, not this node's own, and newer than
   // anything heard from its sender (Fabric's PeerTime rule); then routed to
   // membership or to its channel's election. Ignored unless running().
-  void step(const Message& message, std::string_view origin = {});
+  // Returns whether the message was admitted.
+  bool step(const Message& message, std::string_view origin = {});
   // A datagram the caller could not decode: counted with the core's drops
   // and reported like them. Ignored unless running().
   void drop(DropReason reason, std::string_view origin = {});
@@ -197,9 +198,15 @@ class NodeCore {
     ChannelStats stats;
     TimePoint heard{};  // the leader's latest declaration
   };
+  // Admission state of one sender. Its messages share one sequence, but
+  // membership (heartbeats, leaves) and each channel's leadership messages
+  // are ordered apart: a declaration overtaken in flight by a later
+  // heartbeat is still news. No stream may go back to an older life.
   struct Sender {
-    PeerTime time;
-    TimePoint heard;
+    std::uint64_t incarnation = 0;  // the newest life heard of
+    PeerTime membership;            // the newest heartbeat or leave
+    std::vector<std::pair<std::string, PeerTime>> leadership;  // per channel
+    TimePoint heard{};
   };
 
   bool admit(const Message& m, std::string_view origin);

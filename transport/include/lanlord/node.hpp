@@ -16,7 +16,6 @@
 // nothing beyond its own host until a person names an interface.
 #pragma once
 
-#include <array>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -27,16 +26,14 @@
 #include <vector>
 
 #include "lanlord/membership.hpp"
+#include "lanlord/node_core.hpp"
 #include "lanlord/peer_id.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
-#include "lanlord/wire.hpp"
+#include "lanlord/message.hpp"
 
 namespace lanlord {
-
-using wire::drop_reason_name;
-using wire::DropReason;
 
 struct NodeConfig {
   // This node's identity, unique in the cluster; the lowest id wins an
@@ -98,31 +95,7 @@ struct NodeCallbacks {
   std::function<void(DropReason reason, const std::string& from)> on_drop;
 };
 
-struct ChannelStats {
-  std::string channel;
-  bool is_leader = false;
-  std::optional<PeerId> leader;
-  std::size_t alive_peers = 0;  // the channel's alive view, this node included (unless passive)
-  std::uint64_t proposals_sent = 0;
-  std::uint64_t declarations_sent = 0;
-  std::uint64_t proposals_received = 0;
-  std::uint64_t declarations_received = 0;
-  std::uint64_t leader_changes = 0;  // on_leader_changed events
-};
-
-struct NodeStats {
-  std::uint64_t datagrams_in = 0;  // every datagram received, dropped ones included
-  std::uint64_t bytes_in = 0;
-  std::uint64_t datagrams_out = 0;
-  std::uint64_t bytes_out = 0;
-  std::uint64_t send_errors = 0;     // sends the socket refused (e.g. buffer full)
-  std::uint64_t receive_errors = 0;  // receive failures other than a drop
-  std::array<std::uint64_t, wire::kDropReasonCount> drops{};
-  std::vector<ChannelStats> channels;
-
-  std::uint64_t dropped(DropReason reason) const { return drops[static_cast<std::size_t>(reason)]; }
-  std::uint64_t dropped_total() const;
-};
+// ChannelStats and NodeStats: see lanlord/node_core.hpp.
 
 // Threading: every method may be called from any thread. The io_context
 // must outlive the Node and must be run (by any number of threads) for the
