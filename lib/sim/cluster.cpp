@@ -61,8 +61,8 @@ std::size_t SimCluster::spawn(const std::string& id, std::vector<std::string> ch
   nodes_.push_back(
       std::make_unique<Node>(*this, i, pid, channels.empty() ? options_.channels : channels));
   index_of_.emplace(pid, i);
-  const EndpointIndex e = net_.add_endpoint(
-      [this, i](EndpointIndex, const Payload& payload) { deliver(i, payload); });
+  const EndpointIndex e =
+      net_.add_endpoint([this, i](EndpointIndex, const Payload& payload) { deliver(i, payload); });
   (void)e;  // endpoint index == node index
   nodes_[i]->start(options_);
   flush(i);
@@ -136,8 +136,8 @@ void SimCluster::deliver(std::size_t i, const Payload& payload) {
   if (admitted && ld && ld->declaration && ld->channel == channel() && m->sender < c->id() &&
       c->is_leader(channel()) && c->membership().is_alive(m->sender, channel())) {
     violations_.push_back(c->id().bytes() + " still leads after a declaration from " +
-                          m->sender.bytes() + " at t=" +
-                          std::to_string(now().time_since_epoch().count()) + "ns");
+                          m->sender.bytes() +
+                          " at t=" + std::to_string(now().time_since_epoch().count()) + "ns");
   }
   flush(i);
 }
@@ -196,7 +196,9 @@ void SimCluster::flush(std::size_t i) {
   }
 }
 
-const PeerId& SimCluster::id(std::size_t i) const { return nodes_.at(i)->id(); }
+const PeerId& SimCluster::id(std::size_t i) const {
+  return nodes_.at(i)->id();
+}
 
 std::optional<std::size_t> SimCluster::index_of(const std::string& id) const {
   const auto it = index_of_.find(PeerId(id));
@@ -219,7 +221,9 @@ const NodeCore& SimCluster::core(std::size_t i) const {
   return const_cast<SimCluster*>(this)->core(i);
 }
 
-const NodeRecord& SimCluster::record(std::size_t i) const { return nodes_.at(i)->record(); }
+const NodeRecord& SimCluster::record(std::size_t i) const {
+  return nodes_.at(i)->record();
+}
 
 void SimCluster::reset_callback_invoked(std::size_t i) {
   nodes_.at(i)->record().callback_invoked = false;

@@ -50,7 +50,9 @@ LeaderElectionService::LeaderElectionService(ElectionAdapter& adapter, Scheduler
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
 }
 
-LeaderElectionService::~LeaderElectionService() { stop(); }
+LeaderElectionService::~LeaderElectionService() {
+  stop();
+}
 
 void LeaderElectionService::start() {
   if (phase_ != Phase::kCreated) throw std::logic_error("LeaderElectionService: start() twice");

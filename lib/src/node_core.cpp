@@ -73,9 +73,8 @@ class NodeCore::Channel final : public ElectionAdapter {
     cb.on_leadership = [this](bool is_leader) {
       core_.emit(LeadershipChanged{stats.channel, is_leader});
     };
-    service = std::make_unique<LeaderElectionService>(*this, core_.scheduler_, core_.id(),
-                                                      core_.config_.profile.election,
-                                                      std::move(cb));
+    service = std::make_unique<LeaderElectionService>(
+        *this, core_.scheduler_, core_.id(), core_.config_.profile.election, std::move(cb));
   }
 
   void gossip(const ElectionMessage& msg) override {
@@ -131,10 +130,9 @@ void NodeCore::start() {
   if (state_ != State::kCreated) return;
   incarnation_ = config_.incarnation;
   if (incarnation_ == 0) {
-    incarnation_ = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            scheduler_.wall_now().time_since_epoch())
-            .count());
+    incarnation_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  scheduler_.wall_now().time_since_epoch())
+                                                  .count());
   }
   state_ = State::kRunning;
 
@@ -144,9 +142,9 @@ void NodeCore::start() {
     send(Heartbeat{me.channels, me.metadata});
   };
   mcb.on_event = [this](MembershipEvent e, const Member& m) { on_member_event(e, m); };
-  membership_ = std::make_unique<Membership>(scheduler_, config_.id, incarnation_, config_.channels,
-                                             config_.metadata, config_.profile.membership,
-                                             std::move(mcb));
+  membership_ =
+      std::make_unique<Membership>(scheduler_, config_.id, incarnation_, config_.channels,
+                                   config_.metadata, config_.profile.membership, std::move(mcb));
   for (const std::string& name : config_.channels) add_channel(name);
   membership_->start();  // queues the first heartbeat
   for (auto& [name, ch] : channels_) ch->service->start();
@@ -176,8 +174,8 @@ Status NodeCore::join_channel(const std::string& channel) {
   if (channels_.count(channel) != 0) return Status::ok();
   if (Status s = check_channel_name(channel); !s) return s;
   if (channels_.size() >= kMaxChannels) {
-    return Status::error("already in " + std::to_string(channels_.size()) +
-                         " channels; at most " + std::to_string(kMaxChannels) + " are allowed");
+    return Status::error("already in " + std::to_string(channels_.size()) + " channels; at most " +
+                         std::to_string(kMaxChannels) + " are allowed");
   }
   add_channel(channel).service->start();
   membership_->set_channels(heartbeat_channels());

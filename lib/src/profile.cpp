@@ -99,7 +99,8 @@ ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& t)
   std::optional<Profile> found = find_profile(name);
   if (!found) {
     std::string names;
-    for (std::string_view n : profile_names()) names += (names.empty() ? "" : ", ") + std::string(n);
+    for (std::string_view n : profile_names())
+      names += (names.empty() ? "" : ", ") + std::string(n);
     out.status =
         Status::error("unknown profile '" + std::string(name) + "' (profiles: " + names + ")");
     return out;

@@ -65,8 +65,8 @@ TEST_CASE(
         const auto now_leaders = c.leader_ids();
         if (now_leaders == last) return false;
         last = now_leaders;
-        std::string s = "t=" + std::to_string(c.now().time_since_epoch().count() / 1000000) +
-                        "ms leaders:";
+        std::string s =
+            "t=" + std::to_string(c.now().time_since_epoch().count() / 1000000) + "ms leaders:";
         for (const auto& l : now_leaders) s += " " + l;
         changes.push_back(s);
         if (changes.size() == 1) wrong_since = c.now();

@@ -15,8 +15,8 @@ namespace lanlord::transport {
 class Link {
  public:
   // A datagram arrived from `from`. Runs on the node's strand under its lock.
-  using OnDatagram =
-      std::function<void(std::span<const std::uint8_t>, const boost::asio::ip::udp::endpoint& from)>;
+  using OnDatagram = std::function<void(std::span<const std::uint8_t>,
+                                        const boost::asio::ip::udp::endpoint& from)>;
   // A receive failed (not a drop: the socket reported an error).
   using OnError = std::function<void()>;
 

@@ -185,11 +185,13 @@ Status Node::Impl::start() {
       !s) {
     return s;
   }
-  core_ = std::make_unique<NodeCore>(hooked_, core_config(config_, resolve_profile(config_).profile));
+  core_ =
+      std::make_unique<NodeCore>(hooked_, core_config(config_, resolve_profile(config_).profile));
 
   state_ = State::kRunning;
-  link_.start([this](std::span<const std::uint8_t> d, const udp::endpoint& from) { on_datagram(d, from); },
-              [this] { ++io_.receive_errors; });
+  link_.start(
+      [this](std::span<const std::uint8_t> d, const udp::endpoint& from) { on_datagram(d, from); },
+      [this] { ++io_.receive_errors; });
   core_->start();  // queues the first heartbeat
   pump();
   return Status::ok();
@@ -275,19 +277,41 @@ NodeStats Node::Impl::stats() const {
 Node::Node(asio::io_context& io, NodeConfig config, NodeCallbacks callbacks)
     : impl_(std::make_unique<Impl>(io, std::move(config), std::move(callbacks))) {}
 Node::~Node() = default;
-Status Node::start() { return impl_->start(); }
-void Node::stop() { impl_->stop(); }
-bool Node::running() const { return impl_->running(); }
-void Node::yield(const std::string& channel) { impl_->yield(channel); }
-bool Node::is_leader(const std::string& channel) const { return impl_->is_leader(channel); }
+Status Node::start() {
+  return impl_->start();
+}
+void Node::stop() {
+  impl_->stop();
+}
+bool Node::running() const {
+  return impl_->running();
+}
+void Node::yield(const std::string& channel) {
+  impl_->yield(channel);
+}
+bool Node::is_leader(const std::string& channel) const {
+  return impl_->is_leader(channel);
+}
 std::optional<PeerId> Node::leader(const std::string& channel) const {
   return impl_->leader(channel);
 }
-std::vector<Member> Node::members() const { return impl_->members(); }
-NodeStats Node::stats() const { return impl_->stats(); }
-const NodeConfig& Node::config() const { return impl_->config(); }
-Profile Node::profile() const { return impl_->profile(); }
-std::uint64_t Node::incarnation() const { return impl_->incarnation(); }
-std::string Node::describe_endpoint() const { return impl_->describe_endpoint(); }
+std::vector<Member> Node::members() const {
+  return impl_->members();
+}
+NodeStats Node::stats() const {
+  return impl_->stats();
+}
+const NodeConfig& Node::config() const {
+  return impl_->config();
+}
+Profile Node::profile() const {
+  return impl_->profile();
+}
+std::uint64_t Node::incarnation() const {
+  return impl_->incarnation();
+}
+std::string Node::describe_endpoint() const {
+  return impl_->describe_endpoint();
+}
 
 }  // namespace lanlord

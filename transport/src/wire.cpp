@@ -203,8 +203,7 @@ lanlord::Codec codec() {
     if (e.status) out = std::move(e.datagram);
     return e.status;
   };
-  c.decode = [](std::span<const std::uint8_t> datagram,
-                Message& out) -> std::optional<DropReason> {
+  c.decode = [](std::span<const std::uint8_t> datagram, Message& out) -> std::optional<DropReason> {
     Decoded d = decode(datagram);
     if (!d.ok) return d.reason;
     out = std::move(d.message);

@@ -166,7 +166,7 @@ class LeaderElectionService {
   std::set<PeerId> proposals_;
   bool leader_exists_ = false;
   bool yielding_ = false;
-  bool sleeping_ = false;  // in an interruptible wait (Fabric's waitForInterrupt)
+  bool sleeping_ = false;      // in an interruptible wait (Fabric's waitForInterrupt)
   bool leader_heard_ = false;  // the known leader declared in this follower window
   void (LeaderElectionService::*wake_)() = nullptr;
   std::size_t startup_view_size_ = 0;

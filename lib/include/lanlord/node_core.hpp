@@ -203,8 +203,8 @@ class NodeCore {
   // are ordered apart: a declaration overtaken in flight by a later
   // heartbeat is still news. No stream may go back to an older life.
   struct Sender {
-    std::uint64_t incarnation = 0;  // the newest life heard of
-    PeerTime membership;            // the newest heartbeat or leave
+    std::uint64_t incarnation = 0;                             // the newest life heard of
+    PeerTime membership;                                       // the newest heartbeat or leave
     std::vector<std::pair<std::string, PeerTime>> leadership;  // per channel
     TimePoint heard{};
   };

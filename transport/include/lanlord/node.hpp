@@ -26,12 +26,12 @@
 #include <vector>
 
 #include "lanlord/membership.hpp"
+#include "lanlord/message.hpp"
 #include "lanlord/node_core.hpp"
 #include "lanlord/peer_id.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
-#include "lanlord/message.hpp"
 
 namespace lanlord {
 

@@ -4,8 +4,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "lanlord/time.hpp"
 
@@ -32,16 +33,21 @@ class VirtualScheduler final : public Scheduler {
   // virtual time passes. Returns whether `done()` held.
   bool run_until(const std::function<bool()>& done, Duration limit);
 
-  std::size_t pending() const { return queue_.size(); }
+  std::size_t pending() const { return fns_.size(); }
   std::uint64_t events_run() const { return events_run_; }
 
  private:
   using Key = std::pair<TimePoint, TimerId>;
+  // Drops cancelled entries from the top of the heap; false when empty.
+  bool prune();
+
   TimePoint now_{};
   TimerId next_id_ = 1;
   std::uint64_t events_run_ = 0;
-  std::map<Key, std::function<void()>> queue_;
-  std::map<TimerId, TimePoint> due_;  // id -> when, for cancel()
+  // A min-heap of (when, id): ties fire in creation order. Cancelling only
+  // forgets the callback; its heap entry is skipped when it reaches the top.
+  std::vector<Key> heap_;
+  std::unordered_map<TimerId, std::function<void()>> fns_;
 };
 
 }  // namespace lanlord::sim
