@@ -23,8 +23,7 @@ constexpr TimingKnob kKnobs[] = {
      .membership = &MembershipConfig::alive_expiration,
      .override = &TimingOverrides::alive_expiration},
     {.field = "forget_after", .flag = "forget-after",
-     .help = "how long a dead member is remembered (listed as dead, its old heartbeats "
-             "recognised) before it is forgotten",
+     .help = "how long a dead member stays listed (as dead) before it is forgotten",
      .membership = &MembershipConfig::forget_after,
      .override = &TimingOverrides::forget_after},
     {.field = "startup_grace_period", .flag = "startup-grace",
