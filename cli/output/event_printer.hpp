@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "commands/health.hpp"
-#include "lanlord/app/json.hpp"
+#include "lanlord/app/json_writer.hpp"
 #include "lanlord/membership.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/peer_id.hpp"

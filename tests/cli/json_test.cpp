@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "lanlord/app/json.hpp"
+#include "lanlord/app/json_reader.hpp"
+#include "lanlord/app/json_writer.hpp"
 
 using lanlord::PeerId;
 using lanlord::Status;

@@ -30,9 +30,8 @@ Node& LocalCluster::add_node(NodeConfig config, NodeCallbacks callbacks) {
 }
 
 Status LocalCluster::start_node(NodeConfig config, NodeCallbacks callbacks) {
-  Node& node = add_node(std::move(config), std::move(callbacks));
-  Status s = node.start();
-  if (!s) crash(node.config().id);
+  Status s = add_node(std::move(config), std::move(callbacks)).start();
+  if (!s) nodes_.pop_back();  // the node just added, even if its id is not unique
   return s;
 }
 
