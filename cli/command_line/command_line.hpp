@@ -30,6 +30,13 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // runtime failure; `watch --once`: not one leader each
 inline constexpr int kExitUsage = 2;    // the command line or config file is wrong
 
+// The exit code for a failed Status: a bad setting is a usage error, the
+// rest (network, internal) a runtime failure.
+inline int exit_code_for(const Status& s) {
+  if (s.is_ok()) return kExitOk;
+  return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
 struct OutputOptions {
   bool json = false;     // one JSON object per line instead of human lines
   bool verbose = false;  // also dropped datagrams (and, in the demo, every event)

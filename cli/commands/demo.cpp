@@ -91,7 +91,7 @@ int run_demo(const DemoOptions& options) {
     config.id = app::local_node_id(i, options.nodes);
     if (Status s = cluster.start_node(config, printer, filter); !s) {
       std::cerr << "lanlord: " << s.message() << "\n";
-      return kExitFailure;
+      return exit_code_for(s);
     }
   }
 

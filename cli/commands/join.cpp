@@ -21,7 +21,7 @@ int run_join(const JoinOptions& options) {
   reporter.attach(node);
   if (Status s = node.start(); !s) {
     std::cerr << "lanlord: " << s.message() << "\n";
-    return kExitFailure;
+    return exit_code_for(s);
   }
   printer.started(started_info(node, reporter.label()));
 

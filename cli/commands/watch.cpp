@@ -62,7 +62,7 @@ int run_watch(const WatchOptions& options) {
   reporter.attach(node);
   if (Status s = node.start(); !s) {
     std::cerr << "lanlord: " << s.message() << "\n";
-    return kExitFailure;
+    return exit_code_for(s);
   }
   if (events) printer.started(started_info(node, reporter.label()));
 

@@ -20,10 +20,10 @@ MulticastLink::MulticastLink(Strand strand, std::shared_ptr<NodeGuard> guard)
     : strand_(std::move(strand)), guard_(std::move(guard)), socket_(strand_) {}
 
 Status MulticastLink::open(const MulticastOptions& options) {
-  const OpenedMulticast opened = open_multicast(socket_, options);
-  if (!opened.status) return opened.status;
-  destination_ = opened.destination;
-  description_ = opened.description;
+  const Result<OpenedMulticast> opened = open_multicast(socket_, options);
+  if (!opened) return opened.status();
+  destination_ = opened->destination;
+  description_ = opened->description;
   open_ = true;
   return Status::ok();
 }

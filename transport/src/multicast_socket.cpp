@@ -17,18 +17,16 @@ namespace asio = boost::asio;
 using asio::ip::address;
 using asio::ip::udp;
 
-ParsedGroup parse_group(const std::string& text) {
-  ParsedGroup out;
+Result<address> parse_group(const std::string& text) {
   boost::system::error_code ec;
-  out.address = asio::ip::make_address(text, ec);
-  if (ec) {
-    out.status = Status::error("group '" + text + "' is not an IP address");
-  } else if (!out.address.is_multicast()) {
-    out.status = Status::error("group " + text +
-                               " is not a multicast address (IPv4 224.0.0.0/4, e.g. "
-                               "239.255.76.76, or IPv6 ff00::/8)");
+  const address group = asio::ip::make_address(text, ec);
+  if (ec) return Status::error("group '" + text + "' is not an IP address");
+  if (!group.is_multicast()) {
+    return Status::error("group " + text +
+                         " is not a multicast address (IPv4 224.0.0.0/4, e.g. "
+                         "239.255.76.76, or IPv6 ff00::/8)");
   }
-  return out;
+  return group;
 }
 
 std::vector<InterfaceInfo> list_interfaces() {
@@ -82,8 +80,7 @@ std::string describe(const InterfaceInfo& i, const std::optional<address>& used)
 
 }  // namespace
 
-FoundInterface find_interface(const std::string& spec) {
-  FoundInterface out;
+Result<InterfaceInfo> find_interface(const std::string& spec) {
   const std::vector<InterfaceInfo> all = list_interfaces();
   boost::system::error_code ec;
   const address as_address = asio::ip::make_address(spec, ec);
@@ -92,42 +89,40 @@ FoundInterface find_interface(const std::string& spec) {
         ec ? i.name == spec
            : std::any_of(i.addresses.begin(), i.addresses.end(),
                          [&as_address](const address& a) { return same_address(a, as_address); });
-    if (match) {
-      out.info = i;
-      return out;
-    }
+    if (match) return i;
   }
-  out.status = Status::error(ec ? "unknown interface '" + spec +
-                                      "' (interfaces on this host: " + names_of(all) + ")"
-                                : "no interface has the address " + spec +
-                                      " (interfaces on this host: " + names_of(all) + ")");
-  return out;
+  return Status::network(ec ? "unknown interface '" + spec +
+                                  "' (interfaces on this host: " + names_of(all) + ")"
+                            : "no interface has the address " + spec +
+                                  " (interfaces on this host: " + names_of(all) + ")");
 }
 
 namespace {
 
-OpenedMulticast fail(udp::socket& socket, std::string message) {
+Status fail(udp::socket& socket, Status why) {
   boost::system::error_code ignored;
   socket.close(ignored);
-  OpenedMulticast out;
-  out.status = Status::error(std::move(message));
-  return out;
+  return why;
+}
+
+Status fail(udp::socket& socket, std::string message) {
+  return fail(socket, Status::network(std::move(message)));
 }
 
 }  // namespace
 
-OpenedMulticast open_multicast(udp::socket& socket, const MulticastOptions& options) {
-  const ParsedGroup group = parse_group(options.group);
-  if (!group.status) return fail(socket, group.status.message());
-  const FoundInterface iface = find_interface(options.interface_name);
-  if (!iface.status) return fail(socket, iface.status.message());
-  const InterfaceInfo& info = iface.info;
+Result<OpenedMulticast> open_multicast(udp::socket& socket, const MulticastOptions& options) {
+  const Result<address> group = parse_group(options.group);
+  if (!group) return fail(socket, group.status());
+  const Result<InterfaceInfo> iface = find_interface(options.interface_name);
+  if (!iface) return fail(socket, iface.status());
+  const InterfaceInfo& info = *iface;
   if (options.ttl < 0 || options.ttl > 255) {
-    return fail(socket, "ttl " + std::to_string(options.ttl) + " is outside 0..255");
+    return fail(socket, Status::error("ttl " + std::to_string(options.ttl) + " is outside 0..255"));
   }
 
   std::optional<address> local;  // the interface address used for IPv4
-  if (group.address.is_v4()) {
+  if (group.value().is_v4()) {
     for (const address& a : info.addresses) {
       if (a.is_v4()) {
         local = a;
@@ -144,10 +139,10 @@ OpenedMulticast open_multicast(udp::socket& socket, const MulticastOptions& opti
                             "deliver IPv6 multicast over loopback): name another interface");
   }
 
-  const std::string where = (group.address.is_v6() ? "[" + options.group + "]" : options.group) +
+  const std::string where = (group.value().is_v6() ? "[" + options.group + "]" : options.group) +
                             ":" + std::to_string(options.port) + " on " + describe(info, local);
   boost::system::error_code ec;
-  const udp protocol = group.address.is_v4() ? udp::v4() : udp::v6();
+  const udp protocol = group.value().is_v4() ? udp::v4() : udp::v6();
   if (socket.open(protocol, ec)) return fail(socket, "cannot open a UDP socket: " + ec.message());
   // reuse_address: several nodes (and a `lanlord watch`) share a host and port.
   if (socket.set_option(udp::socket::reuse_address(true), ec)) {
@@ -156,16 +151,16 @@ OpenedMulticast open_multicast(udp::socket& socket, const MulticastOptions& opti
 #ifdef IP_MULTICAST_ALL
   // Linux otherwise hands this socket datagrams of every group any socket
   // on the host joined on this port; we want our group only. Best effort.
-  if (group.address.is_v4()) {
+  if (group.value().is_v4()) {
     const int off = 0;
     (void)::setsockopt(socket.native_handle(), IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof off);
   }
 #endif
   // Bound to the group address, not the wildcard: only this group's
   // datagrams reach the socket, whatever else is joined on the host.
-  udp::endpoint bind_to(group.address, options.port);
-  if (group.address.is_v6()) {
-    auto v6 = group.address.to_v6();
+  udp::endpoint bind_to(group.value(), options.port);
+  if (group.value().is_v6()) {
+    auto v6 = group.value().to_v6();
     v6.scope_id(info.index);  // required for link-local groups, harmless otherwise
     bind_to = udp::endpoint(v6, options.port);
   }
@@ -175,15 +170,15 @@ OpenedMulticast open_multicast(udp::socket& socket, const MulticastOptions& opti
                             (options.port < 1024 ? " (ports below 1024 need privileges)" : ""));
   }
 
-  if (group.address.is_v4()) {
-    socket.set_option(asio::ip::multicast::join_group(group.address.to_v4(), local->to_v4()), ec);
+  if (group.value().is_v4()) {
+    socket.set_option(asio::ip::multicast::join_group(group.value().to_v4(), local->to_v4()), ec);
   } else {
-    socket.set_option(asio::ip::multicast::join_group(group.address.to_v6(), info.index), ec);
+    socket.set_option(asio::ip::multicast::join_group(group.value().to_v6(), info.index), ec);
   }
   if (ec) return fail(socket, "cannot join group " + where + ": " + ec.message());
 
   // Outgoing datagrams leave through the named interface only.
-  if (group.address.is_v4()) {
+  if (group.value().is_v4()) {
     socket.set_option(asio::ip::multicast::outbound_interface(local->to_v4()), ec);
   } else {
     socket.set_option(asio::ip::multicast::outbound_interface(info.index), ec);

@@ -15,11 +15,7 @@
 namespace lanlord::transport {
 
 // A multicast group address, or why the text is not one.
-struct ParsedGroup {
-  Status status;
-  boost::asio::ip::address address;
-};
-ParsedGroup parse_group(const std::string& text);
+Result<boost::asio::ip::address> parse_group(const std::string& text);
 
 // One network interface of this host (in the calling thread's network
 // namespace).
@@ -33,11 +29,7 @@ struct InterfaceInfo {
 std::vector<InterfaceInfo> list_interfaces();
 
 // The interface called `spec`, or the one that has the address `spec`.
-struct FoundInterface {
-  Status status;
-  InterfaceInfo info;
-};
-FoundInterface find_interface(const std::string& spec);
+Result<InterfaceInfo> find_interface(const std::string& spec);
 
 struct MulticastOptions {
   std::string group;
@@ -47,7 +39,6 @@ struct MulticastOptions {
 };
 
 struct OpenedMulticast {
-  Status status;
   boost::asio::ip::udp::endpoint destination;  // the group and port
   std::string description;                     // "239.255.76.76:7676 on lo (127.0.0.1)"
 };
@@ -57,7 +48,7 @@ struct OpenedMulticast {
 // interface only, with the TTL and loopback delivery (so nodes on one host
 // hear each other), and makes it non-blocking. On failure `socket` is
 // closed again.
-OpenedMulticast open_multicast(boost::asio::ip::udp::socket& socket,
-                               const MulticastOptions& options);
+Result<OpenedMulticast> open_multicast(boost::asio::ip::udp::socket& socket,
+                                       const MulticastOptions& options);
 
 }  // namespace lanlord::transport

@@ -54,7 +54,7 @@ Status validate_config(const NodeConfig& c) {
       !s) {
     return s;
   }
-  if (Status s = transport::parse_group(c.group).status; !s) return s;
+  if (const auto group = transport::parse_group(c.group); !group) return group.status();
   if (c.port == 0) return Status::error("port 0: name the UDP port the cluster shares");
   if (c.ttl < 0 || c.ttl > 255) {
     return Status::error("ttl " + std::to_string(c.ttl) + " is outside 0..255");
