@@ -5,15 +5,15 @@
 #include <string>
 #include <vector>
 
-#include "driver.hpp"
-#include "fabric_model.hpp"
-#include "json_line.hpp"
-#include "options.hpp"
-#include "plot.hpp"
-#include "report.hpp"
-#include "runner.hpp"
-#include "scenarios.hpp"
-#include "sim_driver.hpp"
+#include "drivers/driver.hpp"
+#include "drivers/sim_driver.hpp"
+#include "experiment/fabric_model.hpp"
+#include "experiment/options.hpp"
+#include "experiment/runner.hpp"
+#include "experiment/scenarios.hpp"
+#include "report/json_line.hpp"
+#include "report/plot.hpp"
+#include "report/report.hpp"
 
 using namespace std::chrono_literals;
 using namespace lanlord::bench;

@@ -1,4 +1,4 @@
-#include "report.hpp"
+#include "report/report.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <variant>
 
-#include "json_line.hpp"
+#include "report/json_line.hpp"
 
 namespace lanlord::bench {
 

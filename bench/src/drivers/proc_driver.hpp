@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "tracker.hpp"
-#include "udp_driver.hpp"
+#include "drivers/tracker.hpp"
+#include "drivers/udp_driver.hpp"
 
 namespace lanlord::bench {
 

@@ -1,15 +1,15 @@
-#include "runner.hpp"
+#include "experiment/runner.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <tuple>
 
-#include "fabric_model.hpp"
-#include "sim_driver.hpp"
+#include "drivers/sim_driver.hpp"
+#include "experiment/fabric_model.hpp"
 #ifdef LANLORD_BENCH_HAVE_UDP
-#include "proc_driver.hpp"
-#include "udp_driver.hpp"
+#include "drivers/proc_driver.hpp"
+#include "drivers/udp_driver.hpp"
 #endif
 
 namespace lanlord::bench {

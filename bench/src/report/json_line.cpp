@@ -1,4 +1,4 @@
-#include "json_line.hpp"
+#include "report/json_line.hpp"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "plot.hpp"
+#include "report/plot.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "experiment/scenarios.hpp"
 #include "lanlord/profile.hpp"
-#include "scenarios.hpp"
 
 extern char** environ;
 

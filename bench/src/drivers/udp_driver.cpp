@@ -1,4 +1,4 @@
-#include "udp_driver.hpp"
+#include "drivers/udp_driver.hpp"
 
 #include <chrono>
 #include <thread>

@@ -1,4 +1,4 @@
-#include "proc_driver.hpp"
+#include "drivers/proc_driver.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "json_line.hpp"
+#include "report/json_line.hpp"
 
 namespace lanlord::bench {
 

@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "experiment/options.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "fabric_model.hpp"
+#include "experiment/fabric_model.hpp"
 
 namespace po = boost::program_options;
 

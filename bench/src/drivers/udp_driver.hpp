@@ -19,12 +19,12 @@
 #include <thread>
 #include <vector>
 
-#include "driver.hpp"
+#include "drivers/driver.hpp"
+#include "drivers/tracker.hpp"
+#include "drivers/udp_bridge.hpp"
+#include "experiment/options.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
-#include "options.hpp"
-#include "tracker.hpp"
-#include "udp_bridge.hpp"
 
 namespace lanlord::bench {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lanlord/status.hpp"
-#include "report.hpp"
+#include "report/report.hpp"
 
 namespace lanlord::bench {
 

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "experiment/scenarios.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
-#include "scenarios.hpp"
 
 namespace lanlord::bench {
 
