@@ -2,6 +2,8 @@
 // output formats, the Fabric figures, and the scenarios on the simulator.
 #include <doctest/doctest.h>
 
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -262,6 +264,35 @@ TEST_CASE("the plot script has one panel per scenario and Fabric's line") {
   CHECK(gp.find("set title 'startup'") != std::string::npos);
   CHECK(gp.find("'Fabric''s algorithm, fast timings'") != std::string::npos);  // gnuplot quoting
   CHECK(gp.find("set output 'out.svg'") != std::string::npos);
+}
+
+TEST_CASE("the plot script is its template with every placeholder filled") {
+  Row a;
+  a.scenario = "heal";
+  a.transport = "udp";
+  a.profile = "lan";
+  a.nodes = 3;
+  a.conv = summarize({120});
+  a.fabric_ms = 2501;
+  const std::string gp = gnuplot_script({a}, "it's.svg", "say \"hi\"", "it's.gp");
+  CHECK(gp.find("{{") == std::string::npos);
+  CHECK(gp.find("#%") == std::string::npos);  // template comments are dropped
+  CHECK(gp.rfind("# Written by lanlord-bench --plot; redraw with: gnuplot 'it''s.gp'\n", 0) == 0);
+  CHECK(gp.find("{/*0.8 say \\\"hi\\\"; points: median") != std::string::npos);
+  CHECK(gp.find("set xtics (3)\n") != std::string::npos);
+  REQUIRE_FALSE(gp.empty());
+  CHECK(gp.back() == '\n');
+  CHECK(gp.find("\n\n") == std::string::npos);  // empty blocks leave no blank lines
+}
+
+TEST_CASE("template filling: inline values, whole-line blocks, comments, missing values") {
+  const std::map<std::string, std::string> values = {{"a", "1"}, {"lines", "x\ny\n"}, {"none", ""}};
+  CHECK(fill_template("v={{a}}, {{a}}\n", values) == "v=1, 1\n");
+  CHECK(fill_template("begin\n{{lines}}\n{{none}}\nend\n", values) == "begin\nx\ny\nend\n");
+  CHECK(fill_template("#% dropped\nkept # not dropped\n", values) == "kept # not dropped\n");
+  CHECK(fill_template("{/*0.8 {{a}}}\n", values) == "{/*0.8 1}\n");
+  CHECK(fill_template("no newline {{a}}", values) == "no newline 1");
+  CHECK_THROWS_AS(fill_template("{{missing}}\n", values), std::logic_error);
 }
 
 // Scenario: the simulator replays a run exactly from its seed.
