@@ -77,17 +77,13 @@ struct ProcDriver::Child {
   std::string last_text;  // the last line that was not a JSON event
 };
 
-namespace {
-
 // A child's stdout as the reader sees it.
-struct Pipe {
+struct ProcDriver::Pipe {
   int fd = -1;
   std::size_t index = 0;
   std::uint64_t generation = 0;
   std::string buffer;
 };
-
-}  // namespace
 
 ProcDriver::ProcDriver(UdpParams params)
     : params_(std::move(params)), net_(pick_network(params_.seed)) {
@@ -308,7 +304,6 @@ void ProcDriver::on_line(std::size_t i, const std::string& line) {
 void ProcDriver::reader_loop() {
   std::vector<Pipe> pipes;
   std::vector<pollfd> fds;
-  char buf[65536];
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -321,45 +316,17 @@ void ProcDriver::reader_loop() {
     for (const Pipe& p : pipes) fds.push_back(pollfd{p.fd, POLLIN, 0});
     if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) break;
     if (fds[0].revents & POLLIN) {
+      char buf[256];
       while (read(wake_[0], buf, sizeof buf) > 0) {
       }
     }
     for (std::size_t k = 1; k < fds.size(); ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Pipe& p = pipes[k - 1];
-      bool eof = false;
-      while (true) {
-        const ssize_t n = read(p.fd, buf, sizeof buf);
-        if (n > 0) {
-          p.buffer.append(buf, static_cast<std::size_t>(n));
-          continue;
-        }
-        eof = n == 0 || (errno != EAGAIN && errno != EINTR);
-        break;
-      }
-      // Every complete line, stamped now by the tracker as it is applied.
-      std::size_t start = 0, nl = 0;
-      while ((nl = p.buffer.find('\n', start)) != std::string::npos) {
-        const std::string line = p.buffer.substr(start, nl - start);
-        start = nl + 1;
-        bool current = false;
-        {
-          std::lock_guard lock(mu_);
-          current = children_[p.index]->generation == p.generation;
-        }
-        if (current) on_line(p.index, line);
-      }
-      p.buffer.erase(0, start);
-      if (eof) {
+      if (read_pipe(p)) {
         close(p.fd);
         p.fd = -1;
-        std::lock_guard lock(mu_);
-        Child& c = *children_[p.index];
-        if (c.generation == p.generation && c.pid > 0) {
-          // It died on its own: the start failed, or it crashed.
-          error_ = "node " + node_id(p.index) +
-                   " exited: " + (c.last_text.empty() ? std::string("(no output)") : c.last_text);
-        }
+        on_pipe_closed(p);
       }
     }
     pipes.erase(std::remove_if(pipes.begin(), pipes.end(), [](const Pipe& p) { return p.fd < 0; }),
@@ -369,6 +336,44 @@ void ProcDriver::reader_loop() {
   std::lock_guard lock(mu_);
   for (const IncomingPipe& p : incoming_) close(p.fd);
   incoming_.clear();
+}
+
+bool ProcDriver::read_pipe(Pipe& p) {
+  char buf[65536];
+  bool eof = false;
+  while (true) {
+    const ssize_t n = read(p.fd, buf, sizeof buf);
+    if (n > 0) {
+      p.buffer.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    eof = n == 0 || (errno != EAGAIN && errno != EINTR);
+    break;
+  }
+  // Every complete line, stamped now by the tracker as it is applied.
+  std::size_t start = 0, nl = 0;
+  while ((nl = p.buffer.find('\n', start)) != std::string::npos) {
+    const std::string line = p.buffer.substr(start, nl - start);
+    start = nl + 1;
+    bool current = false;
+    {
+      std::lock_guard lock(mu_);
+      current = children_[p.index]->generation == p.generation;
+    }
+    if (current) on_line(p.index, line);
+  }
+  p.buffer.erase(0, start);
+  return eof;
+}
+
+void ProcDriver::on_pipe_closed(const Pipe& p) {
+  std::lock_guard lock(mu_);
+  Child& c = *children_[p.index];
+  if (c.generation == p.generation && c.pid > 0) {
+    // It died on its own: the start failed, or it crashed.
+    error_ = "node " + node_id(p.index) +
+             " exited: " + (c.last_text.empty() ? std::string("(no output)") : c.last_text);
+  }
 }
 
 Usage ProcDriver::usage() {

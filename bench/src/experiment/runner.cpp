@@ -137,6 +137,183 @@ DriverFactory default_driver_factory(const Options& options) {
   };
 }
 
+namespace {
+
+// One row of the matrix: what is run, and under which name.
+struct Cell {
+  std::string transport;
+  std::string profile_name;
+  Profile profile;
+  Scenario scenario;
+  std::size_t nodes;
+  std::string label;  // "failover udp fast N=32", for progress
+};
+
+// A row's fields that do not depend on the runs.
+Row row_header(const Options& o, const Cell& c) {
+  Row row;
+  row.scenario = std::string(scenario_name(c.scenario));
+  row.transport = transport_label(c.transport, o);
+  row.profile = c.profile_name + (o.timings.any() ? "+overrides" : "");
+  row.fast_failover = c.profile.fast_failover;
+  row.overrides = overrides_text(o);
+  if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;
+  row.nodes = c.nodes;
+  row.runs = o.runs;
+  row.seed = o.seed;
+  const Duration delivery = delivery_time(c.transport, o);
+  const Figure fabric = fabric_figure(c.scenario, c.profile, delivery);
+  row.fabric_ms = fabric.ms;
+  row.fabric_formula = fabric.formula;
+  if (auto b = lanlord_bound(c.scenario, c.profile, delivery)) row.bound_ms = b->ms;
+  if (c.transport == "sim") {
+    row.loss = o.loss;
+    row.delay_ms = Seconds(o.delay).count() * 1000;
+    row.jitter_ms = Seconds(o.jitter).count() * 1000;
+  }
+  return row;
+}
+
+ScenarioParams scenario_params(const Options& o, const Cell& c) {
+  ScenarioParams params;
+  params.profile = c.profile;
+  params.limit = o.timeout ? *o.timeout : default_limit(c.scenario, c.profile);
+  params.churn_rate = o.churn_rate;
+  params.churn_duration = o.churn_duration;
+  params.churn_crash = o.churn_crash;
+  return params;
+}
+
+// Sums over the successful runs of one row, turned into its figures.
+class RowTotals {
+ public:
+  explicit RowTotals(Scenario scenario) : scenario_(scenario) {}
+
+  const std::vector<double>& samples() const { return samples_; }
+
+  void add(const RunResult& r) {
+    ++ok_runs_;
+    samples_.insert(samples_.end(), r.samples_ms.begin(), r.samples_ms.end());
+    const Usage& a = r.steady_before;
+    const Usage& b = r.steady_after;
+    steady_.datagrams_out += b.datagrams_out - a.datagrams_out;
+    steady_.bytes_out += b.bytes_out - a.bytes_out;
+    steady_.datagrams_in += b.datagrams_in - a.datagrams_in;
+    steady_.bytes_in += b.bytes_in - a.bytes_in;
+    steady_.node_seconds += b.node_seconds - a.node_seconds;
+    traffic_known_ = traffic_known_ && b.traffic_known;
+    bytes_out_known_ = bytes_out_known_ && b.bytes_out_known;
+    if (a.cpu_seconds && b.cpu_seconds) {
+      cpu_known_ = true;
+      cpu_s_ += *b.cpu_seconds - *a.cpu_seconds;
+    }
+    if (b.peak_rss_mb) {
+      peak_known_ = true;
+      peak_mb_ = std::max(peak_mb_, *b.peak_rss_mb);
+    }
+    if (scenario_ == Scenario::kChurn) {
+      changes_ += static_cast<double>(r.leader_changes);
+      unagreed_ms_ += r.unagreed_ms;
+      leaderless_ms_ += r.leaderless_ms;
+      window_ms_ += r.churn_window_ms;
+      false_deaths_ += static_cast<double>(b.false_deaths - a.false_deaths);
+      deaths_ += static_cast<double>(b.deaths - a.deaths);
+      events_ += static_cast<double>(r.churn_events);
+    }
+  }
+
+  // Convergence, traffic, CPU, memory and churn figures into `row`.
+  void fill(Row& row) const {
+    row.conv = summarize(samples_);
+    if (steady_.node_seconds > 0) {
+      const double ns = steady_.node_seconds;
+      if (traffic_known_) {
+        row.dgrams_out = static_cast<double>(steady_.datagrams_out) / ns;
+        row.dgrams_in = static_cast<double>(steady_.datagrams_in) / ns;
+        row.bytes_in = static_cast<double>(steady_.bytes_in) / ns;
+        if (bytes_out_known_) row.bytes_out = static_cast<double>(steady_.bytes_out) / ns;
+      }
+      if (cpu_known_) row.cpu_pct_per_node = 100.0 * cpu_s_ / ns;
+    }
+    if (peak_known_) row.peak_rss_mb = peak_mb_;
+    if (scenario_ == Scenario::kChurn && ok_runs_ > 0) {
+      row.leader_changes = changes_ / ok_runs_;
+      row.unagreed_pct = window_ms_ > 0 ? 100.0 * unagreed_ms_ / window_ms_ : 0.0;
+      row.leaderless_pct = window_ms_ > 0 ? 100.0 * leaderless_ms_ / window_ms_ : 0.0;
+      row.false_deaths = false_deaths_ / ok_runs_;
+      row.deaths = deaths_ / ok_runs_;
+      row.churn_events = events_ / ok_runs_;
+    }
+  }
+
+ private:
+  Scenario scenario_;
+  std::vector<double> samples_;
+  Usage steady_{};  // sums of the steady-window differences
+  bool cpu_known_ = false, traffic_known_ = true, bytes_out_known_ = true, peak_known_ = false;
+  double cpu_s_ = 0, peak_mb_ = 0;
+  double changes_ = 0, unagreed_ms_ = 0, leaderless_ms_ = 0, window_ms_ = 0, false_deaths_ = 0,
+         deaths_ = 0, events_ = 0;
+  int ok_runs_ = 0;
+};
+
+// Runs one cell `o.runs` times and returns its row.
+Row run_cell(const Options& o, const DriverFactory& factory, Progress& progress, const Cell& c) {
+  Row row = row_header(o, c);
+  const ScenarioParams params = scenario_params(o, c);
+  RowTotals totals(c.scenario);
+  double virtual_s = 0;
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (int run = 0; run < o.runs; ++run) {
+    const std::uint64_t run_seed = o.seed + static_cast<std::uint64_t>(run);
+    std::ostringstream line;
+    line << "[" << c.label << "] run " << (run + 1) << "/" << o.runs;
+    if (!totals.samples().empty()) {
+      line << ", p50 so far " << ms_text(summarize(totals.samples()).p50);
+    }
+    if (row.failed > 0) line << ", " << row.failed << " failed";
+    progress.update(line.str());
+
+    std::string error;
+    const std::uint64_t seed = mix_seed(run_seed, c.nodes, c.scenario);
+    std::unique_ptr<ClusterDriver> driver =
+        factory(c.transport, c.profile_name, c.profile, c.nodes, seed, error);
+    if (!driver) {
+      ++row.failed;
+      if (row.first_failure.empty()) row.first_failure = error;
+      continue;
+    }
+    // The scenario's own randomness (settle times, churn) is apart from the
+    // simulation's, so both replay from the run seed.
+    sim::Rng rng(seed ^ 0x9e3779b97f4a7c15ULL);
+    const RunResult r = run_scenario(c.scenario, c.nodes, *driver, params, rng);
+    virtual_s += Seconds(r.driver_time).count();
+    driver.reset();  // stop the nodes before the next run starts
+    if (r.skipped) {
+      ++row.skipped;
+      if (row.first_failure.empty()) row.first_failure = r.failure;
+      continue;
+    }
+    if (!r.ok) {
+      ++row.failed;
+      if (row.first_failure.empty()) {
+        row.first_failure =
+            r.failure + " (run " + std::to_string(run) + ", seed " + std::to_string(run_seed) + ")";
+      }
+      progress.note("warning: " + c.label + " run " + std::to_string(run) +
+                    " failed: " + r.failure + " (seed " + std::to_string(run_seed) + ")");
+      continue;
+    }
+    totals.add(r);
+  }
+  row.wall_s = Seconds(std::chrono::steady_clock::now() - wall_start).count();
+  if (c.transport == "sim") row.virtual_s = virtual_s;
+  totals.fill(row);
+  return row;
+}
+
+}  // namespace
+
 std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Progress& progress,
                             const std::function<void(const Row&)>& on_row) {
   std::vector<Row> rows;
@@ -154,137 +331,10 @@ std::vector<Row> run_matrix(const Options& o, const DriverFactory& factory, Prog
                           std::to_string(min_nodes(scenario)) + " nodes");
             continue;
           }
-          Row row;
-          row.scenario = std::string(scenario_name(scenario));
-          row.transport = transport_label(transport, o);
-          row.profile = profile_name + (o.timings.any() ? "+overrides" : "");
-          row.fast_failover = profile.fast_failover;
-          row.overrides = overrides_text(o);
-          if (transport == "udp" && !o.procs) row.io_threads = o.io_threads;
-          row.nodes = n;
-          row.runs = o.runs;
-          row.seed = o.seed;
-          const Duration delivery = delivery_time(transport, o);
-          const Figure fabric = fabric_figure(scenario, profile, delivery);
-          row.fabric_ms = fabric.ms;
-          row.fabric_formula = fabric.formula;
-          if (auto b = lanlord_bound(scenario, profile, delivery)) row.bound_ms = b->ms;
-          if (transport == "sim") {
-            row.loss = o.loss;
-            row.delay_ms = Seconds(o.delay).count() * 1000;
-            row.jitter_ms = Seconds(o.jitter).count() * 1000;
-          }
-
-          ScenarioParams params;
-          params.profile = profile;
-          params.limit = o.timeout ? *o.timeout : default_limit(scenario, profile);
-          params.churn_rate = o.churn_rate;
-          params.churn_duration = o.churn_duration;
-          params.churn_crash = o.churn_crash;
-
-          std::vector<double> samples;
-          Usage steady{};  // sums of the steady-window differences
-          bool cpu_known = false, traffic_known = true, bytes_out_known = true;
-          double cpu_s = 0, peak_mb = 0, virtual_s = 0;
-          bool peak_known = false;
-          double changes = 0, unagreed_ms = 0, leaderless_ms = 0, window_ms = 0, false_deaths = 0,
-                 deaths = 0, events = 0;
-          int ok_runs = 0;
-          const auto wall_start = std::chrono::steady_clock::now();
-          for (int run = 0; run < o.runs; ++run) {
-            const std::uint64_t run_seed = o.seed + static_cast<std::uint64_t>(run);
-            std::ostringstream line;
-            line << "[" << label << "] run " << (run + 1) << "/" << o.runs;
-            if (!samples.empty()) {
-              line << ", p50 so far " << ms_text(summarize(samples).p50);
-            }
-            if (row.failed > 0) line << ", " << row.failed << " failed";
-            progress.update(line.str());
-
-            std::string error;
-            const std::uint64_t seed = mix_seed(run_seed, n, scenario);
-            std::unique_ptr<ClusterDriver> driver =
-                factory(transport, profile_name, profile, n, seed, error);
-            if (!driver) {
-              ++row.failed;
-              if (row.first_failure.empty()) row.first_failure = error;
-              continue;
-            }
-            // The scenario's own randomness (settle times, churn) is apart
-            // from the simulation's, so both replay from the run seed.
-            sim::Rng rng(seed ^ 0x9e3779b97f4a7c15ULL);
-            const RunResult r = run_scenario(scenario, n, *driver, params, rng);
-            virtual_s += Seconds(r.driver_time).count();
-            driver.reset();  // stop the nodes before the next run starts
-            if (r.skipped) {
-              ++row.skipped;
-              if (row.first_failure.empty()) row.first_failure = r.failure;
-              continue;
-            }
-            if (!r.ok) {
-              ++row.failed;
-              if (row.first_failure.empty()) {
-                row.first_failure = r.failure + " (run " + std::to_string(run) + ", seed " +
-                                    std::to_string(run_seed) + ")";
-              }
-              progress.note("warning: " + label + " run " + std::to_string(run) +
-                            " failed: " + r.failure + " (seed " + std::to_string(run_seed) + ")");
-              continue;
-            }
-            ++ok_runs;
-            samples.insert(samples.end(), r.samples_ms.begin(), r.samples_ms.end());
-            const Usage& a = r.steady_before;
-            const Usage& b = r.steady_after;
-            steady.datagrams_out += b.datagrams_out - a.datagrams_out;
-            steady.bytes_out += b.bytes_out - a.bytes_out;
-            steady.datagrams_in += b.datagrams_in - a.datagrams_in;
-            steady.bytes_in += b.bytes_in - a.bytes_in;
-            steady.node_seconds += b.node_seconds - a.node_seconds;
-            traffic_known = traffic_known && b.traffic_known;
-            bytes_out_known = bytes_out_known && b.bytes_out_known;
-            if (a.cpu_seconds && b.cpu_seconds) {
-              cpu_known = true;
-              cpu_s += *b.cpu_seconds - *a.cpu_seconds;
-            }
-            if (b.peak_rss_mb) {
-              peak_known = true;
-              peak_mb = std::max(peak_mb, *b.peak_rss_mb);
-            }
-            if (scenario == Scenario::kChurn) {
-              changes += static_cast<double>(r.leader_changes);
-              unagreed_ms += r.unagreed_ms;
-              leaderless_ms += r.leaderless_ms;
-              window_ms += r.churn_window_ms;
-              false_deaths += static_cast<double>(b.false_deaths - a.false_deaths);
-              deaths += static_cast<double>(b.deaths - a.deaths);
-              events += static_cast<double>(r.churn_events);
-            }
-          }
-          row.wall_s = Seconds(std::chrono::steady_clock::now() - wall_start).count();
-          if (transport == "sim") row.virtual_s = virtual_s;
-          row.conv = summarize(samples);
-          if (steady.node_seconds > 0) {
-            const double ns = steady.node_seconds;
-            if (traffic_known) {
-              row.dgrams_out = static_cast<double>(steady.datagrams_out) / ns;
-              row.dgrams_in = static_cast<double>(steady.datagrams_in) / ns;
-              row.bytes_in = static_cast<double>(steady.bytes_in) / ns;
-              if (bytes_out_known) row.bytes_out = static_cast<double>(steady.bytes_out) / ns;
-            }
-            if (cpu_known) row.cpu_pct_per_node = 100.0 * cpu_s / ns;
-          }
-          if (peak_known) row.peak_rss_mb = peak_mb;
-          if (scenario == Scenario::kChurn && ok_runs > 0) {
-            row.leader_changes = changes / ok_runs;
-            row.unagreed_pct = window_ms > 0 ? 100.0 * unagreed_ms / window_ms : 0.0;
-            row.leaderless_pct = window_ms > 0 ? 100.0 * leaderless_ms / window_ms : 0.0;
-            row.false_deaths = false_deaths / ok_runs;
-            row.deaths = deaths / ok_runs;
-            row.churn_events = events / ok_runs;
-          }
+          rows.push_back(run_cell(o, factory, progress,
+                                  Cell{transport, profile_name, profile, scenario, n, label}));
           progress.done();
-          rows.push_back(row);
-          on_row(row);
+          on_row(rows.back());
         }
       }
     }

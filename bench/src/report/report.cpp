@@ -138,6 +138,28 @@ std::string cell(const std::optional<double>& v, int precision = 0) {
   return s.str();
 }
 
+// The table's last column: the variant, churn figures, why runs failed.
+std::string row_notes(const Row& r) {
+  std::string notes;
+  const auto add = [&notes](const std::string& s) { notes += (notes.empty() ? "" : "; ") + s; };
+  if (!r.overrides.empty()) add(r.overrides);
+  if (!r.fast_failover) add("no fast failover");
+  if (r.loss && *r.loss > 0) add("loss " + cell(*r.loss * 100, 1) + "%");
+  if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
+  if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
+  if (r.leader_changes) {
+    add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
+        "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
+        cell(r.false_deaths, 1) + "/run");
+  }
+  if (r.skipped > 0) {
+    add("skipped: " + r.first_failure);
+  } else if (r.failed > 0) {
+    add(r.first_failure);
+  }
+  return notes;
+}
+
 }  // namespace
 
 std::string to_json(const Row& r) {
@@ -239,23 +261,6 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
   for (const Row& r : rows) {
     const bool has = r.conv.count > 0;
     auto conv = [&](double v) { return has ? cell(v) : std::string("-"); };
-    std::string notes;
-    const auto add = [&notes](const std::string& s) { notes += (notes.empty() ? "" : "; ") + s; };
-    if (!r.overrides.empty()) add(r.overrides);
-    if (!r.fast_failover) add("no fast failover");
-    if (r.loss && *r.loss > 0) add("loss " + cell(*r.loss * 100, 1) + "%");
-    if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
-    if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
-    if (r.leader_changes) {
-      add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
-          "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
-          cell(r.false_deaths, 1) + "/run");
-    }
-    if (r.skipped > 0) {
-      add("skipped: " + r.first_failure);
-    } else if (r.failed > 0) {
-      add(r.first_failure);
-    }
     const std::optional<double> kb_in =
         r.bytes_in ? std::optional<double>(*r.bytes_in / 1024) : std::nullopt;
     out << std::left << std::setw(14) << r.scenario << std::setw(10) << r.transport << std::setw(8)
@@ -265,7 +270,7 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
         << std::setw(9) << cell(r.fabric_ms) << std::setw(8) << cell(r.bound_ms) << std::setw(8)
         << cell(r.dgrams_out, 1) << std::setw(8) << cell(r.dgrams_in, 0) << std::setw(8)
         << cell(kb_in, 1) << std::setw(7) << cell(r.cpu_pct_per_node, 2) << std::setw(7)
-        << cell(r.peak_rss_mb, 1) << "  " << notes << "\n";
+        << cell(r.peak_rss_mb, 1) << "  " << row_notes(r) << "\n";
   }
 }
 
