@@ -1,12 +1,12 @@
 // lanlord: the command-line program. Parses, dispatches, maps outcomes to
-// exit codes; the commands live in commands_*.cpp.
+// exit codes; the commands live in commands/.
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
-#include "options.hpp"
+#include "command_line/command_line.hpp"
+#include "commands/commands.hpp"
 
 namespace {
 

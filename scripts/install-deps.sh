@@ -8,6 +8,8 @@ packages=(
   libboost-dev libboost-program-options-dev
   capnproto libcapnp-dev
   doctest-dev
+  nlohmann-json3-dev   # the JSON-lines reader of cli/toolkit (lanlord::app)
+  clang-format-14      # the formatter the format check uses
   iproute2       # `ip netns` for the IPv6 namespace test
   gnuplot-nox    # benchmark plots
 )

@@ -1,7 +1,10 @@
 #include "lanlord/profile.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
+
+#include "lanlord/duration.hpp"
 
 namespace lanlord {
 
@@ -9,11 +12,61 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// clang-format off
+constexpr TimingKnob kKnobs[] = {
+    {.field = "heartbeat_interval", .flag = "heartbeat",
+     .help = "how often to heartbeat",
+     .membership = &MembershipConfig::heartbeat_interval,
+     .override = &TimingOverrides::heartbeat_interval},
+    {.field = "alive_expiration", .flag = "alive-expiration",
+     .help = "silence after which a member is dead",
+     .membership = &MembershipConfig::alive_expiration,
+     .override = &TimingOverrides::alive_expiration},
+    {.field = "forget_after", .flag = "forget-after",
+     .help = "how long a dead member stays listed (as dead) before it is forgotten",
+     .membership = &MembershipConfig::forget_after,
+     .override = &TimingOverrides::forget_after},
+    {.field = "startup_grace_period", .flag = "startup-grace",
+     .help = "longest wait for the view to settle before the first election",
+     .election = &ElectionConfig::startup_grace_period,
+     .override = &TimingOverrides::startup_grace},
+    {.field = "membership_sample_interval", .flag = "sample-interval",
+     .help = "how often the view is sampled during startup",
+     .election = &ElectionConfig::membership_sample_interval,
+     .override = &TimingOverrides::sample_interval},
+    {.field = "leader_alive_threshold", .flag = "leader-alive",
+     .help = "silence after which followers forget the leader; the leader declares every "
+             "half of it",
+     .election = &ElectionConfig::leader_alive_threshold,
+     .override = &TimingOverrides::leader_alive},
+    {.field = "leader_election_duration", .flag = "election-duration",
+     .help = "how long an election collects proposals",
+     .election = &ElectionConfig::leader_election_duration,
+     .override = &TimingOverrides::election_duration},
+};
+// clang-format on
+
+const TimingKnob& knob(Duration MembershipConfig::*field) {
+  return *std::find_if(std::begin(kKnobs), std::end(kKnobs),
+                       [field](const TimingKnob& k) { return k.membership == field; });
+}
+
+const TimingKnob& knob(Duration ElectionConfig::*field) {
+  return *std::find_if(std::begin(kKnobs), std::end(kKnobs),
+                       [field](const TimingKnob& k) { return k.election == field; });
+}
+
+// "--heartbeat 1s" or "heartbeat_interval 1s".
+std::string with_value(const TimingKnob& k, const Profile& p, KnobNames names) {
+  return k.name(names) + " " + format_duration(k.in(p));
+}
+
 // Fabric's defaults as shipped: gossip election (election.go) and discovery
 // (aliveTimeInterval 5s, aliveExpirationTimeout 25s; a dead member's alive
 // message expires after aliveExpirationTimeout * msgExpirationFactor(20) =
 // 500s, i.e. 475s after it was declared dead).
 // Crash failover: 2 * 10s + 5s = 25s (no fast failover, as in Fabric).
+// The base every other profile is a delta of.
 Profile fabric() {
   Profile p;
   p.name = "fabric";
@@ -26,47 +79,98 @@ Profile fabric() {
   return p;
 }
 
+// Fabric's base with other timings and fast failover.
+Profile derived(std::string name, const TimingOverrides& timings, std::string description) {
+  Profile p = fabric();
+  p.name = std::move(name);
+  apply_overrides(timings, p);
+  p.fast_failover = true;
+  p.description = std::move(description);
+  return p;
+}
+
 // A quiet LAN: one heartbeat a second, three missed ones mean dead.
 // Crash failover: 3s + 1s + d = ~4s. Graceful leave: 1s + d.
 Profile lan() {
-  Profile p;
-  p.name = "lan";
-  p.election.startup_grace_period = 5s;
-  p.election.membership_sample_interval = 1s;
-  p.election.leader_alive_threshold = 5s;
-  p.election.leader_election_duration = 1s;
-  p.membership.heartbeat_interval = 1s;
-  p.membership.alive_expiration = 3s;
-  p.membership.forget_after = 60s;
-  p.fast_failover = true;
-  p.description = "a local network: failover within ~4s after a crash, ~1s after a leave";
-  return p;
+  return derived("lan",
+                 {.heartbeat_interval = 1s,
+                  .alive_expiration = 3s,
+                  .forget_after = 60s,
+                  .startup_grace = 5s,
+                  .sample_interval = 1s,  // as Fabric's
+                  .leader_alive = 5s,
+                  .election_duration = 1s},
+                 "a local network: failover within ~4s after a crash, ~1s after a leave");
 }
 
 // Low-latency failover for a fast, lightly loaded LAN: 10 heartbeats/s per node.
 // Crash failover: 300ms + 100ms + d = ~400ms. Graceful leave: 100ms + d.
 Profile fast() {
-  Profile p;
-  p.name = "fast";
-  p.election.startup_grace_period = 1s;
-  p.election.membership_sample_interval = 150ms;
-  p.election.leader_alive_threshold = 1s;
-  p.election.leader_election_duration = 100ms;
-  p.membership.heartbeat_interval = 100ms;
-  p.membership.alive_expiration = 300ms;
-  p.membership.forget_after = 10s;
-  p.fast_failover = true;
-  p.description = "a fast LAN: failover within ~400ms after a crash, ~100ms after a leave";
-  return p;
+  return derived("fast",
+                 {.heartbeat_interval = 100ms,
+                  .alive_expiration = 300ms,
+                  .forget_after = 10s,
+                  .startup_grace = 1s,
+                  .sample_interval = 150ms,
+                  .leader_alive = 1s,
+                  .election_duration = 100ms},
+                 "a fast LAN: failover within ~400ms after a crash, ~100ms after a leave");
 }
 
 }  // namespace
 
+Duration& TimingKnob::in(Profile& profile) const {
+  return membership != nullptr ? profile.membership.*membership : profile.election.*election;
+}
+
+Duration TimingKnob::in(const Profile& profile) const {
+  return membership != nullptr ? profile.membership.*membership : profile.election.*election;
+}
+
+std::string TimingKnob::name(KnobNames names) const {
+  return names == KnobNames::kFlags ? "--" + std::string(flag) : std::string(field);
+}
+
+std::span<const TimingKnob> timing_knobs() {
+  return kKnobs;
+}
+
+const TimingKnob* find_timing_knob(std::string_view flag) {
+  for (const TimingKnob& k : kKnobs) {
+    if (k.flag == flag) return &k;
+  }
+  return nullptr;
+}
+
+void apply_overrides(const TimingOverrides& overrides, Profile& profile) {
+  for (const TimingKnob& k : kKnobs) {
+    if (const std::optional<Duration>& value = overrides.*k.override) k.in(profile) = *value;
+  }
+}
+
+Status validate_timings(const Profile& p, KnobNames names) {
+  for (const TimingKnob& k : kKnobs) {
+    if (k.in(p) <= Duration::zero()) return Status::error(k.name(names) + " must be positive");
+  }
+  const TimingKnob& heartbeat = knob(&MembershipConfig::heartbeat_interval);
+  const TimingKnob& alive = knob(&MembershipConfig::alive_expiration);
+  if (alive.in(p) <= heartbeat.in(p)) {
+    return Status::error(alive.name(names) + " must exceed " + heartbeat.name(names) +
+                         ", or members die between two heartbeats (" + with_value(alive, p, names) +
+                         ", " + with_value(heartbeat, p, names) + ")");
+  }
+  const TimingKnob& leader_alive = knob(&ElectionConfig::leader_alive_threshold);
+  if (p.election.declaration_interval() <= Duration::zero()) {
+    return Status::error(leader_alive.name(names) +
+                         " is too small to halve (the leader declares every half of it)");
+  }
+  return Status::ok();
+}
+
 Status Profile::validate() const {
-  if (Status s = election.validate(); !s)
-    return Status::error("profile " + name + ": " + s.message());
-  if (Status s = membership.validate(); !s) {
-    return Status::error("profile " + name + ": " + s.message());
+  for (Status s :
+       {validate_timings(*this, KnobNames::kFields), election.validate(), membership.validate()}) {
+    if (!s) return Status::error("profile " + name + ": " + s.message());
   }
   return Status::ok();
 }
@@ -94,26 +198,20 @@ std::vector<std::string_view> profile_names() {
   return {"fabric", "lan", "fast"};
 }
 
-ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& t) {
+ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& overrides) {
   ResolvedProfile out;
   std::optional<Profile> found = find_profile(name);
   if (!found) {
     std::string names;
-    for (std::string_view n : profile_names()) names += (names.empty() ? "" : ", ") + std::string(n);
+    for (std::string_view n : profile_names())
+      names += (names.empty() ? "" : ", ") + std::string(n);
     out.status =
         Status::error("unknown profile '" + std::string(name) + "' (profiles: " + names + ")");
     return out;
   }
-  Profile& p = *found;
-  if (t.heartbeat_interval) p.membership.heartbeat_interval = *t.heartbeat_interval;
-  if (t.alive_expiration) p.membership.alive_expiration = *t.alive_expiration;
-  if (t.forget_after) p.membership.forget_after = *t.forget_after;
-  if (t.startup_grace) p.election.startup_grace_period = *t.startup_grace;
-  if (t.sample_interval) p.election.membership_sample_interval = *t.sample_interval;
-  if (t.leader_alive) p.election.leader_alive_threshold = *t.leader_alive;
-  if (t.election_duration) p.election.leader_election_duration = *t.election_duration;
-  out.status = p.validate();
-  out.profile = std::move(p);
+  apply_overrides(overrides, *found);
+  out.status = found->validate();
+  out.profile = std::move(*found);
   return out;
 }
 

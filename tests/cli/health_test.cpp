@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "health.hpp"
+#include "commands/health.hpp"
 
 using namespace std::chrono_literals;
 using lanlord::Member;

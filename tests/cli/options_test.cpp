@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "options.hpp"
+#include "command_line/command_line.hpp"
 
 using namespace std::chrono_literals;
 using lanlord::Duration;
@@ -50,60 +50,7 @@ std::string usage_error(const std::vector<std::string>& args, const FakeFiles& f
   return inv.text;
 }
 
-Duration duration(std::string_view text) {
-  Duration d{};
-  const Status s = parse_duration(text, d);
-  INFO(text << ": " << s.message());
-  REQUIRE(s.is_ok());
-  return d;
-}
-
-std::string duration_error(std::string_view text) {
-  Duration d{};
-  const Status s = parse_duration(text, d);
-  return s.is_ok() ? "" : s.message();
-}
-
 }  // namespace
-
-TEST_CASE("durations are a number and a unit: ms, s or m, with an optional fraction") {
-  CHECK(duration("250ms") == 250ms);
-  CHECK(duration("5s") == 5s);
-  CHECK(duration("1m") == 1min);
-  CHECK(duration("1.5s") == 1500ms);
-  CHECK(duration("0.25s") == 250ms);
-  CHECK(duration("0.5m") == 30s);
-  CHECK(duration("1.25ms") == 1250us);
-  CHECK(duration("0250ms") == 250ms);
-  CHECK(duration("24m") == 24min);
-}
-
-TEST_CASE("bad durations are rejected with a reason") {
-  CHECK(duration_error("250").find("missing unit") != std::string::npos);
-  CHECK(duration_error("5x").find("unknown unit 'x'") != std::string::npos);
-  CHECK(duration_error("5h").find("unknown unit 'h'") != std::string::npos);
-  CHECK(duration_error("0s").find("positive") != std::string::npos);
-  CHECK(duration_error("0.0000001s").find("decimals") != std::string::npos);
-  CHECK(duration_error("100000m").find("24 hours") != std::string::npos);
-  CHECK(duration_error("999999999999999999999s").find("24 hours") != std::string::npos);
-  for (const char* bad :
-       {"", "s", "-1s", "+1s", ".5s", "1.s", "1e3ms", " 5s", "5s ", "5 s", "1,5s", "5sec", "ms5"}) {
-    CHECK_MESSAGE(!duration_error(bad).empty(), "'" << bad << "' was accepted");
-  }
-}
-
-TEST_CASE("durations are formatted in the syntax they are parsed in") {
-  CHECK(format_duration(250ms) == "250ms");
-  CHECK(format_duration(5s) == "5s");
-  CHECK(format_duration(1min) == "1m");
-  CHECK(format_duration(1500ms) == "1.5s");
-  CHECK(format_duration(90s) == "90s");
-  CHECK(format_duration(1250us) == "1.25ms");
-  for (const Duration d : {Duration(1ms), Duration(999ms), Duration(1001ms), Duration(25s),
-                           Duration(10min), Duration(61500ms)}) {
-    CHECK(duration(format_duration(d)) == d);
-  }
-}
 
 TEST_CASE("config text: key = value lines, comment lines, blanks, trimming") {
   std::vector<ConfigEntry> entries;
@@ -195,6 +142,8 @@ TEST_CASE("join takes every option") {
                               "--leader-alive=3s",
                               "--election-duration",
                               "0.2s",
+                              "--forget-after",
+                              "1.5m",
                               "--metadata",
                               "host:80",
                               "--json",
@@ -213,6 +162,7 @@ TEST_CASE("join takes every option") {
   CHECK(o.node.timings.sample_interval == 100ms);
   CHECK(o.node.timings.leader_alive == 3s);
   CHECK(o.node.timings.election_duration == 200ms);
+  CHECK(o.node.timings.forget_after == 90s);
   CHECK(o.node.metadata == "host:80");
   CHECK(o.output.json);
   CHECK(o.output.verbose);
@@ -252,6 +202,38 @@ TEST_CASE("timings wrong together are reported in the options' names") {
   const std::string e = usage_error({"join", "--heartbeat", "1s", "--alive-expiration", "500ms"});
   CHECK(e.find("--alive-expiration must exceed --heartbeat") != std::string::npos);
   CHECK(e.find("alive_expiration") == std::string::npos);
+  // The profile's value is named by its option too, with the values.
+  CHECK(usage_error({"watch", "--profile", "fast", "--heartbeat", "1s"}) ==
+        "--alive-expiration must exceed --heartbeat, or members die between two heartbeats "
+        "(--alive-expiration 300ms, --heartbeat 1s)");
+}
+
+TEST_CASE("every timing knob is an option of join and watch and a config-file key") {
+  FakeFiles files;
+  for (const lanlord::TimingKnob& k : lanlord::timing_knobs()) {
+    CAPTURE(k.flag);
+    const std::string flag = "--" + std::string(k.flag);
+    const std::string file = std::string(k.flag) + ".conf";
+    files.files[file] = std::string(k.flag) + " = 42s\n";
+    // Large enough for every knob, with an alive-expiration above it.
+    const std::vector<std::string> room = {"--alive-expiration", "43s", "--profile", "fabric"};
+    for (const char* command : {"join", "watch"}) {
+      std::vector<std::string> args = {command, flag, "42s"};
+      args.insert(args.end(), room.begin(), room.end());
+      const Invocation inv = parse(args);
+      INFO(inv.text);
+      REQUIRE(inv.action == Invocation::Action::kRun);
+      const lanlord::NodeConfig& node = std::string(command) == "join"
+                                            ? std::get<JoinOptions>(inv.options).node
+                                            : std::get<WatchOptions>(inv.options).node;
+      if (k.flag != "alive-expiration") CHECK(node.timings.*k.override == Duration(42s));
+      CHECK(usage_error({command, flag, "42"}).find(flag + ": bad duration '42'") == 0);
+    }
+    const JoinOptions o =
+        join({"--config", file, "--profile", "fabric", "--alive-expiration", "43s"}, files);
+    if (k.flag != "alive-expiration") CHECK(o.node.timings.*k.override == Duration(42s));
+  }
+  CHECK(usage_error({"demo", "--heartbeat", "1s"}).find("--heartbeat") != std::string::npos);
 }
 
 TEST_CASE("a config file supplies settings and the command line wins") {

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "output.hpp"
+#include "output/event_printer.hpp"
 
 using namespace std::chrono_literals;
 using lanlord::Member;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,8 @@ struct Profile {
   bool fast_failover = false;
   std::string description;  // one line, for `lanlord --help` and the like
 
-  // Both configs valid. The message names the profile and the bad field.
+  // validate_timings() with field names, then both configs' own checks.
+  // The message names the profile and the bad field.
   Status validate() const;
   // The worst-case failover bounds above, for a delivery time `delivery`.
   Duration crash_failover_bound(Duration delivery) const;
@@ -55,6 +57,50 @@ struct TimingOverrides {
   std::optional<Duration> leader_alive;        // election: leader_alive_threshold
   std::optional<Duration> election_duration;   // election: leader_election_duration
 };
+
+// How a message names a timing: by its config field ("alive_expiration"),
+// for library callers, or by its command-line flag ("--alive-expiration"),
+// for a person who typed it on a command line or in a config file.
+enum class KnobNames { kFields, kFlags };
+
+// One timing knob: where its value lives in a Profile and its override in
+// TimingOverrides, and how people name it. timing_knobs() is the one list
+// of knobs: the CLI's options, config-file keys, help and profile listing,
+// and the benchmark's flags are generated from it.
+struct TimingKnob {
+  std::string_view field;  // "alive_expiration": the config field's name
+  std::string_view flag;   // "alive-expiration": the option without "--"; the config-file key
+  std::string_view help;   // what it means, a phrase for --help
+  // Exactly one is set: the knob's field in Profile::membership or in
+  // Profile::election.
+  Duration MembershipConfig::*membership = nullptr;
+  Duration ElectionConfig::*election = nullptr;
+  std::optional<Duration> TimingOverrides::*override = nullptr;
+
+  // The knob's value in `profile`.
+  Duration& in(Profile& profile) const;
+  Duration in(const Profile& profile) const;
+  // "--alive-expiration" or "alive_expiration".
+  std::string name(KnobNames names) const;
+};
+
+// Every knob, membership's then election's, in TimingOverrides' order:
+// heartbeat, alive-expiration, forget-after, startup-grace,
+// sample-interval, leader-alive, election-duration. Static storage.
+std::span<const TimingKnob> timing_knobs();
+
+// The knob whose flag is `flag` (without "--"), or nullptr.
+const TimingKnob* find_timing_knob(std::string_view flag);
+
+// Sets every timing of `profile` that `overrides` sets.
+void apply_overrides(const TimingOverrides& overrides, Profile& profile);
+
+// The rules the timings must follow, checked in the table's terms: every
+// knob positive, alive-expiration above heartbeat, leader-alive long enough
+// to halve. The message names the first broken rule's knobs as `names`
+// says, with their values: "--alive-expiration must exceed --heartbeat, or
+// members die between two heartbeats (--alive-expiration 300ms, --heartbeat 1s)".
+Status validate_timings(const Profile& profile, KnobNames names);
 
 // The profile `name` with `overrides` applied, or why that is not a valid
 // profile (unknown name, a bad timing).

@@ -1,4 +1,4 @@
-#include "reporter.hpp"
+#include "output/reporter.hpp"
 
 #include <algorithm>
 #include <utility>

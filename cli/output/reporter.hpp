@@ -5,7 +5,7 @@
 #include <string>
 
 #include "lanlord/node.hpp"
-#include "output.hpp"
+#include "output/event_printer.hpp"
 
 namespace lanlord::cli {
 

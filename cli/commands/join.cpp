@@ -5,8 +5,8 @@
 #include <csignal>
 #include <iostream>
 
-#include "commands.hpp"
-#include "reporter.hpp"
+#include "commands/commands.hpp"
+#include "output/reporter.hpp"
 
 namespace lanlord::cli {
 

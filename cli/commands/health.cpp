@@ -1,4 +1,4 @@
-#include "health.hpp"
+#include "commands/health.hpp"
 
 #include <algorithm>
 

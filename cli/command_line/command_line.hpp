@@ -2,18 +2,22 @@
 //
 // Pure functions (the config file is read through an injected function) so
 // that every rule here is unit-tested without running the program. Nothing
-// in this file knows how a Node works; it only fills a NodeConfig.
+// in this folder knows how a Node works; it only fills a NodeConfig.
+//
+// The folder: config_file (the `key = value` syntax), settings (one value
+// for one option, applied to a command's options), help (option
+// descriptions and help texts), parse (this header: dispatch and checks).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "command_line/config_file.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
@@ -25,31 +29,6 @@ namespace lanlord::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // runtime failure; `watch --once`: not one leader each
 inline constexpr int kExitUsage = 2;    // the command line or config file is wrong
-
-// Durations are a decimal number and a unit: "250ms", "5s", "1.5s", "1m".
-// The unit is required (a bare "250" is ambiguous) and the value must be
-// positive. Fractions are kept to the nanosecond.
-Status parse_duration(std::string_view text, Duration& out);
-// The shortest exact spelling in that syntax: 250ms, 5s, 1.5s, 1m, 1m30s is
-// written 90s. Sub-millisecond values are written in ms with a fraction.
-std::string format_duration(Duration d);
-
-// One `key = value` line of a config file.
-struct ConfigEntry {
-  std::string key;
-  std::string value;
-  int line = 0;
-};
-// Config file syntax: one `key = value` per line, keys are the long option
-// names without "--"; blank lines and lines whose first non-blank character
-// is '#' are ignored; spaces around key and value are trimmed. `filename`
-// only names the file in messages ("node.conf:3: expected 'key = value'").
-Status parse_config_text(std::string_view text, std::string_view filename,
-                         std::vector<ConfigEntry>& out);
-
-// Reads a whole file; the message names the file and the reason.
-using ReadFile = std::function<Status(const std::string& path, std::string& contents)>;
-Status read_file(const std::string& path, std::string& contents);
 
 struct OutputOptions {
   bool json = false;     // one JSON object per line instead of human lines

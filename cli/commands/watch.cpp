@@ -9,9 +9,9 @@
 #include <map>
 #include <set>
 
-#include "commands.hpp"
-#include "health.hpp"
-#include "reporter.hpp"
+#include "commands/commands.hpp"
+#include "commands/health.hpp"
+#include "output/reporter.hpp"
 
 namespace lanlord::cli {
 

@@ -1,7 +1,7 @@
-// The three commands. Each returns the process exit code (options.hpp).
+// The three commands. Each returns the process exit code (command_line.hpp).
 #pragma once
 
-#include "options.hpp"
+#include "command_line/command_line.hpp"
 
 namespace lanlord::cli {
 

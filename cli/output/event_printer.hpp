@@ -12,7 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "health.hpp"
+#include "commands/health.hpp"
+#include "lanlord/app/json_writer.hpp"
 #include "lanlord/membership.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/peer_id.hpp"
@@ -25,32 +26,13 @@ using WallClock = std::chrono::system_clock;
 // "2025-11-26T05:30:00.123Z": RFC 3339, UTC, milliseconds (truncated).
 std::string rfc3339(WallClock::time_point t);
 
-// `bytes` as a JSON string literal, quotes included. Ids are arbitrary
-// bytes but JSON text must be UTF-8: valid UTF-8 passes through, control
-// characters (and U+2028/U+2029) are escaped, and each byte that is not
-// part of valid UTF-8 becomes U+FFFD.
-std::string json_quote(std::string_view bytes);
-
 // `bytes` made safe for a terminal: valid UTF-8 passes through, control
 // characters and invalid bytes become \xHH, a backslash becomes "\\".
 std::string printable(std::string_view bytes);
 
-// Builds one JSON object, keys in insertion order. Keys are trusted literals.
-class JsonObject {
- public:
-  JsonObject& str(std::string_view key, std::string_view value);
-  JsonObject& id(std::string_view key, const std::optional<PeerId>& value);  // null when empty
-  JsonObject& boolean(std::string_view key, bool value);
-  JsonObject& number(std::string_view key, std::int64_t value);
-  JsonObject& strings(std::string_view key, const std::vector<std::string>& values);
-  // `json` must already be valid JSON (an array or object built here).
-  JsonObject& raw(std::string_view key, std::string_view json);
-  std::string text() const { return body_ + "}"; }
-
- private:
-  void key(std::string_view key);
-  std::string body_ = "{";
-};
+// The JSON writer is the toolkit's, shared with the benchmark.
+using app::json_quote;
+using app::JsonObject;
 
 enum class Format { kHuman, kJson };
 

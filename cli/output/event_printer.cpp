@@ -1,10 +1,11 @@
-#include "output.hpp"
+#include "output/event_printer.hpp"
 
 #include <cstdio>
 #include <ctime>
 #include <sstream>
 
-#include "options.hpp"
+#include "lanlord/app/utf8.hpp"
+#include "lanlord/duration.hpp"
 
 namespace lanlord::cli {
 
@@ -23,104 +24,27 @@ std::string rfc3339(WallClock::time_point t) {
 
 namespace {
 
-// The length of the valid UTF-8 sequence starting at s[i] (1-4), or 0 when
-// the byte there does not start one (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF). `cp` receives its code point.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) {
-    cp = b0;
-    return 1;
-  }
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;  // overlong
-    if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const unsigned char b = byte(i + k);
-    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  return len;
-}
-
-void append_hex_byte(std::string& out, const char* prefix, unsigned value, int digits) {
+void append_hex_byte(std::string& out, unsigned char value) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  out += prefix;
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kDigits[(value >> shift) & 0xF];
+  out += "\\x";
+  out += kDigits[value >> 4];
+  out += kDigits[value & 0xF];
 }
 
 }  // namespace
-
-std::string json_quote(std::string_view bytes) {
-  std::string out = "\"";
-  out.reserve(bytes.size() + 2);
-  for (std::size_t i = 0; i < bytes.size();) {
-    char32_t cp = 0;
-    const std::size_t len = utf8_sequence(bytes, i, cp);
-    if (len == 0) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    switch (cp) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        // U+2028/2029 are valid JSON but end lines in JavaScript; DEL and
-        // C0 controls would reach a terminal that tails the output.
-        if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029) {
-          append_hex_byte(out, "\\u", static_cast<unsigned>(cp), 4);
-        } else {
-          out.append(bytes.substr(i, len));
-        }
-    }
-    i += len;
-  }
-  return out + "\"";
-}
 
 std::string printable(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   for (std::size_t i = 0; i < bytes.size();) {
     char32_t cp = 0;
-    std::size_t len = utf8_sequence(bytes, i, cp);
+    std::size_t len = app::utf8_sequence(bytes, i, cp);
     // C0 and C1 controls and DEL could drive the terminal.
     const bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
     if (len == 0 || control) {
       len = len == 0 ? 1 : len;
       for (std::size_t k = 0; k < len; ++k) {
-        append_hex_byte(out, "\\x", static_cast<unsigned char>(bytes[i + k]), 2);
+        append_hex_byte(out, static_cast<unsigned char>(bytes[i + k]));
       }
     } else if (cp == '\\') {
       out += "\\\\";
@@ -130,53 +54,6 @@ std::string printable(std::string_view bytes) {
     i += len;
   }
   return out;
-}
-
-void JsonObject::key(std::string_view key) {
-  if (body_.size() > 1) body_ += ',';
-  body_ += json_quote(key);
-  body_ += ':';
-}
-
-JsonObject& JsonObject::str(std::string_view k, std::string_view value) {
-  key(k);
-  body_ += json_quote(value);
-  return *this;
-}
-
-JsonObject& JsonObject::id(std::string_view k, const std::optional<PeerId>& value) {
-  key(k);
-  body_ += value ? json_quote(value->bytes()) : "null";
-  return *this;
-}
-
-JsonObject& JsonObject::boolean(std::string_view k, bool value) {
-  key(k);
-  body_ += value ? "true" : "false";
-  return *this;
-}
-
-JsonObject& JsonObject::number(std::string_view k, std::int64_t value) {
-  key(k);
-  body_ += std::to_string(value);
-  return *this;
-}
-
-JsonObject& JsonObject::strings(std::string_view k, const std::vector<std::string>& values) {
-  key(k);
-  body_ += '[';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) body_ += ',';
-    body_ += json_quote(values[i]);
-  }
-  body_ += ']';
-  return *this;
-}
-
-JsonObject& JsonObject::raw(std::string_view k, std::string_view json) {
-  key(k);
-  body_ += json;
-  return *this;
 }
 
 std::string membership_event_name(MembershipEvent event) {

@@ -1,0 +1,212 @@
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/positional_options.hpp>
+
+#include <algorithm>
+#include <utility>
+
+#include "command_line/command_line.hpp"
+#include "command_line/config_file.hpp"
+#include "command_line/help.hpp"
+#include "command_line/settings.hpp"
+#include "lanlord/profile.hpp"
+
+namespace lanlord::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+Invocation usage_error(std::string problem, std::string hint) {
+  Invocation inv;
+  inv.action = Invocation::Action::kUsageError;
+  inv.text = std::move(problem);
+  inv.help_hint = std::move(hint);
+  return inv;
+}
+
+Invocation print(std::string text) {
+  Invocation inv;
+  inv.action = Invocation::Action::kPrint;
+  inv.text = std::move(text);
+  return inv;
+}
+
+std::string help_hint(CommandKind cmd) {
+  return std::string("lanlord ") + command_name(cmd) + " --help";
+}
+
+// What the command line says, before any config file is read. The first
+// of --help and a stray argument decides; what follows it is not looked at.
+struct CommandLine {
+  bool help = false;
+  std::string unexpected;   // a positional argument
+  std::string config_path;  // --config
+  std::vector<Setting> settings;
+};
+
+CommandLine split(const po::parsed_options& parsed) {
+  CommandLine out;
+  for (const po::option& o : parsed.options) {
+    if (o.string_key == "help") {
+      out.help = true;
+      return out;
+    } else if (o.string_key == "unexpected-argument") {
+      out.unexpected = o.value.front();
+      return out;
+    } else if (o.string_key == "config") {
+      out.config_path = o.value.front();
+    } else {
+      out.settings.push_back({o.string_key, o.value.empty() ? std::string() : o.value.front(), {}});
+    }
+  }
+  return out;
+}
+
+// The config file's settings, to be applied before the command line's.
+// Repeated `channel` lines are the exception: any --channel on the command
+// line replaces the file's list instead of adding to it.
+Status read_config(const std::string& path, const po::options_description& visible,
+                   const std::vector<Setting>& command_line, const ReadFile& read,
+                   std::vector<Setting>& out) {
+  std::string contents;
+  if (Status s = read(path, contents); !s) return s;
+  std::vector<ConfigEntry> entries;
+  if (Status s = parse_config_text(contents, path, entries); !s) return s;
+  const bool channels_on_command_line =
+      std::any_of(command_line.begin(), command_line.end(),
+                  [](const Setting& s) { return s.key == "channel"; });
+  for (const ConfigEntry& e : entries) {
+    const std::string where = path + ":" + std::to_string(e.line);
+    if (e.key == "config" || e.key == "help" || visible.find_nothrow(e.key, false) == nullptr) {
+      return Status::error(where + ": unknown key '" + e.key + "'");
+    }
+    if (e.key == "channel" && channels_on_command_line) continue;
+    out.push_back({e.key, e.value, where});
+  }
+  return Status::ok();
+}
+
+// Parses one command's arguments into settings, the config file's first,
+// then the command line's, so that applying them in order lets the
+// command line win.
+Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
+                         const ReadFile& read) {
+  const std::string hint = help_hint(cmd);
+  const po::options_description visible = command_options(cmd);
+  po::options_description all = visible;
+  all.add_options()("unexpected-argument", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("unexpected-argument", -1);
+
+  po::parsed_options parsed(&all);
+  try {
+    // No guessing of abbreviated options: scripts should break loudly
+    // rather than change meaning when an option is added.
+    parsed = po::command_line_parser(args)
+                 .options(all)
+                 .positional(positional)
+                 .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
+                 .run();
+  } catch (const po::error& e) {
+    return usage_error(e.what(), hint);
+  }
+
+  const CommandLine command_line = split(parsed);
+  if (command_line.help) return print(command_help(cmd, visible));
+  if (!command_line.unexpected.empty()) {
+    return usage_error("unexpected argument '" + command_line.unexpected + "'", hint);
+  }
+  std::vector<Setting> settings;
+  if (!command_line.config_path.empty()) {
+    if (Status s =
+            read_config(command_line.config_path, visible, command_line.settings, read, settings);
+        !s) {
+      return usage_error(s.message(), hint);
+    }
+  }
+  settings.insert(settings.end(), command_line.settings.begin(), command_line.settings.end());
+
+  Invocation inv;
+  if (Status s = apply_settings(cmd, settings, inv.options); !s) {
+    return usage_error(s.message(), hint);
+  }
+  inv.action = Invocation::Action::kRun;
+  return inv;
+}
+
+// The effective timings, checked in the terms the user typed them in
+// ("--alive-expiration must exceed --heartbeat"). An unknown profile is
+// left to validate_config().
+Status check_timings(const NodeConfig& config) {
+  std::optional<Profile> profile = find_profile(config.profile);
+  if (!profile) return Status::ok();
+  apply_overrides(config.timings, *profile);
+  return validate_timings(*profile, KnobNames::kFlags);
+}
+
+// Settings that are fine one by one may still be wrong together (a group
+// that is not multicast, alive-expiration not above heartbeat): the
+// library's own checks say which, without touching the network.
+Invocation checked(Invocation inv, const NodeConfig& config, CommandKind cmd) {
+  if (Status s = check_timings(config); !s) return usage_error(s.message(), help_hint(cmd));
+  if (Status s = validate_config(config); !s) return usage_error(s.message(), help_hint(cmd));
+  return inv;
+}
+
+Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read) {
+  Invocation inv = parse_command(CommandKind::kJoin, args, read);
+  const auto* o = std::get_if<JoinOptions>(&inv.options);
+  if (o == nullptr) return inv;
+  const NodeConfig config = o->node;
+  return checked(std::move(inv), config, CommandKind::kJoin);
+}
+
+Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& read) {
+  Invocation inv = parse_command(CommandKind::kWatch, args, read);
+  auto* o = std::get_if<WatchOptions>(&inv.options);
+  if (o == nullptr) return inv;
+  o->node.passive = true;
+  const NodeConfig config = o->node;
+  return checked(std::move(inv), config, CommandKind::kWatch);
+}
+
+Invocation parse_demo(const std::vector<std::string>& args, const ReadFile& read) {
+  Invocation inv = parse_command(CommandKind::kDemo, args, read);
+  const auto* o = std::get_if<DemoOptions>(&inv.options);
+  if (o == nullptr) return inv;
+  NodeConfig probe;  // what every demo node shares
+  probe.id = "demo";
+  probe.group = o->group;
+  probe.port = o->port;
+  probe.profile = o->profile;
+  return checked(std::move(inv), probe, CommandKind::kDemo);
+}
+
+}  // namespace
+
+Invocation parse_command_line(const std::vector<std::string>& args, std::string_view version,
+                              const ReadFile& read) {
+  if (args.empty()) return usage_error("missing command (join, watch or demo)", "lanlord --help");
+  const std::string& first = args.front();
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (first == "--help" || first == "-h" || first == "help") {
+    if (first == "help" && !rest.empty())
+      return parse_command_line({rest.front(), "--help"}, version, read);
+    return print(main_help(version));
+  }
+  if (first == "--version" || first == "-V") return print("lanlord " + std::string(version) + "\n");
+  if (first == "join") return parse_join(rest, read);
+  if (first == "watch") return parse_watch(rest, read);
+  if (first == "demo") return parse_demo(rest, read);
+  if (first.starts_with("-"))
+    return usage_error("unknown option '" + first + "'", "lanlord --help");
+  return usage_error("unknown command '" + first + "' (join, watch or demo)", "lanlord --help");
+}
+
+Duration once_wait(const WatchOptions& options) {
+  if (options.wait) return *options.wait;
+  const Profile p = resolve_profile(options.node).profile;
+  return p.membership.alive_expiration + p.election.declaration_interval();
+}
+
+}  // namespace lanlord::cli

@@ -1,0 +1,224 @@
+#include "command_line/settings.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "lanlord/app/timing_flags.hpp"
+#include "lanlord/duration.hpp"
+#include "lanlord/profile.hpp"
+
+namespace lanlord::cli {
+
+const char* command_name(CommandKind c) {
+  switch (c) {
+    case CommandKind::kJoin:
+      return "join";
+    case CommandKind::kWatch:
+      return "watch";
+    case CommandKind::kDemo:
+      return "demo";
+  }
+  return "";
+}
+
+std::string profile_list() {
+  std::string names;
+  const auto all = profile_names();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) names += i + 1 == all.size() ? " or " : ", ";
+    names += all[i];
+  }
+  return names;
+}
+
+namespace {
+
+// "--port: ..." for the command line, "node.conf:3: port: ..." for a file.
+Status bad(const Setting& s, const std::string& problem) {
+  if (s.from_command_line()) return Status::error("--" + s.key + ": " + problem);
+  return Status::error(s.where + ": " + s.key + ": " + problem);
+}
+
+Status parse_unsigned(const Setting& s, std::uint64_t min, std::uint64_t max, const char* what,
+                      std::uint64_t& out) {
+  const std::string& v = s.value;
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < min || n > max) {
+    return bad(s, "'" + v + "' is not " + what + " (" + std::to_string(min) + "-" +
+                      std::to_string(max) + ")");
+  }
+  out = n;
+  return Status::ok();
+}
+
+Status parse_flag(const Setting& s, bool& out) {
+  if (s.from_command_line()) {
+    out = true;
+    return Status::ok();
+  }
+  static const std::map<std::string, bool, std::less<>> kWords = {
+      {"true", true},   {"yes", true}, {"on", true},   {"1", true},
+      {"false", false}, {"no", false}, {"off", false}, {"0", false}};
+  const auto it = kWords.find(s.value);
+  if (it == kWords.end()) return bad(s, "'" + s.value + "' is not true or false");
+  out = it->second;
+  return Status::ok();
+}
+
+Status parse_duration_setting(const Setting& s, std::optional<Duration>& out) {
+  Duration d{};
+  if (Status st = lanlord::parse_duration(s.value, d); !st) return bad(s, st.message());
+  out = d;
+  return Status::ok();
+}
+
+// A timing knob's value, into its override; generated from the knob table.
+Status parse_timing(const Setting& s, const TimingKnob& knob, TimingOverrides& out) {
+  if (Status st = app::apply_timing_value(knob, s.value, out); !st) return bad(s, st.message());
+  return Status::ok();
+}
+
+Status parse_profile(const Setting& s, std::string& out) {
+  if (!find_profile(s.value)) {
+    return bad(s, "unknown profile '" + s.value + "' (choose " + profile_list() + ")");
+  }
+  out = s.value;
+  return Status::ok();
+}
+
+// The options join and watch share: where the group is and how it is timed.
+Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
+  handled = true;
+  const std::string& k = s.key;
+  std::uint64_t n = 0;
+  if (k == "cluster") {
+    c.cluster = s.value;
+  } else if (k == "group") {
+    c.group = s.value;
+  } else if (k == "port") {
+    if (Status st = parse_unsigned(s, 1, 65535, "a port", n); !st) return st;
+    c.port = static_cast<std::uint16_t>(n);
+  } else if (k == "interface") {
+    c.interface_name = s.value;
+  } else if (k == "ttl") {
+    if (Status st = parse_unsigned(s, 0, 255, "a TTL", n); !st) return st;
+    c.ttl = static_cast<int>(n);
+  } else if (k == "profile") {
+    return parse_profile(s, c.profile);
+  } else if (const TimingKnob* knob = find_timing_knob(k)) {
+    return parse_timing(s, *knob, c.timings);
+  } else {
+    handled = false;
+  }
+  return Status::ok();
+}
+
+Status apply_output(const Setting& s, OutputOptions& o, bool& handled) {
+  handled = true;
+  if (s.key == "json") return parse_flag(s, o.json);
+  if (s.key == "verbose") return parse_flag(s, o.verbose);
+  handled = false;
+  return Status::ok();
+}
+
+// `channel` is repeatable: the first occurrence replaces the default list.
+void add_channel(const std::string& name, bool& replaced_default, std::vector<std::string>& out) {
+  if (!replaced_default) out.clear();
+  replaced_default = true;
+  if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+}
+
+struct JoinApplier {
+  JoinOptions o = [] {
+    JoinOptions defaults;
+    defaults.node.id = default_node_id();
+    return defaults;
+  }();
+  bool channels_given = false;
+  Status apply(const Setting& s) {
+    bool handled = false;
+    if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
+    if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
+    if (s.key == "id") {
+      o.node.id = s.value;
+    } else if (s.key == "metadata") {
+      o.node.metadata = s.value;
+    } else if (s.key == "channel") {
+      add_channel(s.value, channels_given, o.node.channels);
+    }
+    return Status::ok();
+  }
+};
+
+struct WatchApplier {
+  WatchOptions o;
+  bool channels_given = false;
+  Status apply(const Setting& s) {
+    bool handled = false;
+    if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
+    if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
+    if (s.key == "channel") {
+      add_channel(s.value, channels_given, o.expect_channels);
+    } else if (s.key == "once") {
+      return parse_flag(s, o.once);
+    } else if (s.key == "wait") {
+      return parse_duration_setting(s, o.wait);
+    }
+    return Status::ok();
+  }
+};
+
+struct DemoApplier {
+  DemoOptions o;
+  Status apply(const Setting& s) {
+    bool handled = false;
+    if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
+    std::uint64_t n = 0;
+    if (s.key == "nodes") {
+      // Two at least: the demo crashes the leader and needs a survivor.
+      if (Status st = parse_unsigned(s, 2, kMaxDemoNodes, "a node count", n); !st) return st;
+      o.nodes = static_cast<std::size_t>(n);
+    } else if (s.key == "profile") {
+      return parse_profile(s, o.profile);
+    } else if (s.key == "group") {
+      o.group = s.value;
+    } else if (s.key == "port") {
+      if (Status st = parse_unsigned(s, 1, 65535, "a port", n); !st) return st;
+      o.port = static_cast<std::uint16_t>(n);
+    }
+    return Status::ok();
+  }
+};
+
+template <class Applier>
+Status apply_all(const std::vector<Setting>& settings, CommandOptions& out) {
+  Applier applier;
+  for (const Setting& s : settings) {
+    if (Status st = applier.apply(s); !st) return st;
+  }
+  out = std::move(applier.o);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
+                      CommandOptions& out) {
+  switch (command) {
+    case CommandKind::kJoin:
+      return apply_all<JoinApplier>(settings, out);
+    case CommandKind::kWatch:
+      return apply_all<WatchApplier>(settings, out);
+    case CommandKind::kDemo:
+      return apply_all<DemoApplier>(settings, out);
+  }
+  return Status::error("unknown command");
+}
+
+}  // namespace lanlord::cli
