@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "experiment/fabric_model.hpp"
+#include "lanlord/app/timing_flags.hpp"
 
 namespace po = boost::program_options;
 
@@ -148,17 +149,22 @@ std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text) {
   return out;
 }
 
+bool any_override(const TimingOverrides& t) {
+  for (const TimingKnob& k : timing_knobs()) {
+    if (t.*k.override) return true;
+  }
+  return false;
+}
+
 Status resolve_profile(const std::string& name, const Options& o, Profile& out) {
   auto p = find_profile(name);
   if (!p) return Status::error("unknown profile '" + name + "' (known: fabric, lan, fast)");
-  const TimingOverrides& t = o.timings;
-  if (t.heartbeat) p->membership.heartbeat_interval = *t.heartbeat;
-  if (t.alive_expiration) p->membership.alive_expiration = *t.alive_expiration;
-  if (t.startup_grace) p->election.startup_grace_period = *t.startup_grace;
-  if (t.sample_interval) p->election.membership_sample_interval = *t.sample_interval;
-  if (t.leader_alive) p->election.leader_alive_threshold = *t.leader_alive;
-  if (t.election_duration) p->election.leader_election_duration = *t.election_duration;
+  apply_overrides(o.timings, *p);
   if (o.fast_failover) p->fast_failover = *o.fast_failover;
+  // Timings named as the options that set them, then the configs' own rules.
+  if (Status s = validate_timings(*p, KnobNames::kFlags); !s) {
+    return Status::error("profile " + name + ": " + s.message());
+  }
   if (Status s = p->validate(); !s) return s;
   out = *p;
   return Status::ok();
@@ -169,8 +175,7 @@ namespace {
 // The command line as typed, before it is checked and converted.
 struct RawOptions {
   std::vector<std::string> scenarios, transports, nodes, profiles;
-  std::string heartbeat, alive_exp, grace, sample, leader_alive, election, delay, jitter, timeout,
-      churn_duration;
+  std::string delay, jitter, timeout, churn_duration;
   bool fast_failover = false, no_fast_failover = false;
 };
 
@@ -204,17 +209,11 @@ po::options_description general_options(Options& o, RawOptions& raw) {
   return general;
 }
 
+// The timing overrides are generated from the knob table, as the CLI's are.
 po::options_description timing_options(RawOptions& raw) {
   po::options_description timing("Timing overrides (applied to every --profile)");
+  app::add_timing_options(timing);
   timing.add_options()
-      ("heartbeat", po::value(&raw.heartbeat), "membership heartbeat_interval, e.g. 100ms")
-      ("alive-expiration", po::value(&raw.alive_exp),
-       "membership alive_expiration: silence after which a peer is dead")
-      ("startup-grace", po::value(&raw.grace), "election startup_grace_period")
-      ("sample-interval", po::value(&raw.sample), "election membership_sample_interval")
-      ("leader-alive", po::value(&raw.leader_alive),
-       "election leader_alive_threshold (leaders declare every half of it)")
-      ("election-duration", po::value(&raw.election), "election leader_election_duration")
       ("fast-failover", po::bool_switch(&raw.fast_failover),
        "sim only: act on membership deaths and leaves (peer_down) even if the profile does not")
       ("no-fast-failover", po::bool_switch(&raw.no_fast_failover),
@@ -322,8 +321,12 @@ Problem read_sizes(const RawOptions& raw, Options& o) {
   return std::nullopt;
 }
 
-// Every duration option that was given, parsed into `o`.
+// Every duration option that was given, parsed into `o`: the timing
+// overrides in lanlord's duration grammar (lanlord/duration.hpp), the
+// others in the bench's (parse_duration above, which also takes 0 and a
+// bare number of milliseconds).
 Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Options& o) {
+  if (Status s = app::apply_timing_options(vm, o.timings); !s) return s.message();
   struct DurOpt {
     const std::string& text;
     const char* name;
@@ -331,13 +334,7 @@ Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Optio
   };
   std::optional<Duration> delay_v, jitter_v, churn_v;
   for (const DurOpt& d :
-       {DurOpt{raw.heartbeat, "heartbeat", &o.timings.heartbeat},
-        DurOpt{raw.alive_exp, "alive-expiration", &o.timings.alive_expiration},
-        DurOpt{raw.grace, "startup-grace", &o.timings.startup_grace},
-        DurOpt{raw.sample, "sample-interval", &o.timings.sample_interval},
-        DurOpt{raw.leader_alive, "leader-alive", &o.timings.leader_alive},
-        DurOpt{raw.election, "election-duration", &o.timings.election_duration},
-        DurOpt{raw.delay, "delay", &delay_v}, DurOpt{raw.jitter, "jitter", &jitter_v},
+       {DurOpt{raw.delay, "delay", &delay_v}, DurOpt{raw.jitter, "jitter", &jitter_v},
         DurOpt{raw.timeout, "timeout", &o.timeout},
         DurOpt{raw.churn_duration, "churn-duration", &churn_v}}) {
     if (!vm.count(d.name)) continue;
@@ -402,7 +399,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   ParsedOptions result;
   Options& o = result.options;
   RawOptions raw;
-  po::options_description all;
+  // Descriptions start in column 28, as they did before the timing options
+  // came from the knob table; an option wider than that ("--election-duration
+  // DURATION") has its description on the next line.
+  po::options_description all(po::options_description::m_default_line_length, 52);
   all.add(general_options(o, raw))
       .add(timing_options(raw))
       .add(sim_options(o, raw))

@@ -30,22 +30,18 @@ std::string transport_label(const std::string& transport, const Options& o) {
   return transport;
 }
 
-// "heartbeat=50ms election-duration=40ms": the overrides in --option form.
+// "heartbeat=50ms election-duration=40ms": the overrides in --option form,
+// in the knob table's order.
 std::string overrides_text(const Options& o) {
   std::string out;
-  const auto add = [&out](const char* name, const std::optional<Duration>& d) {
-    if (!d) return;
+  for (const TimingKnob& k : timing_knobs()) {
+    const std::optional<Duration>& d = o.timings.*k.override;
+    if (!d) continue;
     std::ostringstream s;
-    s << (out.empty() ? "" : " ") << name << "="
+    s << (out.empty() ? "" : " ") << k.flag << "="
       << std::chrono::duration<double, std::milli>(*d).count() << "ms";
     out += s.str();
-  };
-  add("heartbeat", o.timings.heartbeat);
-  add("alive-expiration", o.timings.alive_expiration);
-  add("startup-grace", o.timings.startup_grace);
-  add("sample-interval", o.timings.sample_interval);
-  add("leader-alive", o.timings.leader_alive);
-  add("election-duration", o.timings.election_duration);
+  }
   return out;
 }
 
@@ -154,7 +150,7 @@ Row row_header(const Options& o, const Cell& c) {
   Row row;
   row.scenario = std::string(scenario_name(c.scenario));
   row.transport = transport_label(c.transport, o);
-  row.profile = c.profile_name + (o.timings.any() ? "+overrides" : "");
+  row.profile = c.profile_name + (any_override(o.timings) ? "+overrides" : "");
   row.fast_failover = c.profile.fast_failover;
   row.overrides = overrides_text(o);
   if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;
