@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "options.hpp"
-#include "plot.hpp"
-#include "progress.hpp"
-#include "report.hpp"
-#include "runner.hpp"
+#include "experiment/options.hpp"
+#include "experiment/progress.hpp"
+#include "experiment/runner.hpp"
+#include "report/plot.hpp"
+#include "report/report.hpp"
 
 namespace {
 

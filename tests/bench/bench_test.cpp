@@ -2,18 +2,20 @@
 // output formats, the Fabric figures, and the scenarios on the simulator.
 #include <doctest/doctest.h>
 
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "driver.hpp"
-#include "fabric_model.hpp"
-#include "json_line.hpp"
-#include "options.hpp"
-#include "plot.hpp"
-#include "report.hpp"
-#include "runner.hpp"
-#include "scenarios.hpp"
-#include "sim_driver.hpp"
+#include "drivers/driver.hpp"
+#include "drivers/sim_driver.hpp"
+#include "experiment/fabric_model.hpp"
+#include "experiment/options.hpp"
+#include "experiment/runner.hpp"
+#include "experiment/scenarios.hpp"
+#include "lanlord/app/json_reader.hpp"
+#include "report/plot.hpp"
+#include "report/report.hpp"
 
 using namespace std::chrono_literals;
 using namespace lanlord::bench;
@@ -139,7 +141,14 @@ TEST_CASE("options: defaults, lists, handoff expands, bad input is an error with
   // Overrides that break the profile's own rules are caught up front.
   const auto bad = parse({"--heartbeat", "1s", "--alive-expiration", "500ms"});
   CHECK(bad.action == ParsedOptions::Action::kError);
-  CHECK(bad.message.find("alive_expiration") != std::string::npos);
+  CHECK(bad.message.find("--alive-expiration must exceed --heartbeat") != std::string::npos);
+  // Timing overrides are the knob table's options, in lanlord's duration grammar.
+  const auto forget = parse({"--forget-after", "2s"});
+  REQUIRE(forget.action == ParsedOptions::Action::kRun);
+  CHECK(forget.options.timings.forget_after == Duration(2s));
+  const auto bare = parse({"--heartbeat", "40"});
+  CHECK(bare.action == ParsedOptions::Action::kError);
+  CHECK(bare.message.find("--heartbeat") != std::string::npos);
 }
 
 TEST_CASE("--help documents every option and the formulas") {
@@ -204,16 +213,17 @@ TEST_CASE("a JSON row parses back with the fields the issue asks for") {
   r.conv = summarize({310, 320, 330});
   r.fabric_ms = 2100;
   r.first_failure = "quote \" and backslash \\";
-  const auto obj = parse_json_object(to_json(r));
-  REQUIRE(obj.has_value());
+  const std::string line = to_json(r);
+  nlohmann::json obj;
+  REQUIRE(lanlord::app::parse_json_object(line, obj));
   for (const char* key : {"scenario", "nodes", "runs", "profile", "transport", "p50_ms", "p95_ms",
                           "p99_ms", "max_ms", "failed", "fabric_ms"}) {
     CAPTURE(key);
-    CHECK(obj->count(key) == 1);
+    CHECK(obj.contains(key));
   }
-  CHECK(obj->at("p50_ms").text == "320");
-  CHECK(obj->at("cpu_pct_per_node").kind == JsonValue::Kind::kNull);
-  CHECK(obj->at("first_failure").text == r.first_failure);
+  CHECK(line.find("\"p50_ms\":320,") != std::string::npos);
+  CHECK(obj["cpu_pct_per_node"].is_null());
+  CHECK(obj["first_failure"] == r.first_failure);
   // CSV: as many fields as the header.
   const auto count = [](const std::string& s) {
     std::size_t n = 1;
@@ -232,17 +242,20 @@ TEST_CASE("a JSON row parses back with the fields the issue asks for") {
   CHECK_FALSE(row_from_json("{\"event\":\"leader\"}").has_value());
 }
 
-TEST_CASE("the JSON line reader takes the CLI's event lines and rejects the rest") {
-  const auto e = parse_json_object(
-      R"({"ts":"2024-01-01T00:00:00.000Z","event":"leader","node":"n0001","channel":"bench",)"
-      R"("leader":null,"is_self":false,"extra":{"a":[1,2]}})");
-  REQUIRE(e.has_value());
-  CHECK(e->at("event").text == "leader");
-  CHECK(e->at("leader").kind == JsonValue::Kind::kNull);
-  CHECK(e->at("is_self").kind == JsonValue::Kind::kBool);
-  CHECK_FALSE(e->at("is_self").boolean);
-  CHECK_FALSE(parse_json_object("lanlord: cannot bind").has_value());
-  CHECK_FALSE(parse_json_object(R"({"a":1)").has_value());
+TEST_CASE("--input takes rows only: not the CLI's events, text or cut-short lines") {
+  CHECK_FALSE(
+      row_from_json(R"({"ts":"2024-01-01T00:00:00.000Z","event":"leader","node":"n0001",)"
+                    R"("channel":"bench","leader":null,"is_self":false,"extra":{"a":[1,2]}})")
+          .has_value());
+  CHECK_FALSE(row_from_json("lanlord: cannot bind").has_value());
+  CHECK_FALSE(row_from_json(R"({"scenario":"startup","nodes":3)").has_value());
+  // Escapes, nested values and fields it does not know are fine.
+  const auto r = row_from_json(
+      R"({"scenario":"heal","nodes":3,"first_failure":"tab\there \u00e9","future":{"x":[1]}})");
+  REQUIRE(r.has_value());
+  CHECK(r->first_failure == "tab\there \xc3\xa9");
+  CHECK(r->nodes == 3);
+  CHECK(r->fast_failover);  // absent: the default
 }
 
 TEST_CASE("the plot script has one panel per scenario and Fabric's line") {
@@ -262,6 +275,35 @@ TEST_CASE("the plot script has one panel per scenario and Fabric's line") {
   CHECK(gp.find("set title 'startup'") != std::string::npos);
   CHECK(gp.find("'Fabric''s algorithm, fast timings'") != std::string::npos);  // gnuplot quoting
   CHECK(gp.find("set output 'out.svg'") != std::string::npos);
+}
+
+TEST_CASE("the plot script is its template with every placeholder filled") {
+  Row a;
+  a.scenario = "heal";
+  a.transport = "udp";
+  a.profile = "lan";
+  a.nodes = 3;
+  a.conv = summarize({120});
+  a.fabric_ms = 2501;
+  const std::string gp = gnuplot_script({a}, "it's.svg", "say \"hi\"", "it's.gp");
+  CHECK(gp.find("{{") == std::string::npos);
+  CHECK(gp.find("#%") == std::string::npos);  // template comments are dropped
+  CHECK(gp.rfind("# Written by lanlord-bench --plot; redraw with: gnuplot 'it''s.gp'\n", 0) == 0);
+  CHECK(gp.find("{/*0.8 say \\\"hi\\\"; points: median") != std::string::npos);
+  CHECK(gp.find("set xtics (3)\n") != std::string::npos);
+  REQUIRE_FALSE(gp.empty());
+  CHECK(gp.back() == '\n');
+  CHECK(gp.find("\n\n") == std::string::npos);  // empty blocks leave no blank lines
+}
+
+TEST_CASE("template filling: inline values, whole-line blocks, comments, missing values") {
+  const std::map<std::string, std::string> values = {{"a", "1"}, {"lines", "x\ny\n"}, {"none", ""}};
+  CHECK(fill_template("v={{a}}, {{a}}\n", values) == "v=1, 1\n");
+  CHECK(fill_template("begin\n{{lines}}\n{{none}}\nend\n", values) == "begin\nx\ny\nend\n");
+  CHECK(fill_template("#% dropped\nkept # not dropped\n", values) == "kept # not dropped\n");
+  CHECK(fill_template("{/*0.8 {{a}}}\n", values) == "{/*0.8 1}\n");
+  CHECK(fill_template("no newline {{a}}", values) == "no newline 1");
+  CHECK_THROWS_AS(fill_template("{{missing}}\n", values), std::logic_error);
 }
 
 // Scenario: the simulator replays a run exactly from its seed.

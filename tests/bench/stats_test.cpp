@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "stats.hpp"
+#include "experiment/stats.hpp"
 
 using lanlord::bench::percentile;
 using lanlord::bench::summarize;

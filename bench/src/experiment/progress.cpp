@@ -1,4 +1,4 @@
-#include "progress.hpp"
+#include "experiment/progress.hpp"
 
 #include <unistd.h>
 

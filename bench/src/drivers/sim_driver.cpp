@@ -1,4 +1,4 @@
-#include "sim_driver.hpp"
+#include "drivers/sim_driver.hpp"
 
 #include <algorithm>
 

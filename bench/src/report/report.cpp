@@ -1,13 +1,13 @@
-#include "report.hpp"
+#include "report/report.hpp"
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <iomanip>
 #include <sstream>
 #include <variant>
 
-#include "json_line.hpp"
+#include "lanlord/app/json_reader.hpp"
+#include "lanlord/app/json_writer.hpp"
 
 namespace lanlord::bench {
 
@@ -79,35 +79,6 @@ std::string number(double v) {
   return s == "-0" ? "0" : s;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -117,7 +88,7 @@ std::string csv_field(const std::string& s) {
 
 struct JsonText {
   std::string operator()(Null) const { return "null"; }
-  std::string operator()(const std::string& s) const { return json_string(s); }
+  std::string operator()(const std::string& s) const { return app::json_quote(s); }
   std::string operator()(double v) const { return number(v); }
   std::string operator()(long long v) const { return std::to_string(v); }
   std::string operator()(bool v) const { return v ? "true" : "false"; }
@@ -138,6 +109,28 @@ std::string cell(const std::optional<double>& v, int precision = 0) {
   return s.str();
 }
 
+// The table's last column: the variant, churn figures, why runs failed.
+std::string row_notes(const Row& r) {
+  std::string notes;
+  const auto add = [&notes](const std::string& s) { notes += (notes.empty() ? "" : "; ") + s; };
+  if (!r.overrides.empty()) add(r.overrides);
+  if (!r.fast_failover) add("no fast failover");
+  if (r.loss && *r.loss > 0) add("loss " + cell(*r.loss * 100, 1) + "%");
+  if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
+  if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
+  if (r.leader_changes) {
+    add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
+        "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
+        cell(r.false_deaths, 1) + "/run");
+  }
+  if (r.skipped > 0) {
+    add("skipped: " + r.first_failure);
+  } else if (r.failed > 0) {
+    add(r.first_failure);
+  }
+  return notes;
+}
+
 }  // namespace
 
 std::string to_json(const Row& r) {
@@ -146,30 +139,28 @@ std::string to_json(const Row& r) {
   for (const auto& [key, value] : fields(r)) {
     if (!first) out += ",";
     first = false;
-    out += json_string(key) + ":" + std::visit(JsonText{}, value);
+    out += app::json_quote(key) + ":" + std::visit(JsonText{}, value);
   }
   return out + "}";
 }
 
 std::optional<Row> row_from_json(const std::string& line) {
-  const auto obj = parse_json_object(line);
-  if (!obj || !obj->count("scenario") || !obj->count("nodes")) return std::nullopt;
+  using app::json_field;
+  nlohmann::json obj;
+  if (!app::parse_json_object(line, obj) || !obj.contains("scenario") || !obj.contains("nodes")) {
+    return std::nullopt;
+  }
   const auto text = [&](const char* key) {
-    const auto it = obj->find(key);
-    return it == obj->end() ? std::string() : it->second.text;
+    return json_field<std::string>(obj, key).value_or(std::string());
   };
-  const auto num = [&](const char* key) -> std::optional<double> {
-    const auto it = obj->find(key);
-    if (it == obj->end() || it->second.kind != JsonValue::Kind::kNumber) return std::nullopt;
-    return std::strtod(it->second.text.c_str(), nullptr);
-  };
+  const auto num = [&](const char* key) { return json_field<double>(obj, key); };
   const auto num0 = [&](const char* key) { return num(key).value_or(0); };
   Row r;
   r.scenario = text("scenario");
   r.transport = text("transport");
   r.profile = text("profile");
-  const auto ff = obj->find("fast_failover");
-  r.fast_failover = ff == obj->end() || ff->second.boolean;
+  r.fast_failover =
+      !obj.contains("fast_failover") || json_field<bool>(obj, "fast_failover") == true;
   r.nodes = static_cast<std::size_t>(num0("nodes"));
   r.runs = static_cast<int>(num0("runs"));
   r.failed = static_cast<int>(num0("failed"));
@@ -199,7 +190,8 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.churn_events = num("churn_events");
   r.wall_s = num0("wall_s");
   r.virtual_s = num("virtual_s");
-  r.seed = static_cast<std::uint64_t>(num0("seed"));
+  // Written as a signed integer (see fields()): read back the same way, exactly.
+  r.seed = static_cast<std::uint64_t>(json_field<std::int64_t>(obj, "seed").value_or(0));
   r.loss = num("loss");
   r.delay_ms = num("delay_ms");
   r.jitter_ms = num("jitter_ms");
@@ -239,23 +231,6 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
   for (const Row& r : rows) {
     const bool has = r.conv.count > 0;
     auto conv = [&](double v) { return has ? cell(v) : std::string("-"); };
-    std::string notes;
-    const auto add = [&notes](const std::string& s) { notes += (notes.empty() ? "" : "; ") + s; };
-    if (!r.overrides.empty()) add(r.overrides);
-    if (!r.fast_failover) add("no fast failover");
-    if (r.loss && *r.loss > 0) add("loss " + cell(*r.loss * 100, 1) + "%");
-    if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
-    if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
-    if (r.leader_changes) {
-      add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
-          "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
-          cell(r.false_deaths, 1) + "/run");
-    }
-    if (r.skipped > 0) {
-      add("skipped: " + r.first_failure);
-    } else if (r.failed > 0) {
-      add(r.first_failure);
-    }
     const std::optional<double> kb_in =
         r.bytes_in ? std::optional<double>(*r.bytes_in / 1024) : std::nullopt;
     out << std::left << std::setw(14) << r.scenario << std::setw(10) << r.transport << std::setw(8)
@@ -265,7 +240,7 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
         << std::setw(9) << cell(r.fabric_ms) << std::setw(8) << cell(r.bound_ms) << std::setw(8)
         << cell(r.dgrams_out, 1) << std::setw(8) << cell(r.dgrams_in, 0) << std::setw(8)
         << cell(kb_in, 1) << std::setw(7) << cell(r.cpu_pct_per_node, 2) << std::setw(7)
-        << cell(r.peak_rss_mb, 1) << "  " << notes << "\n";
+        << cell(r.peak_rss_mb, 1) << "  " << row_notes(r) << "\n";
   }
 }
 

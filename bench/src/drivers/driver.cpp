@@ -1,4 +1,4 @@
-#include "driver.hpp"
+#include "drivers/driver.hpp"
 
 #include <charconv>
 #include <cstdio>

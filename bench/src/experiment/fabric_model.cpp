@@ -1,4 +1,4 @@
-#include "fabric_model.hpp"
+#include "experiment/fabric_model.hpp"
 
 namespace lanlord::bench {
 

@@ -19,22 +19,21 @@
 #include <thread>
 #include <vector>
 
-#include "driver.hpp"
+#include "drivers/driver.hpp"
+#include "drivers/tracker.hpp"
+#include "drivers/udp_bridge.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
-#include "options.hpp"
-#include "tracker.hpp"
-#include "udp_bridge.hpp"
 
 namespace lanlord::bench {
 
 struct UdpParams {
   std::string profile_name;
-  Profile profile;                 // profile_name with the overrides applied
-  bench::TimingOverrides timings;  // passed to each node
-  std::uint64_t seed = 1;          // picks the groups, ports and cluster name
-  std::string lanlord_path;        // ProcDriver only
-  int io_threads = 1;              // UdpDriver: threads running the shared io_context
+  Profile profile;           // profile_name with the overrides applied
+  TimingOverrides timings;   // passed to each node
+  std::uint64_t seed = 1;    // picks the groups, ports and cluster name
+  std::string lanlord_path;  // ProcDriver only
+  int io_threads = 1;        // UdpDriver: threads running the shared io_context
 };
 
 // The per-run network: two groups and ports (side 0 and side 1) and a

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "tracker.hpp"
-#include "udp_driver.hpp"
+#include "drivers/tracker.hpp"
+#include "drivers/udp_driver.hpp"
 
 namespace lanlord::bench {
 
@@ -50,10 +50,16 @@ class ProcDriver final : public ClusterDriver {
 
  private:
   struct Child;
+  struct Pipe;
 
   bool spawn(std::size_t i);
   void stop_child(std::size_t i, bool graceful);
   void reader_loop();
+  // Reads what `p` holds and applies its complete lines (reader thread);
+  // true at its end (the child is gone) or on a read error.
+  bool read_pipe(Pipe& p);
+  // After `p` ended: an error, unless the child was stopped on purpose.
+  void on_pipe_closed(const Pipe& p);
   void on_line(std::size_t i, const std::string& line);
   void wake_reader();
 

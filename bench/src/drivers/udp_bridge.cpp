@@ -1,4 +1,4 @@
-#include "udp_bridge.hpp"
+#include "drivers/udp_bridge.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>

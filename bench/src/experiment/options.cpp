@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "experiment/options.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -8,7 +8,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "fabric_model.hpp"
+#include "experiment/fabric_model.hpp"
+#include "lanlord/app/timing_flags.hpp"
 
 namespace po = boost::program_options;
 
@@ -148,75 +149,90 @@ std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text) {
   return out;
 }
 
+bool any_override(const TimingOverrides& t) {
+  for (const TimingKnob& k : timing_knobs()) {
+    if (t.*k.override) return true;
+  }
+  return false;
+}
+
 Status resolve_profile(const std::string& name, const Options& o, Profile& out) {
   auto p = find_profile(name);
   if (!p) return Status::error("unknown profile '" + name + "' (known: fabric, lan, fast)");
-  const TimingOverrides& t = o.timings;
-  if (t.heartbeat) p->membership.heartbeat_interval = *t.heartbeat;
-  if (t.alive_expiration) p->membership.alive_expiration = *t.alive_expiration;
-  if (t.startup_grace) p->election.startup_grace_period = *t.startup_grace;
-  if (t.sample_interval) p->election.membership_sample_interval = *t.sample_interval;
-  if (t.leader_alive) p->election.leader_alive_threshold = *t.leader_alive;
-  if (t.election_duration) p->election.leader_election_duration = *t.election_duration;
+  apply_overrides(o.timings, *p);
   if (o.fast_failover) p->fast_failover = *o.fast_failover;
+  // Timings named as the options that set them, then the configs' own rules.
+  if (Status s = validate_timings(*p, KnobNames::kFlags); !s) {
+    return Status::error("profile " + name + ": " + s.message());
+  }
   if (Status s = p->validate(); !s) return s;
   out = *p;
   return Status::ok();
 }
 
-ParsedOptions parse_options(int argc, const char* const* argv) {
-  ParsedOptions result;
-  Options& o = result.options;
-  std::vector<std::string> scenarios, transports, nodes, profiles;
-  std::string heartbeat, alive_exp, grace, sample, leader_alive, election, delay, jitter, timeout,
-      churn_duration;
-  bool fast_failover = false, no_fast_failover = false;
+namespace {
 
-  // One option per line reads better than the packed chain clang-format makes.
-  // clang-format off
+// The command line as typed, before it is checked and converted.
+struct RawOptions {
+  std::vector<std::string> scenarios, transports, nodes, profiles;
+  std::string delay, jitter, timeout, churn_duration;
+  bool fast_failover = false, no_fast_failover = false;
+};
+
+// A problem with the command line, as the message to print; empty: none.
+using Problem = std::optional<std::string>;
+
+// The option groups, in --help order. Each binds its options to `o` (what
+// needs no checking) or to `raw` (what is checked after parsing).
+// One option per line reads better than the packed chain clang-format makes.
+// clang-format off
+po::options_description general_options(Options& o, RawOptions& raw) {
   po::options_description general("General");
   general.add_options()
       ("help,h", "print this help and exit")
-      ("scenario,s", po::value(&scenarios)->composing(),
+      ("scenario,s", po::value(&raw.scenarios)->composing(),
        "scenarios, comma list: startup, failover, handoff (= handoff-yield + handoff-stop), "
        "handoff-yield, handoff-stop, heal, churn, all (default: all)")
-      ("transport,t", po::value(&transports)->composing(),
+      ("transport,t", po::value(&raw.transports)->composing(),
        "transports, comma list: sim, udp (default: sim)")
-      ("nodes,n", po::value(&nodes)->composing(),
+      ("nodes,n", po::value(&raw.nodes)->composing(),
        "cluster sizes, comma list, e.g. 3,8,32,128 (default: 3,8,32)")
       ("runs,r", po::value(&o.runs)->default_value(10), "runs per scenario and size")
-      ("profile,p", po::value(&profiles)->composing(),
+      ("profile,p", po::value(&raw.profiles)->composing(),
        "timing profiles, comma list: fabric, lan, fast (default: fast)")
       ("seed", po::value(&o.seed)->default_value(1),
        "seed of run 0; run r uses seed + r (sim: the whole simulation; udp: the random "
        "settle times and churn, while groups and ports also mix in the process id)")
-      ("timeout", po::value(&timeout),
+      ("timeout", po::value(&raw.timeout),
        "longest wait for agreement in any one step of a run, e.g. 10s (default: Fabric's "
        "figure for the scenario x 2 + 2s, at least 5s); a run that waits longer fails");
+  return general;
+}
 
+// The timing overrides are generated from the knob table, as the CLI's are.
+po::options_description timing_options(RawOptions& raw) {
   po::options_description timing("Timing overrides (applied to every --profile)");
+  app::add_timing_options(timing);
   timing.add_options()
-      ("heartbeat", po::value(&heartbeat), "membership heartbeat_interval, e.g. 100ms")
-      ("alive-expiration", po::value(&alive_exp),
-       "membership alive_expiration: silence after which a peer is dead")
-      ("startup-grace", po::value(&grace), "election startup_grace_period")
-      ("sample-interval", po::value(&sample), "election membership_sample_interval")
-      ("leader-alive", po::value(&leader_alive),
-       "election leader_alive_threshold (leaders declare every half of it)")
-      ("election-duration", po::value(&election), "election leader_election_duration")
-      ("fast-failover", po::bool_switch(&fast_failover),
+      ("fast-failover", po::bool_switch(&raw.fast_failover),
        "sim only: act on membership deaths and leaves (peer_down) even if the profile does not")
-      ("no-fast-failover", po::bool_switch(&no_fast_failover),
+      ("no-fast-failover", po::bool_switch(&raw.no_fast_failover),
        "sim only: run Fabric's algorithm as is: ignore membership deaths and leaves");
+  return timing;
+}
 
+po::options_description sim_options(Options& o, RawOptions& raw) {
   po::options_description simopts("Simulated network (sim transport)");
   simopts.add_options()
       ("loss", po::value(&o.loss)->default_value(0.0), "probability a datagram copy is lost")
-      ("delay", po::value(&delay), "one-way delay of every copy (default: 1ms)")
-      ("jitter", po::value(&jitter),
+      ("delay", po::value(&raw.delay), "one-way delay of every copy (default: 1ms)")
+      ("jitter", po::value(&raw.jitter),
        "extra delay per copy, uniform in [0, jitter], so copies reorder (default: 0, which "
        "lets the simulator deliver a broadcast's copies as one event: much faster at large N)");
+  return simopts;
+}
 
+po::options_description udp_options(Options& o) {
   po::options_description udpopts("Real network (udp transport)");
   udpopts.add_options()
       ("procs", po::bool_switch(&o.procs),
@@ -226,15 +242,22 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ("io-threads", po::value(&o.io_threads)->default_value(1),
        "in-process udp: threads that run the nodes' shared io_context (each node has its "
        "own strand); one thread for all nodes saturates first at large N");
+  return udpopts;
+}
 
+po::options_description churn_options(Options& o, RawOptions& raw) {
   po::options_description churnopts("Churn");
   churnopts.add_options()
       ("churn-rate", po::value(&o.churn_rate)->default_value(1.0),
        "churn events (a departure or a rejoin) per second, Poisson")
-      ("churn-duration", po::value(&churn_duration), "how long churn lasts per run (default: 10s)")
+      ("churn-duration", po::value(&raw.churn_duration),
+       "how long churn lasts per run (default: 10s)")
       ("churn-crash", po::value(&o.churn_crash)->default_value(0.5),
        "fraction of departures that are crashes; the others are graceful leaves");
+  return churnopts;
+}
 
+po::options_description output_options(Options& o) {
   po::options_description output("Output");
   output.add_options()
       ("json", po::bool_switch(&o.json), "JSON lines on stdout instead of the table")
@@ -246,35 +269,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
        "run nothing: read rows from this file of --json lines (repeat for several) and print "
        "the table, --json, --csv and --plot from them, e.g. to combine several runs")
       ("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
-  // clang-format on
+  return output;
+}
+// clang-format on
 
-  po::options_description all;
-  all.add(general).add(timing).add(simopts).add(udpopts).add(churnopts).add(output);
-
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, all), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    result.action = ParsedOptions::Action::kError;
-    result.message = e.what();
-    return result;
-  }
-  auto fail = [&result](std::string msg) {
-    result.action = ParsedOptions::Action::kError;
-    result.message = std::move(msg);
-    return result;
-  };
-  if (vm.count("help")) {
-    std::ostringstream s;
-    s << kUsage << "\n" << all << kEpilogue << fabric_formulas_text() << kEpilogue2;
-    result.action = ParsedOptions::Action::kHelp;
-    result.message = s.str();
-    return result;
-  }
-
-  // Scenarios.
-  std::vector<std::string> names = split_list(scenarios);
+Problem read_scenarios(const RawOptions& raw, Options& o) {
+  std::vector<std::string> names = split_list(raw.scenarios);
   if (names.empty()) names = {"all"};
   for (const std::string& n : names) {
     if (n == "all") {
@@ -285,88 +285,157 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     } else if (auto s = parse_scenario(n)) {
       o.scenarios.push_back(*s);
     } else {
-      return fail("unknown scenario '" + n + "' (see --help)");
+      return "unknown scenario '" + n + "' (see --help)";
     }
   }
-  // Transports.
-  o.transports = split_list(transports);
+  return std::nullopt;
+}
+
+Problem read_transports(const RawOptions& raw, Options& o) {
+  o.transports = split_list(raw.transports);
   if (o.transports.empty()) o.transports = {"sim"};
   for (const std::string& t : o.transports) {
-    if (t != "sim" && t != "udp") return fail("unknown transport '" + t + "' (sim, udp)");
+    if (t != "sim" && t != "udp") return "unknown transport '" + t + "' (sim, udp)";
 #ifndef LANLORD_BENCH_HAVE_UDP
     if (t == "udp") {
-      return fail(
+      return std::string(
           "this lanlord-bench was built without the udp transport (lanlord_transport "
           "was not available at build time)");
     }
 #endif
   }
-  // Sizes and runs.
+  return std::nullopt;
+}
+
+Problem read_sizes(const RawOptions& raw, Options& o) {
+  std::vector<std::string> nodes = raw.nodes;
   if (nodes.empty()) nodes = {"3,8,32"};
   for (const std::string& n : split_list(nodes)) {
     const auto v = parse_size_list(n);
     if (!v || v->front() == 0 || v->front() > 9999) {
-      return fail("bad --nodes item '" + n + "': a size from 1 to 9999");
+      return "bad --nodes item '" + n + "': a size from 1 to 9999";
     }
     o.nodes.push_back(v->front());
   }
-  if (o.runs < 1) return fail("--runs must be at least 1");
-  // Profiles and timings.
-  o.profiles = split_list(profiles);
-  if (o.profiles.empty()) o.profiles = {"fast"};
+  if (o.runs < 1) return std::string("--runs must be at least 1");
+  return std::nullopt;
+}
+
+// Every duration option that was given, parsed into `o`: the timing
+// overrides in lanlord's duration grammar (lanlord/duration.hpp), the
+// others in the bench's (parse_duration above, which also takes 0 and a
+// bare number of milliseconds).
+Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Options& o) {
+  if (Status s = app::apply_timing_options(vm, o.timings); !s) return s.message();
   struct DurOpt {
     const std::string& text;
     const char* name;
     std::optional<Duration>* target;
   };
   std::optional<Duration> delay_v, jitter_v, churn_v;
-  for (const DurOpt& d : {DurOpt{heartbeat, "heartbeat", &o.timings.heartbeat},
-                          DurOpt{alive_exp, "alive-expiration", &o.timings.alive_expiration},
-                          DurOpt{grace, "startup-grace", &o.timings.startup_grace},
-                          DurOpt{sample, "sample-interval", &o.timings.sample_interval},
-                          DurOpt{leader_alive, "leader-alive", &o.timings.leader_alive},
-                          DurOpt{election, "election-duration", &o.timings.election_duration},
-                          DurOpt{delay, "delay", &delay_v}, DurOpt{jitter, "jitter", &jitter_v},
-                          DurOpt{timeout, "timeout", &o.timeout},
-                          DurOpt{churn_duration, "churn-duration", &churn_v}}) {
+  for (const DurOpt& d :
+       {DurOpt{raw.delay, "delay", &delay_v}, DurOpt{raw.jitter, "jitter", &jitter_v},
+        DurOpt{raw.timeout, "timeout", &o.timeout},
+        DurOpt{raw.churn_duration, "churn-duration", &churn_v}}) {
     if (!vm.count(d.name)) continue;
     *d.target = parse_duration(d.text);
     if (!*d.target)
-      return fail("bad --" + std::string(d.name) + " '" + d.text +
-                  "': a duration such as 250ms, 1.5s, 100us");
+      return "bad --" + std::string(d.name) + " '" + d.text +
+             "': a duration such as 250ms, 1.5s, 100us";
   }
   if (delay_v) o.delay = *delay_v;
   if (jitter_v) o.jitter = *jitter_v;
   if (churn_v) o.churn_duration = *churn_v;
-  if (fast_failover && no_fast_failover) {
-    return fail("--fast-failover and --no-fast-failover contradict each other");
+  return std::nullopt;
+}
+
+// Profiles, the failover mode, and every profile resolved once so that a
+// bad override is reported before anything runs.
+Problem read_profiles(const RawOptions& raw, Options& o) {
+  o.profiles = split_list(raw.profiles);
+  if (o.profiles.empty()) o.profiles = {"fast"};
+  if (raw.fast_failover && raw.no_fast_failover) {
+    return std::string("--fast-failover and --no-fast-failover contradict each other");
   }
-  if (fast_failover) o.fast_failover = true;
-  if (no_fast_failover) o.fast_failover = false;
+  if (raw.fast_failover) o.fast_failover = true;
+  if (raw.no_fast_failover) o.fast_failover = false;
   for (const std::string& name : o.profiles) {
     Profile p;
-    if (Status s = resolve_profile(name, o, p); !s) return fail(s.message());
+    if (Status s = resolve_profile(name, o, p); !s) return s.message();
   }
-  // Consistency.
-  if (o.loss < 0 || o.loss >= 1) return fail("--loss must be in [0, 1)");
-  if (o.churn_rate <= 0) return fail("--churn-rate must be positive");
-  if (o.churn_crash < 0 || o.churn_crash > 1) return fail("--churn-crash must be in [0, 1]");
-  if (o.churn_duration <= Duration::zero()) return fail("--churn-duration must be positive");
+  return std::nullopt;
+}
+
+// What each value alone allows, and which options go together.
+Problem check_consistency(Options& o) {
+  if (o.loss < 0 || o.loss >= 1) return std::string("--loss must be in [0, 1)");
+  if (o.churn_rate <= 0) return std::string("--churn-rate must be positive");
+  if (o.churn_crash < 0 || o.churn_crash > 1) return std::string("--churn-crash must be in [0, 1]");
+  if (o.churn_duration <= Duration::zero()) {
+    return std::string("--churn-duration must be positive");
+  }
   const bool has_udp =
       std::find(o.transports.begin(), o.transports.end(), "udp") != o.transports.end();
   if (o.fast_failover && has_udp) {
-    return fail(
+    return std::string(
         "--fast-failover/--no-fast-failover apply to the sim transport only (a Node "
         "takes fast_failover from its profile)");
   }
-  if (o.procs && !has_udp) return fail("--procs applies to the udp transport");
-  if (o.io_threads < 1 || o.io_threads > 64) return fail("--io-threads must be in 1..64");
+  if (o.procs && !has_udp) return std::string("--procs applies to the udp transport");
+  if (o.io_threads < 1 || o.io_threads > 64) return std::string("--io-threads must be in 1..64");
   if (o.procs && o.lanlord_path.empty()) {
 #ifdef LANLORD_BENCH_CLI_PATH
     o.lanlord_path = LANLORD_BENCH_CLI_PATH;
 #else
-    return fail("--procs needs --lanlord PATH (no lanlord CLI was built with this bench)");
+    return std::string("--procs needs --lanlord PATH (no lanlord CLI was built with this bench)");
 #endif
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParsedOptions parse_options(int argc, const char* const* argv) {
+  ParsedOptions result;
+  Options& o = result.options;
+  RawOptions raw;
+  // Descriptions start in column 28, as they did before the timing options
+  // came from the knob table; an option wider than that ("--election-duration
+  // DURATION") has its description on the next line.
+  po::options_description all(po::options_description::m_default_line_length, 52);
+  all.add(general_options(o, raw))
+      .add(timing_options(raw))
+      .add(sim_options(o, raw))
+      .add(udp_options(o))
+      .add(churn_options(o, raw))
+      .add(output_options(o));
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, all), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    result.action = ParsedOptions::Action::kError;
+    result.message = e.what();
+    return result;
+  }
+  if (vm.count("help")) {
+    std::ostringstream s;
+    s << kUsage << "\n" << all << kEpilogue << fabric_formulas_text() << kEpilogue2;
+    result.action = ParsedOptions::Action::kHelp;
+    result.message = s.str();
+    return result;
+  }
+  // In this order, so that the first problem reported is the same as ever.
+  Problem problem = read_scenarios(raw, o);
+  if (!problem) problem = read_transports(raw, o);
+  if (!problem) problem = read_sizes(raw, o);
+  if (!problem) problem = read_durations(raw, vm, o);
+  if (!problem) problem = read_profiles(raw, o);
+  if (!problem) problem = check_consistency(o);
+  if (problem) {
+    result.action = ParsedOptions::Action::kError;
+    result.message = std::move(*problem);
   }
   return result;
 }

@@ -23,8 +23,8 @@
 #include <optional>
 #include <string>
 
+#include "experiment/scenarios.hpp"
 #include "lanlord/profile.hpp"
-#include "scenarios.hpp"
 
 namespace lanlord::bench {
 

@@ -7,25 +7,14 @@
 #include <string_view>
 #include <vector>
 
+#include "experiment/scenarios.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
-#include "scenarios.hpp"
 
 namespace lanlord::bench {
 
-// Timing overrides applied on top of each named profile.
-struct TimingOverrides {
-  std::optional<Duration> heartbeat;          // membership.heartbeat_interval
-  std::optional<Duration> alive_expiration;   // membership.alive_expiration
-  std::optional<Duration> startup_grace;      // election.startup_grace_period
-  std::optional<Duration> sample_interval;    // election.membership_sample_interval
-  std::optional<Duration> leader_alive;       // election.leader_alive_threshold
-  std::optional<Duration> election_duration;  // election.leader_election_duration
-  bool any() const {
-    return heartbeat || alive_expiration || startup_grace || sample_interval || leader_alive ||
-           election_duration;
-  }
-};
+// Whether `t` overrides any timing (the knob table's, lanlord/profile.hpp).
+bool any_override(const TimingOverrides& t);
 
 struct Options {
   std::vector<Scenario> scenarios;
@@ -36,7 +25,7 @@ struct Options {
   std::vector<std::size_t> nodes;
   int runs = 10;
   std::vector<std::string> profiles;
-  TimingOverrides timings;
+  TimingOverrides timings;            // applied to every profile (--heartbeat, ...)
   std::optional<bool> fast_failover;  // sim only: override the profile's
   // Sim links.
   double loss = 0;
@@ -67,7 +56,9 @@ struct ParsedOptions {
 // Parses and checks the command line. Never throws for bad input.
 ParsedOptions parse_options(int argc, const char* const* argv);
 
-// "250ms", "1.5s", "100us", "2m"; a bare number is milliseconds.
+// "250ms", "1.5s", "100us", "2m"; a bare number is milliseconds; 0 is
+// allowed. For --delay, --jitter, --timeout and --churn-duration; the
+// timing overrides take lanlord::parse_duration()'s grammar, as the CLI.
 std::optional<Duration> parse_duration(std::string_view text);
 // "3,8,32" (also "3, 8"); empty on any bad item.
 std::optional<std::vector<std::size_t>> parse_size_list(std::string_view text);

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "driver.hpp"
+#include "drivers/driver.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/sim/random.hpp"
 

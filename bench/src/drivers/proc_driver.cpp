@@ -1,4 +1,4 @@
-#include "proc_driver.hpp"
+#include "drivers/proc_driver.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "json_line.hpp"
+#include "lanlord/app/json_reader.hpp"
+#include "lanlord/duration.hpp"
 
 namespace lanlord::bench {
 
@@ -23,17 +24,6 @@ namespace {
 
 constexpr const char* kChannel = "bench";
 constexpr std::size_t kMaxNodes = 10000;
-
-// The CLI takes durations with a unit; milliseconds with up to 6 decimals
-// represent any Duration the bench can be given.
-std::string cli_duration(Duration d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6f", std::chrono::duration<double, std::milli>(d).count());
-  std::string s = buf;
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s + "ms";
-}
 
 double ticks_to_seconds(unsigned long long ticks) {
   static const long hz = sysconf(_SC_CLK_TCK);
@@ -77,17 +67,13 @@ struct ProcDriver::Child {
   std::string last_text;  // the last line that was not a JSON event
 };
 
-namespace {
-
 // A child's stdout as the reader sees it.
-struct Pipe {
+struct ProcDriver::Pipe {
   int fd = -1;
   std::size_t index = 0;
   std::uint64_t generation = 0;
   std::string buffer;
 };
-
-}  // namespace
 
 ProcDriver::ProcDriver(UdpParams params)
     : params_(std::move(params)), net_(pick_network(params_.seed)) {
@@ -121,15 +107,11 @@ std::vector<std::string> ProcDriver::command(std::size_t i, int side) const {
       net_.cluster,           "--channel",   kChannel, "--group", g.group,    "--port",
       std::to_string(g.port), "--interface", "lo",     "--ttl",   "1",        "--profile",
       params_.profile_name};
-  const TimingOverrides& t = params_.timings;
-  const std::pair<const char*, const std::optional<Duration>*> timings[] = {
-      {"--heartbeat", &t.heartbeat},         {"--alive-expiration", &t.alive_expiration},
-      {"--startup-grace", &t.startup_grace}, {"--sample-interval", &t.sample_interval},
-      {"--leader-alive", &t.leader_alive},   {"--election-duration", &t.election_duration}};
-  for (const auto& [flag, value] : timings) {
-    if (*value) {
-      argv.push_back(flag);
-      argv.push_back(cli_duration(**value));
+  // Every override, spelt as the CLI reads it.
+  for (const TimingKnob& k : timing_knobs()) {
+    if (const std::optional<Duration>& d = params_.timings.*k.override) {
+      argv.push_back("--" + std::string(k.flag));
+      argv.push_back(format_duration(*d));
     }
   }
   return argv;
@@ -279,36 +261,30 @@ std::string ProcDriver::error() const {
 }
 
 void ProcDriver::on_line(std::size_t i, const std::string& line) {
-  const auto obj = parse_json_object(line);
-  const auto field = [&obj](const char* key) -> const JsonValue* {
-    const auto it = obj->find(key);
-    return it == obj->end() ? nullptr : &it->second;
-  };
-  const JsonValue* event = obj ? field("event") : nullptr;
-  if (!event || event->kind != JsonValue::Kind::kString) {
+  using app::json_field;
+  nlohmann::json obj;
+  const std::optional<std::string> event =
+      app::parse_json_object(line, obj) ? json_field<std::string>(obj, "event") : std::nullopt;
+  if (!event) {
     std::lock_guard lock(mu_);
     children_[i]->last_text = line;
     return;
   }
-  if (event->text == "leader") {
-    const JsonValue* channel = field("channel");
-    if (!channel || channel->text != kChannel) return;
-    const JsonValue* leader = field("leader");
-    const JsonValue* is_self = field("is_self");
-    const std::size_t l = leader && leader->kind == JsonValue::Kind::kString
-                              ? node_index(leader->text, kMaxNodes)
-                              : kNoNode;
-    tracker_.set_leader(i, l, is_self && is_self->boolean);
-  } else if (event->text == "member_dead") {
-    const JsonValue* member = field("member");
-    if (member) tracker_.on_dead(i, node_index(member->text, kMaxNodes));
+  if (*event == "leader") {
+    if (json_field<std::string>(obj, "channel") != kChannel) return;
+    const std::optional<std::string> leader = json_field<std::string>(obj, "leader");
+    const std::size_t l = leader ? node_index(*leader, kMaxNodes) : kNoNode;
+    tracker_.set_leader(i, l, json_field<bool>(obj, "is_self").value_or(false));
+  } else if (*event == "member_dead") {
+    if (const auto member = json_field<std::string>(obj, "member")) {
+      tracker_.on_dead(i, node_index(*member, kMaxNodes));
+    }
   }
 }
 
 void ProcDriver::reader_loop() {
   std::vector<Pipe> pipes;
   std::vector<pollfd> fds;
-  char buf[65536];
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -321,45 +297,17 @@ void ProcDriver::reader_loop() {
     for (const Pipe& p : pipes) fds.push_back(pollfd{p.fd, POLLIN, 0});
     if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) break;
     if (fds[0].revents & POLLIN) {
+      char buf[256];
       while (read(wake_[0], buf, sizeof buf) > 0) {
       }
     }
     for (std::size_t k = 1; k < fds.size(); ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Pipe& p = pipes[k - 1];
-      bool eof = false;
-      while (true) {
-        const ssize_t n = read(p.fd, buf, sizeof buf);
-        if (n > 0) {
-          p.buffer.append(buf, static_cast<std::size_t>(n));
-          continue;
-        }
-        eof = n == 0 || (errno != EAGAIN && errno != EINTR);
-        break;
-      }
-      // Every complete line, stamped now by the tracker as it is applied.
-      std::size_t start = 0, nl = 0;
-      while ((nl = p.buffer.find('\n', start)) != std::string::npos) {
-        const std::string line = p.buffer.substr(start, nl - start);
-        start = nl + 1;
-        bool current = false;
-        {
-          std::lock_guard lock(mu_);
-          current = children_[p.index]->generation == p.generation;
-        }
-        if (current) on_line(p.index, line);
-      }
-      p.buffer.erase(0, start);
-      if (eof) {
+      if (read_pipe(p)) {
         close(p.fd);
         p.fd = -1;
-        std::lock_guard lock(mu_);
-        Child& c = *children_[p.index];
-        if (c.generation == p.generation && c.pid > 0) {
-          // It died on its own: the start failed, or it crashed.
-          error_ = "node " + node_id(p.index) +
-                   " exited: " + (c.last_text.empty() ? std::string("(no output)") : c.last_text);
-        }
+        on_pipe_closed(p);
       }
     }
     pipes.erase(std::remove_if(pipes.begin(), pipes.end(), [](const Pipe& p) { return p.fd < 0; }),
@@ -369,6 +317,44 @@ void ProcDriver::reader_loop() {
   std::lock_guard lock(mu_);
   for (const IncomingPipe& p : incoming_) close(p.fd);
   incoming_.clear();
+}
+
+bool ProcDriver::read_pipe(Pipe& p) {
+  char buf[65536];
+  bool eof = false;
+  while (true) {
+    const ssize_t n = read(p.fd, buf, sizeof buf);
+    if (n > 0) {
+      p.buffer.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    eof = n == 0 || (errno != EAGAIN && errno != EINTR);
+    break;
+  }
+  // Every complete line, stamped now by the tracker as it is applied.
+  std::size_t start = 0, nl = 0;
+  while ((nl = p.buffer.find('\n', start)) != std::string::npos) {
+    const std::string line = p.buffer.substr(start, nl - start);
+    start = nl + 1;
+    bool current = false;
+    {
+      std::lock_guard lock(mu_);
+      current = children_[p.index]->generation == p.generation;
+    }
+    if (current) on_line(p.index, line);
+  }
+  p.buffer.erase(0, start);
+  return eof;
+}
+
+void ProcDriver::on_pipe_closed(const Pipe& p) {
+  std::lock_guard lock(mu_);
+  Child& c = *children_[p.index];
+  if (c.generation == p.generation && c.pid > 0) {
+    // It died on its own: the start failed, or it crashed.
+    error_ = "node " + node_id(p.index) +
+             " exited: " + (c.last_text.empty() ? std::string("(no output)") : c.last_text);
+  }
 }
 
 Usage ProcDriver::usage() {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "stats.hpp"
+#include "experiment/stats.hpp"
 
 namespace lanlord::bench {
 

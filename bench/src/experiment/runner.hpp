@@ -6,10 +6,10 @@
 #include <memory>
 #include <vector>
 
-#include "driver.hpp"
-#include "options.hpp"
-#include "progress.hpp"
-#include "report.hpp"
+#include "drivers/driver.hpp"
+#include "experiment/options.hpp"
+#include "experiment/progress.hpp"
+#include "report/report.hpp"
 
 namespace lanlord::bench {
 

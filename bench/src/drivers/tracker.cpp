@@ -1,4 +1,4 @@
-#include "tracker.hpp"
+#include "drivers/tracker.hpp"
 
 namespace lanlord::bench {
 

@@ -1,4 +1,4 @@
-#include "udp_driver.hpp"
+#include "drivers/udp_driver.hpp"
 
 #include <chrono>
 #include <thread>
@@ -19,17 +19,6 @@ constexpr const char* kChannel = "bench";
 // Callbacks map ids to indexes without reading slots_ (another thread's);
 // the tracker rejects an index it does not have.
 constexpr std::size_t kMaxNodes = 10000;
-
-lanlord::TimingOverrides node_timings(const bench::TimingOverrides& t) {
-  lanlord::TimingOverrides o;
-  o.heartbeat_interval = t.heartbeat;
-  o.alive_expiration = t.alive_expiration;
-  o.startup_grace = t.startup_grace;
-  o.sample_interval = t.sample_interval;
-  o.leader_alive = t.leader_alive;
-  o.election_duration = t.election_duration;
-  return o;
-}
 
 }  // namespace
 
@@ -108,7 +97,7 @@ bool UdpDriver::start_node(std::size_t i) {
   c.interface_name = "lo";  // network safety: loopback only
   c.ttl = 1;
   c.profile = params_.profile_name;
-  c.timings = node_timings(params_.timings);
+  c.timings = params_.timings;
   NodeCallbacks cb;
   // Callbacks only record: they never call back into a Node.
   cb.on_leader_changed = [this, i](const std::string& channel, const std::optional<PeerId>& leader,

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "driver.hpp"
+#include "drivers/driver.hpp"
 
 namespace lanlord::bench {
 

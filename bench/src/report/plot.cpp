@@ -1,4 +1,4 @@
-#include "plot.hpp"
+#include "report/plot.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -10,9 +10,11 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
+#include "experiment/scenarios.hpp"
 #include "lanlord/profile.hpp"
-#include "scenarios.hpp"
+#include "report/convergence_gp.hpp"
 
 extern char** environ;
 
@@ -66,9 +68,9 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-// A gnuplot double-quoted string, where \n is a line break.
-std::string dquote(const std::string& s) {
-  std::string out = "\"";
+// The inside of a gnuplot double-quoted string, where \n is a line break.
+std::string dquote_body(const std::string& s) {
+  std::string out;
   for (char c : s) {
     if (c == '\n') {
       out += "\\n";
@@ -77,7 +79,7 @@ std::string dquote(const std::string& s) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
-  return out + "\"";
+  return out;
 }
 
 std::string series_label(const Row& r) {
@@ -98,13 +100,10 @@ std::string series_label(const Row& r) {
   return label;
 }
 
-}  // namespace
-
-std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_path,
-                           const std::string& subtitle, const std::string& script_path) {
-  // Variants (timing overrides, loss, jitter, another failover mode) stay
-  // in the table: drawn together with the standard series they would bury
-  // them. Without any standard row, everything is drawn.
+// Variants (timing overrides, loss, jitter, another failover mode) stay in
+// the table: drawn together with the standard series they would bury them.
+// Without any standard row, everything is drawn.
+std::vector<const Row*> drawn_rows(const std::vector<Row>& rows) {
   std::vector<const Row*> drawn;
   for (const Row& r : rows) {
     if (is_standard(r)) drawn.push_back(&r);
@@ -112,18 +111,14 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
   if (drawn.empty()) {
     for (const Row& r : rows) drawn.push_back(&r);
   }
+  return drawn;
+}
 
-  // Panels in scenario order; series within a panel by label.
-  std::vector<std::string> panels;
-  for (Scenario sc : all_scenarios()) {
-    const std::string name(scenario_name(sc));
-    for (const Row* r : drawn) {
-      if (r->scenario == name) {
-        panels.push_back(name);
-        break;
-      }
-    }
-  }
+// What the plot shows, gathered from the drawn rows.
+struct PlotData {
+  std::vector<std::string> panels;  // scenarios that have rows, in scenario order
+  // Per scenario, the measured series by label, and Fabric's figure per
+  // profile and N.
   std::map<std::string, std::map<std::string, std::vector<const Row*>>> series;
   std::map<std::string, std::map<std::string, std::map<std::size_t, double>>> fabric;
   std::map<std::string, const Row*> legend;  // every label drawn, with a row for its style
@@ -131,28 +126,45 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
   std::set<std::size_t> sizes;
   // Per panel, the smallest and largest value drawn, for its y range.
   std::map<std::string, std::pair<double, double>> y_extent;
+  // The inline data block ($sK, $fK) of each series and Fabric line.
+  std::map<std::pair<std::string, std::string>, int> series_block, fabric_block;
+};
+
+PlotData gather(const std::vector<const Row*>& drawn) {
+  PlotData d;
+  for (Scenario sc : all_scenarios()) {
+    const std::string name(scenario_name(sc));
+    for (const Row* r : drawn) {
+      if (r->scenario == name) {
+        d.panels.push_back(name);
+        break;
+      }
+    }
+  }
   for (const Row* r : drawn) {
-    sizes.insert(r->nodes);
-    auto it = y_extent.try_emplace(r->scenario, r->fabric_ms, r->fabric_ms).first;
+    d.sizes.insert(r->nodes);
+    auto it = d.y_extent.try_emplace(r->scenario, r->fabric_ms, r->fabric_ms).first;
     auto& [lo, hi] = it->second;
     lo = std::min(lo, r->fabric_ms);
     hi = std::max(hi, r->fabric_ms);
     if (r->conv.count > 0) {
       lo = std::min(lo, std::max(r->conv.min, 1.0));
       hi = std::max(hi, r->conv.p99);
-      series[r->scenario][series_label(*r)].push_back(r);
-      legend.emplace(series_label(*r), r);
+      d.series[r->scenario][series_label(*r)].push_back(r);
+      d.legend.emplace(series_label(*r), r);
     }
-    fabric[r->scenario][r->profile].emplace(r->nodes, r->fabric_ms);
-    legend_profiles.insert(r->profile);
+    d.fabric[r->scenario][r->profile].emplace(r->nodes, r->fabric_ms);
+    d.legend_profiles.insert(r->profile);
   }
+  return d;
+}
 
+// The inline data blocks, one per series and Fabric line; numbers them in
+// `d` for the plot commands.
+std::string data_blocks(PlotData& d) {
   std::ostringstream s;
-  s << "# Written by lanlord-bench --plot; redraw with: gnuplot " << quote(script_path) << "\n";
-  s << "# Columns: N, p50 ms, min ms, p99 ms (series); N, ms (Fabric's figure).\n";
   int block = 0;
-  std::map<std::pair<std::string, std::string>, int> series_block, fabric_block;
-  for (const auto& [scenario, by_label] : series) {
+  for (const auto& [scenario, by_label] : d.series) {
     for (const auto& [label, list] : by_label) {
       std::vector<const Row*> sorted = list;
       std::sort(sorted.begin(), sorted.end(),
@@ -162,96 +174,144 @@ std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_
         s << r->nodes << " " << r->conv.p50 << " " << r->conv.min << " " << r->conv.p99 << "\n";
       }
       s << "EOD\n";
-      series_block[{scenario, label}] = block++;
+      d.series_block[{scenario, label}] = block++;
     }
   }
-  for (const auto& [scenario, by_profile] : fabric) {
+  for (const auto& [scenario, by_profile] : d.fabric) {
     for (const auto& [profile, points] : by_profile) {
       s << "$f" << block << " << EOD\n";
       for (const auto& [n, ms] : points) s << n << " " << ms << "\n";
       s << "EOD\n";
-      fabric_block[{scenario, profile}] = block++;
+      d.fabric_block[{scenario, profile}] = block++;
     }
   }
+  return s.str();
+}
 
-  // One slot per scenario and one for the legend they share.
-  const std::size_t slots = panels.size() + 1;
-  const std::size_t cols = slots <= 3 ? slots : (slots <= 6 ? 3 : 4);
-  const std::size_t nrows = (slots + cols - 1) / cols;
-  s << "set terminal svg size " << 470 * cols << "," << 400 * nrows + 70
-    << " dynamic enhanced font 'Helvetica,12' background rgb 'white'\n";
-  s << "set output " << quote(svg_path) << "\n";
-  s << "set encoding utf8\n";
-  s << "set multiplot layout " << nrows << "," << cols << " title "
-    << dquote("lanlord: time until the cluster agrees on a leader, against cluster size\n{/*0.8 " +
-              subtitle +
-              "; points: median (p50), bars: min to p99; wide pale line: Fabric's algorithm "
-              "on the same timings}")
-    << "\n";
-  s << "set logscale xy\n";
-  s << "set grid xtics ytics lc rgb '#e6e6e6' lw 1\n";
-  s << "unset key\n";
-  s << "set xlabel 'nodes (N)'\n";
-  s << "set ylabel 'time to agree (ms)'\n";
-  s << "set format y '%g'\n";
-  // 1-2-5 ticks: a panel often spans less than a decade of a log axis.
-  s << "set ytics (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, "
-       "100000)\n";
-  s << "set bars small\n";
-  if (!sizes.empty()) {
-    s << "set xrange [" << std::max(0.8, static_cast<double>(*sizes.begin()) / 1.5) << ":"
-      << static_cast<double>(*sizes.rbegin()) * 1.5 << "]\n";
-    // Ticks at the measured sizes, not at powers of ten.
-    s << "set xtics (";
-    bool first = true;
-    for (std::size_t n : sizes) {
-      s << (first ? "" : ", ") << n;
-      first = false;
-    }
-    s << ")\n";
+// An xrange around the measured sizes and a tick at each, not at powers of
+// ten; nothing without sizes.
+std::string x_axis(const std::set<std::size_t>& sizes) {
+  if (sizes.empty()) return {};
+  std::ostringstream s;
+  s << "set xrange [" << std::max(0.8, static_cast<double>(*sizes.begin()) / 1.5) << ":"
+    << static_cast<double>(*sizes.rbegin()) * 1.5 << "]\n";
+  s << "set xtics (";
+  bool first = true;
+  for (std::size_t n : sizes) {
+    s << (first ? "" : ", ") << n;
+    first = false;
   }
-  for (const std::string& scenario : panels) {
+  s << ")\n";
+  return s.str();
+}
+
+// One panel per scenario: its title, y range and plot command.
+std::string panels(const PlotData& d) {
+  std::ostringstream s;
+  for (const std::string& scenario : d.panels) {
     s << "set title " << quote(scenario == "churn" ? "churn: episodes without agreement" : scenario)
       << "\n";
-    const auto [lo, hi] = y_extent[scenario];
+    const auto [lo, hi] = d.y_extent.at(scenario);
     s << "set yrange [" << std::max(0.5, lo / 1.6) << ":" << hi * 1.6 << "]\n";
     std::vector<std::string> plots;
     // The reference first, so the measurements are drawn over it.
-    for (const auto& [profile, points] : fabric[scenario]) {
+    for (const auto& [profile, points] : d.fabric.at(scenario)) {
       std::ostringstream p;
-      p << "$f" << fabric_block[{scenario, profile}] << " using 1:2 " << fabric_style(profile)
+      p << "$f" << d.fabric_block.at({scenario, profile}) << " using 1:2 " << fabric_style(profile)
         << " notitle";
       plots.push_back(p.str());
     }
-    for (const auto& [label, list] : series[scenario]) {
-      std::ostringstream p;
-      p << "$s" << series_block[{scenario, label}] << " using 1:2:3:4 "
-        << series_style(*list.front()) << " notitle";
-      plots.push_back(p.str());
+    if (const auto it = d.series.find(scenario); it != d.series.end()) {
+      for (const auto& [label, list] : it->second) {
+        std::ostringstream p;
+        p << "$s" << d.series_block.at({scenario, label}) << " using 1:2:3:4 "
+          << series_style(*list.front()) << " notitle";
+        plots.push_back(p.str());
+      }
     }
     s << "plot ";
     for (std::size_t i = 0; i < plots.size(); ++i) s << (i ? ", \\\n     " : "") << plots[i];
     s << "\n";
   }
-  // The legend panel: the same styles, drawn with no data.
-  s << "unset title\nunset border\nunset xtics\nunset ytics\nunset xlabel\nunset ylabel\n"
-       "unset grid\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n";
-  s << "set key center center vertical Left reverse font ',11' samplen 3 spacing 1.3 "
-       "title 'profile, transport'\n";
-  s << "plot ";
+  return s.str();
+}
+
+// The legend panel's plot items: every series label and Fabric line, with
+// no data.
+std::string legend(const PlotData& d) {
+  std::ostringstream s;
   bool first = true;
-  for (const auto& [label, r] : legend) {
+  for (const auto& [label, r] : d.legend) {
     s << (first ? "" : ", \\\n     ") << "NaN " << series_style(*r, true) << " title "
       << quote(label);
     first = false;
   }
-  for (const std::string& profile : legend_profiles) {
+  for (const std::string& profile : d.legend_profiles) {
     s << (first ? "" : ", \\\n     ") << "NaN " << fabric_style(profile) << " title "
       << quote("Fabric's algorithm, " + profile + " timings");
     first = false;
   }
-  s << "\nunset multiplot\n";
   return s.str();
+}
+
+}  // namespace
+
+std::string fill_template(std::string_view tmpl, const std::map<std::string, std::string>& values) {
+  const auto value = [&values](std::string_view name) -> const std::string& {
+    const auto it = values.find(std::string(name));
+    if (it == values.end()) {
+      throw std::logic_error("template placeholder {{" + std::string(name) + "}} has no value");
+    }
+    return it->second;
+  };
+  std::string out;
+  for (std::size_t pos = 0; pos < tmpl.size();) {
+    const std::size_t end = std::min(tmpl.find('\n', pos), tmpl.size() - 1) + 1;
+    const std::string_view line = tmpl.substr(pos, end - pos);  // with its newline, if any
+    pos = end;
+    const std::string_view text = line.substr(0, line.size() - (line.back() == '\n' ? 1 : 0));
+    if (text.rfind("#%", 0) == 0) continue;
+    const bool block = text.size() > 4 && text.rfind("{{", 0) == 0 &&
+                       text.find("}}") == text.size() - 2 && text.find("{{", 2) == text.npos;
+    if (block) {
+      out += value(text.substr(2, text.size() - 4));  // whole lines, or nothing
+      continue;
+    }
+    std::size_t at = 0;
+    for (std::size_t open; (open = line.find("{{", at)) != line.npos;) {
+      const std::size_t close = line.find("}}", open + 2);
+      if (close == line.npos) break;
+      out += line.substr(at, open - at);
+      out += value(line.substr(open + 2, close - open - 2));
+      at = close + 2;
+    }
+    out += line.substr(at);
+  }
+  return out;
+}
+
+std::string gnuplot_script(const std::vector<Row>& rows, const std::string& svg_path,
+                           const std::string& subtitle, const std::string& script_path) {
+  PlotData d = gather(drawn_rows(rows));
+  const std::string blocks = data_blocks(d);
+  // One slot per scenario and one for the legend they share.
+  const std::size_t slots = d.panels.size() + 1;
+  const std::size_t cols = slots <= 3 ? slots : (slots <= 6 ? 3 : 4);
+  const std::size_t nrows = (slots + cols - 1) / cols;
+  return fill_template(kConvergenceGnuplotTemplate,
+                       {
+                           {"script_path", quote(script_path)},
+                           {"data_blocks", blocks},
+                           {"width", std::to_string(470 * cols)},
+                           {"height", std::to_string(400 * nrows + 70)},
+                           {"svg_path", quote(svg_path)},
+                           {"layout_rows", std::to_string(nrows)},
+                           {"layout_cols", std::to_string(cols)},
+                           {"subtitle", dquote_body(subtitle)},
+                           {"x_axis", x_axis(d.sizes)},
+                           {"panels", panels(d)},
+                           {"legend", legend(d)},
+                       });
 }
 
 Status write_plot(const std::vector<Row>& rows, const std::string& svg_path,

@@ -1,4 +1,4 @@
-#include "scenarios.hpp"
+#include "experiment/scenarios.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "driver.hpp"
+#include "drivers/driver.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/sim/cluster.hpp"
 
