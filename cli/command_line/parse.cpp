@@ -205,7 +205,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
 
 Duration once_wait(const WatchOptions& options) {
   if (options.wait) return *options.wait;
-  const Profile p = resolve_profile(options.node).profile;
+  const Result<Profile> resolved = resolve_profile(options.node);  // the parser checked it
+  const Profile p = resolved ? *resolved : default_profile();
   return p.membership.alive_expiration + p.election.declaration_interval();
 }
 

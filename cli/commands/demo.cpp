@@ -64,7 +64,8 @@ int run_demo(const DemoOptions& options) {
   base.group = options.group;
   base.port = options.port;
   base.profile = options.profile;
-  const Profile profile = resolve_profile(base).profile;  // the parser checked it
+  const Result<Profile> resolved = resolve_profile(base);  // the parser checked it
+  const Profile profile = resolved ? *resolved : default_profile();
   const Duration failover_bound = profile.crash_failover_bound(Duration::zero());
 
   // Generous: a loaded machine (or a sanitizer build) may be several

@@ -198,21 +198,17 @@ std::vector<std::string_view> profile_names() {
   return {"fabric", "lan", "fast"};
 }
 
-ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& overrides) {
-  ResolvedProfile out;
+Result<Profile> resolve_profile(std::string_view name, const TimingOverrides& overrides) {
   std::optional<Profile> found = find_profile(name);
   if (!found) {
     std::string names;
     for (std::string_view n : profile_names())
       names += (names.empty() ? "" : ", ") + std::string(n);
-    out.status =
-        Status::error("unknown profile '" + std::string(name) + "' (profiles: " + names + ")");
-    return out;
+    return Status::error("unknown profile '" + std::string(name) + "' (profiles: " + names + ")");
   }
   apply_overrides(overrides, *found);
-  out.status = found->validate();
-  out.profile = std::move(*found);
-  return out;
+  if (Status s = found->validate(); !s) return s;
+  return std::move(*found);
 }
 
 Profile default_profile() {

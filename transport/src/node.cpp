@@ -26,7 +26,7 @@ std::string default_node_id() {
   return name + "-" + std::to_string(::getpid());
 }
 
-ResolvedProfile resolve_profile(const NodeConfig& config) {
+Result<Profile> resolve_profile(const NodeConfig& config) {
   return resolve_profile(config.profile, config.timings);
 }
 
@@ -48,10 +48,9 @@ NodeCoreConfig core_config(const NodeConfig& c, Profile profile) {
 }  // namespace
 
 Status validate_config(const NodeConfig& c) {
-  const ResolvedProfile resolved = resolve_profile(c);
+  const Result<Profile> resolved = resolve_profile(c);
   // Names and sizes first; the profile's own errors after the network's.
-  if (Status s = core_config(c, resolved.status ? resolved.profile : default_profile()).validate();
-      !s) {
+  if (Status s = core_config(c, resolved ? *resolved : default_profile()).validate(); !s) {
     return s;
   }
   if (const auto group = transport::parse_group(c.group); !group) return group.status();
@@ -62,7 +61,7 @@ Status validate_config(const NodeConfig& c) {
   if (c.interface_name.empty()) {
     return Status::error("interface is empty: name one (e.g. lo, eth0) or give its address");
   }
-  if (!resolved.status) return resolved.status;
+  if (!resolved) return resolved.status();
   if (!c.passive) {
     // The largest message a node sends is its heartbeat: it must fit.
     Message probe;
@@ -185,8 +184,7 @@ Status Node::Impl::start() {
       !s) {
     return s;
   }
-  core_ =
-      std::make_unique<NodeCore>(hooked_, core_config(config_, resolve_profile(config_).profile));
+  core_ = std::make_unique<NodeCore>(hooked_, core_config(config_, *resolve_profile(config_)));
 
   state_ = State::kRunning;
   link_.start(

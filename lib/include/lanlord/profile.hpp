@@ -104,11 +104,7 @@ Status validate_timings(const Profile& profile, KnobNames names);
 
 // The profile `name` with `overrides` applied, or why that is not a valid
 // profile (unknown name, a bad timing).
-struct ResolvedProfile {
-  Status status;
-  Profile profile;
-};
-ResolvedProfile resolve_profile(std::string_view name, const TimingOverrides& overrides);
+Result<Profile> resolve_profile(std::string_view name, const TimingOverrides& overrides);
 
 // The profile called `name` ("fabric", "lan", "fast"); empty when unknown.
 // Returns a fresh copy each time: callers may adjust it.

@@ -72,7 +72,7 @@ Status validate_config(const NodeConfig& config);
 // The profile `config` names with its timing overrides applied (see
 // lanlord::resolve_profile). For showing the effective timings; start()
 // uses the same.
-ResolvedProfile resolve_profile(const NodeConfig& config);
+Result<Profile> resolve_profile(const NodeConfig& config);
 
 // "<hostname>-<pid>": a readable id unique on a host.
 std::string default_node_id();
