@@ -44,7 +44,9 @@ struct Harness {
   std::uint64_t dropped(DropReason r) const { return core.stats().dropped(r); }
 };
 
-Heartbeat hb() { return Heartbeat{{"default"}, ""}; }
+Heartbeat hb() {
+  return Heartbeat{{"default"}, ""};
+}
 
 }  // namespace
 
@@ -78,9 +80,9 @@ TEST_CASE("node core: admission drops foreign, own, conflicting and malformed me
   Message foreign = h.message(Leave{}, "other", {1, 1});
   foreign.cluster = "another";
   h.core.step(foreign, "198.51.100.1:7676");
-  h.core.step(h.message(hb(), "me", {100, 7}));   // our own, looped back
-  h.core.step(h.message(hb(), "me", {99, 1}));    // another process with our id
-  h.core.step(h.message(hb(), "", {1, 1}));       // no sender
+  h.core.step(h.message(hb(), "me", {100, 7}));  // our own, looped back
+  h.core.step(h.message(hb(), "me", {99, 1}));   // another process with our id
+  h.core.step(h.message(hb(), "", {1, 1}));      // no sender
   Message old = h.message(hb(), "other", {1, 1});
   old.version = 9;
   h.core.step(old);
@@ -115,7 +117,7 @@ TEST_CASE("node core: Fabric's PeerTime rule drops stale and duplicate messages"
   CHECK_FALSE(step({10, 4}));   // reordered, older
   CHECK_FALSE(step({9, 100}));  // a previous life
   CHECK(step({10, 6}));
-  CHECK(step({11, 1}));  // restarted: a new life, its sequence starts over
+  CHECK(step({11, 1}));        // restarted: a new life, its sequence starts over
   CHECK_FALSE(step({10, 7}));  // the old life is over
   CHECK(h.core.membership().find(PeerId("p"))->incarnation == 11);
 }
@@ -126,7 +128,8 @@ TEST_CASE("node core: senders silent past the membership horizon are forgotten")
   Harness h;
   h.core.step(h.message(Leave{}, "p", {10, 5}));
   const MembershipConfig& m = h.core.config().profile.membership;
-  h.sched.run_for(m.alive_expiration + m.forget_after + 2 * h.core.config().profile.election.declaration_interval());
+  h.sched.run_for(m.alive_expiration + m.forget_after +
+                  2 * h.core.config().profile.election.declaration_interval());
   const auto stale = h.dropped(DropReason::kStale);
   h.core.step(h.message(Leave{}, "p", {10, 5}));
   CHECK(h.dropped(DropReason::kStale) == stale);
