@@ -151,6 +151,7 @@ class Run {
     try {
       chaos();
       quiet();
+      check_views("after the quiet period");
       check_agreement("after the quiet period");
       check_stable("after the quiet period");
       probe();
@@ -472,6 +473,27 @@ class Run {
     return leaders;
   }
 
+  // Once views have settled, every running node sees exactly the other
+  // running nodes of its partition group alive: the dead were declared
+  // dead, the departed are gone, the restarted and reachable came back.
+  void check_views(const std::string& when) {
+    for (const auto& comp : c_->components()) {
+      for (auto i : comp) {
+        std::vector<PeerId> want;
+        for (auto j : comp) {
+          if (j != i) want.push_back(c_->id(j));
+        }
+        std::sort(want.begin(), want.end());
+        const auto view = c_->core(i).membership().alive_peers();
+        if (view != want) {
+          throw Violation{"views " + when + ": " + name(i) + " sees " +
+                          std::to_string(view.size()) + " peers alive, but " +
+                          std::to_string(want.size()) + " run in its group"};
+        }
+      }
+    }
+  }
+
   // Who leads and whom every member names ("-": not a member, "*": leads).
   std::vector<std::string> snapshot() const {
     std::vector<std::string> out;
@@ -541,7 +563,9 @@ class Run {
       throw Violation{"stability " + when + ": changed after " + ms(c_->now() - from) + ": " +
                       why.str()};
     }
-    const Duration interval = profile_.election.declaration_interval();
+    // Fabric's rhythm, from the threshold itself rather than from
+    // ElectionConfig::declaration_interval(), which is what is under test.
+    const Duration interval = T_ / 2;
     for (auto l : leaders) {
       std::vector<TimePoint> times;
       for (TimePoint t : c_->record(l).declaration_times) {
@@ -637,6 +661,7 @@ class Run {
           throw Violation{"after the crash of follower " + name(follower) + " the leader " + was +
                           " did not stay"};
         }
+        check_views("after a follower crashed");
         check_stable("after a follower crashed");
         return;
       }

@@ -314,7 +314,9 @@ class Runner {
     sim::SimCluster& c = cluster();
     const std::size_t i = node(a[0]);
     const Duration window = parse_duration(a[1]);
-    const Duration interval = c.profile().election.declaration_interval();
+    // Fabric's rhythm, from the threshold itself rather than from
+    // ElectionConfig::declaration_interval(), which is what is under test.
+    const Duration interval = c.profile().election.leader_alive_threshold / 2;
     if (window < 2 * interval) {
       throw ScriptError("expect-rhythm: the window must span two declaration intervals (" +
                         ms(2 * interval) + ")");
