@@ -692,6 +692,13 @@ RunResult run_seed(std::uint64_t seed, View view = View::kFastMembership, bool w
   return Run(seed, view, wire).go();
 }
 
+// `s` as one word for a POSIX shell.
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
 std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return fallback;
@@ -726,8 +733,8 @@ void run_seeds(View view, std::uint64_t default_count, std::uint64_t wire_every)
     if (!res.ok) {
       ++failed;
       std::ostringstream msg;
-      msg << "seed " << seed << " failed; replay: LANLORD_SIM_SEED=" << seed << " " << binary
-          << " -tc='" << test_name << "'\n"
+      msg << "seed " << seed << " failed; replay: LANLORD_SIM_SEED=" << seed << " "
+          << shell_quote(binary) << " " << shell_quote("-tc=" + test_name) << "\n"
           << res.failure;
       FAIL_CHECK(msg.str());
       if (!keep_going) break;
@@ -749,11 +756,11 @@ void run_seeds(View view, std::uint64_t default_count, std::uint64_t wire_every)
 
 }  // namespace
 
-TEST_CASE("randomized simulation: elections follow Fabric's rules and settle for good") {
+TEST_CASE("randomized simulation: elections keep to the Fabric rules and settle for good") {
   run_seeds(View::kFastMembership, 500, 4);
 }
 
-TEST_CASE("randomized simulation with the named profiles: elections follow Fabric's rules") {
+TEST_CASE("randomized simulation with the named profiles: elections keep to the Fabric rules") {
   run_seeds(View::kProfiles, 200, 0);
 }
 
