@@ -7,12 +7,12 @@
 //   LANLORD_SIM_SEED=S         replay exactly one seed (printed on failure)
 //   LANLORD_SIM_KEEP_GOING=1   run every seed instead of stopping at the first failure
 //   LANLORD_SIM_WIRE_EVERY=K   the wire codec with corruption on every K-th seed
-//                              (default 4 in the first sweep, 0 in the second; 0: never)
+//                              (default 8 in the first sweep, 0 in the second; 0: never)
 //
 // Faults during the chaos: crashes and restarts, graceful leaves, yields,
 // stopped and rejoined elections (NodeCore::leave_channel / join_channel,
 // Fabric's Stop), partitions and heals, lossy and duplicating links with
-// jitter (so reordering), bad links, and, on every 4th seed of the first
+// jitter (so reordering), bad links, and, on every 8th seed of the first
 // sweep when the transport is built, the real Cap'n Proto codec on the
 // wire with a fraction of copies truncated, replaced by junk or with a
 // header bit flipped, which the codec must reject.
@@ -27,7 +27,7 @@
 //   agreement   after the quiet period W: one leader per component, named by all
 //   stability   then the leader set and every node's leader stay unchanged for
 //               2T, and each leader declares every T/2 (within the delay)
-//   probe       one of: heal a partition that was kept (the lower of the sides'
+//   probe       (half the seeds) one of: heal a partition that was kept (the lower of the sides'
 //               leaders wins); crash, leave, yield or stop the leader (someone
 //               else leads, agreed and stable); crash a follower (nothing changes)
 //
@@ -154,7 +154,9 @@ class Run {
       check_views("after the quiet period");
       check_agreement("after the quiet period");
       check_stable("after the quiet period");
-      probe();
+      // Half the seeds end with a probe: the simulated time after the quiet
+      // period costs the most (every node runs), and the CI budget is fixed.
+      if (r_.chance(0.5)) probe();
       if (corruption_ && !corruption_->accepted.empty()) {
         throw Violation{"the codec accepted a damaged datagram (" + corruption_->accepted[0] + ")"};
       }
@@ -651,7 +653,9 @@ class Run {
         // and nobody's leader changes.
         const auto before = snapshot();
         c.crash(follower);
-        const Duration hold = membership_window(profile_.election, profile_.membership, max_delay_);
+        // Long enough for every view to drop it, and a window more.
+        const Duration hold = profile_.membership.alive_expiration +
+                              profile_.membership.heartbeat_interval + 2 * max_delay_ + T_;
         const auto expect = [&] {
           auto s = before;
           s[follower] = "-";
@@ -757,7 +761,7 @@ void run_seeds(View view, std::uint64_t default_count, std::uint64_t wire_every)
 }  // namespace
 
 TEST_CASE("randomized simulation: elections keep to the Fabric rules and settle for good") {
-  run_seeds(View::kFastMembership, 500, 4);
+  run_seeds(View::kFastMembership, 500, 8);
 }
 
 TEST_CASE("randomized simulation with the named profiles: elections keep to the Fabric rules") {
