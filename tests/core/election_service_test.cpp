@@ -110,7 +110,7 @@ TEST_CASE("a declaration ends startup at the next sample, and no election is run
 TEST_CASE("messages from peers outside the alive view are ignored") {
   Fixture f;
   f.svc.start();
-  f.sched.run_for(100ms);  // electing now
+  f.sched.run_for(100ms);         // electing now
   f.adapter.deliver("a", false);  // a lower proposal, but "a" is not in the view
   f.adapter.deliver("b", true);   // a declaration from outside the view
   CHECK_FALSE(f.svc.leader().has_value());

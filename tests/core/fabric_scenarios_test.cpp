@@ -2,7 +2,9 @@
 // time with Fabric's test timings (500 ms thresholds and durations, 100 ms
 // membership sampling) and the same expected outcomes. Where Fabric mocks
 // Peers() and Gossip() to split or join peers, these tests partition and
-// heal the simulated network.
+// heal the simulated network. Every wait for a leader, which returns at the
+// first moment anyone leads, is followed by a check that the leaders stay
+// unchanged for two leader_alive_thresholds.
 #include <doctest/doctest.h>
 
 #include "scenario.hpp"
@@ -22,12 +24,14 @@ TEST_CASE("metrics reporting: a lone peer reports leading, then following after 
   Scenario s;
   const auto p = s.spawn({0});
   REQUIRE(s.wait_for_leader(p) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(p));
   CHECK(s.reports_leading(p[0]));
 
   s.yield(p[0]);
   CHECK_FALSE(s.is_leader(p[0]));
   CHECK(s.eventually([&] { return !s.reports_leading(p[0]); }));
   CHECK(s.wait_for_leader(p) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(p));
   CHECK(s.reports_leading(p[0]));
 }
 
@@ -39,6 +43,7 @@ TEST_CASE("peers started at the same time: the lowest id leads") {
   s.run_for(kStartupGrace + kElectionDuration);
   const auto leaders = s.wait_for_leader(peers);
   CHECK(leaders == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
   CHECK(s.is_leader(peers.back()));
   CHECK(s.record(peers.back()).leader_from_callback);
 }
@@ -49,6 +54,7 @@ TEST_CASE("peers started at intervals: the first one leads although its id is hi
   Scenario s;
   const auto peers = s.spawn_at_intervals(kStartupGrace + kDeclarationInterval, {3, 2, 1, 0});
   REQUIRE_FALSE(s.wait_for_leader(peers).empty());
+  CHECK(s.leaders_stay(peers));
   CHECK(s.is_leader(peers[0]));
   CHECK(s.cluster().leaders().size() == 1);
 }
@@ -59,7 +65,8 @@ TEST_CASE("stop: nothing is gossiped after stop") {
   // left behind.
   Scenario s;
   const auto peers = s.spawn({3, 2, 1, 0});
-  REQUIRE_FALSE(s.wait_for_leader(peers).empty());
+  REQUIRE(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
   for (auto i : peers) s.cluster().leave(i);
   const auto gossiped_at_stop = s.total_gossiped();
   const auto sent_at_stop = s.cluster().network().stats().sent;
@@ -84,12 +91,18 @@ TEST_CASE("convergence: two groups merge and the lower group's leader survives")
   const auto leaders2 = s.wait_for_leader(group2);
   REQUIRE(leaders1.size() == 1);
   REQUIRE(leaders2.size() == 1);
+  CHECK(s.leaders_stay(group1));
+  CHECK(s.leaders_stay(group2));
+  CHECK(leaders1[0] == "p0");
+  CHECK(leaders2[0] == "p4");
 
   s.cluster().heal();
   s.run_for(kAliveThreshold * 5);
   const auto all = concat(group1, group2);
   const auto final_leaders = s.wait_for_leader(all);
   REQUIRE(final_leaders.size() == 1);
+  CHECK(s.leaders_stay(all));
+  CHECK(s.leaders_among(all) == final_leaders);
   CHECK(final_leaders[0] == leaders1[0]);
   CHECK(final_leaders[0] == "p0");
   for (auto i : all) {
@@ -112,11 +125,13 @@ TEST_CASE("leadership takeover: after the leader stops, the lowest remaining id 
   const auto peers = s.spawn_at_intervals(kStartupGrace + kDeclarationInterval, {5, 4, 3, 2});
   auto leaders = s.wait_for_leader(peers);
   REQUIRE(leaders == std::vector<std::string>{"p5"});
+  CHECK(s.leaders_stay(peers));
   s.cluster().leave(peers[0]);
   s.run_for(kDeclarationInterval + kAliveThreshold * 3);
   const std::vector<std::size_t> rest(peers.begin() + 1, peers.end());
   leaders = s.wait_for_leader(rest);
   CHECK(leaders == std::vector<std::string>{"p2"});
+  CHECK(s.leaders_stay(rest));
 }
 
 TEST_CASE("yield: a new leader is elected and the old one does not take it back") {
@@ -126,6 +141,7 @@ TEST_CASE("yield: a new leader is elected and the old one does not take it back"
   Scenario s;
   const auto peers = s.spawn({0, 1, 2, 3, 4, 5});
   REQUIRE(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
   s.yield(peers[0]);
   CHECK(s.record(peers[0]).callback_invoked);
   CHECK_FALSE(s.record(peers[0]).leader_from_callback);
@@ -138,9 +154,12 @@ TEST_CASE("yield: a new leader is elected and the old one does not take it back"
     return leaders.size() == 1 && leaders[0] != "p0";
   };
   CHECK(s.eventually(p0_is_not_the_leader));
-  s.run_for(kAliveThreshold * 2);
-  CHECK(s.eventually(p0_is_not_the_leader));
+  // The new leader keeps it, through the end of p0's yield (6 thresholds).
+  CHECK(s.leaders_stay(peers, kAliveThreshold * 7));
   CHECK(p0_is_not_the_leader());
+  // Everyone started together, so every follower's window ended together
+  // and the lowest id that took part (p0 did not) won.
+  CHECK(s.leaders_among(peers) == std::vector<std::string>{"p1"});
 }
 
 TEST_CASE("yield of a single peer: it recovers its leadership") {
@@ -152,6 +171,7 @@ TEST_CASE("yield of a single peer: it recovers its leadership") {
   s.yield(peers[0]);
   CHECK_FALSE(s.is_leader(peers[0]));
   CHECK(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
 }
 
 TEST_CASE("yield of all peers in turn: leadership passes p0, p1, then back to p0") {
@@ -160,10 +180,13 @@ TEST_CASE("yield of all peers in turn: leadership passes p0, p1, then back to p0
   Scenario s;
   const auto peers = s.spawn({0, 1});
   REQUIRE(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
   s.yield(peers[0]);
   CHECK(s.wait_for_leader(peers) == std::vector<std::string>{"p1"});
+  CHECK(s.leaders_stay(peers));
   s.yield(peers[1]);
   CHECK(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
 }
 
 TEST_CASE("partition: every isolated peer leads, then only the lowest id after healing") {
@@ -173,11 +196,13 @@ TEST_CASE("partition: every isolated peer leads, then only the lowest id after h
   Scenario s;
   const auto peers = s.spawn({5, 4, 3, 2, 1, 0});
   REQUIRE(s.wait_for_leader(peers) == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
   CHECK(s.record(peers.back()).leader_from_callback);
 
   s.cluster().partition({});  // everyone alone
   s.run_for(kDeclarationInterval + kAliveThreshold * 2);
   CHECK(s.wait_for_leaders(6, peers).size() == 6);
+  CHECK(s.leaders_stay(peers));
   for (auto i : peers) CHECK(s.record(i).leader_from_callback);
 
   for (auto i : peers) s.cluster().reset_callback_invoked(i);
@@ -185,6 +210,8 @@ TEST_CASE("partition: every isolated peer leads, then only the lowest id after h
   s.run_for(kDeclarationInterval + kAliveThreshold * 2);
   const auto leaders = s.wait_for_leader(peers);
   REQUIRE(leaders == std::vector<std::string>{"p0"});
+  CHECK(s.leaders_stay(peers));
+  CHECK(s.leaders_among(peers) == leaders);
   for (auto i : peers) {
     CAPTURE(s.cluster().id(i).bytes());
     if (i == peers.back()) {

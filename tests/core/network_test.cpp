@@ -17,7 +17,8 @@ struct Bus {
   explicit Bus(std::size_t n) {
     inbox.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      net.add_endpoint([this, i](EndpointIndex, const Payload& d) { inbox[i].push_back(std::get<Bytes>(d)); });
+      net.add_endpoint(
+          [this, i](EndpointIndex, const Payload& d) { inbox[i].push_back(std::get<Bytes>(d)); });
     }
   }
 };
@@ -67,7 +68,8 @@ TEST_CASE("loss, duplication and jitter follow the seed and are counted") {
     SimNetwork net(sched, rng);
     std::vector<int> got;
     net.add_endpoint({});
-    net.add_endpoint([&](EndpointIndex, const Payload& d) { got.push_back(std::get<Bytes>(d)[0]); });
+    net.add_endpoint(
+        [&](EndpointIndex, const Payload& d) { got.push_back(std::get<Bytes>(d)[0]); });
     net.set_default_faults(LinkFaults{0.3, 0.2, 1ms, 20ms});
     for (int i = 0; i < 100; ++i) net.broadcast(0, Bytes{static_cast<std::uint8_t>(i)});
     sched.run_for(1s);

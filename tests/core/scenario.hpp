@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <initializer_list>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,15 @@ class Scenario {
   std::vector<std::string> wait_for_leader(const std::vector<std::size_t>& among) {
     return wait_for_leaders(1, among);
   }
+  // Whether the leaders among `among` stay exactly as they are for `d`
+  // (default: two leader_alive_thresholds), checked after every event. A
+  // check after wait_for_leader() alone passes at the first moment anyone
+  // leads; this one fails if that leadership does not last.
+  bool leaders_stay(const std::vector<std::size_t>& among, Duration d = Duration::zero()) {
+    if (d == Duration::zero()) d = 2 * cluster_.profile().election.leader_alive_threshold;
+    const auto before = leaders_among(among);
+    return !cluster_.run_until([&] { return leaders_among(among) != before; }, d);
+  }
   // Waits up to kTestTimeout for `pred`; returns whether it held.
   bool eventually(const std::function<bool()>& pred) {
     return cluster_.run_until(pred, kTestTimeout);
@@ -122,6 +133,54 @@ class Scenario {
  private:
   sim::SimCluster cluster_;
 };
+
+// One line per node: up or down, partition group, the leader it names,
+// whether it leads, its election phase and alive view size; for failure
+// messages.
+inline std::string describe_cluster(sim::SimCluster& c) {
+  std::ostringstream out;
+  out << "cluster at t="
+      << std::chrono::duration_cast<std::chrono::milliseconds>(c.now().time_since_epoch()).count()
+      << "ms:\n";
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    out << "  " << c.id(i).bytes();
+    if (!c.running(i)) {
+      out << " down\n";
+      continue;
+    }
+    const NodeCore& core = c.core(i);
+    const auto* e = core.election(c.channel());
+    const auto l = core.leader(c.channel());
+    out << " group=" << c.network().group_of(i) << " leader=" << (l ? l->bytes() : "-")
+        << (core.is_leader(c.channel()) ? " LEADING" : "")
+        << " phase=" << (e ? static_cast<int>(e->phase()) : -1)
+        << (e && e->is_yielding() ? " yielding" : "")
+        << " alive=" << core.membership().alive_count() << "\n";
+  }
+  return out.str();
+}
+
+// The id of the one running leader that every running node names; empty
+// when there is no such leader.
+inline std::optional<std::string> agreed_leader(const sim::SimCluster& c) {
+  const auto leaders = c.leader_ids();
+  if (leaders.size() != 1) return std::nullopt;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c.running(i)) continue;
+    const auto l = c.core(i).leader(c.channel());
+    if (!l || l->bytes() != leaders[0]) return std::nullopt;
+  }
+  return leaders[0];
+}
+
+// Runs `d` and returns the first moment the leader set differed from what
+// it was at the start, or empty if it held throughout (checked after
+// every event, so a leader that steps down and comes back is caught).
+inline std::optional<TimePoint> leader_set_changes(sim::SimCluster& c, Duration d) {
+  const auto before = c.leaders();
+  if (c.run_until([&] { return c.leaders() != before; }, d)) return c.now();
+  return std::nullopt;
+}
 
 inline std::vector<std::size_t> concat(std::vector<std::size_t> a,
                                        const std::vector<std::size_t>& b) {
