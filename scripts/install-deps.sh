@@ -8,6 +8,7 @@ packages=(
   libboost-dev libboost-program-options-dev
   capnproto libcapnp-dev
   doctest-dev
+  clang-format-14  # scripts/check-format.sh
   iproute2       # `ip netns` for the IPv6 namespace test
   gnuplot-nox    # benchmark plots
 )
