@@ -22,13 +22,22 @@ else
     \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) ! -name '*.capnp.h' -print | sed 's|^\./||' | sort)
 fi
 
-drift=()
+present=()
 for f in "${files[@]}"; do
-  [ -f "$f" ] || continue  # deleted in the work tree, not yet committed
-  if ! "$formatter" --style=file --dry-run --Werror "$f" >/dev/null 2>&1; then
-    drift+=("$f")
-  fi
+  [ -f "$f" ] && present+=("$f")  # not those deleted but not yet committed
 done
+files=("${present[@]}")
+
+# One run over all files; each drift is reported as "file:line:col: error: ...".
+rc=0
+report=$("$formatter" --style=file --dry-run --Werror "${files[@]}" 2>&1 >/dev/null) || rc=$?
+mapfile -t drift < <(grep -oE '^[^:]+:[0-9]+:[0-9]+: error: code should be clang-formatted' \
+  <<<"$report" | cut -d: -f1 | sort -u)
+if [ "$rc" -ne 0 ] && [ ${#drift[@]} -eq 0 ]; then
+  echo "check-format: $formatter failed:" >&2
+  echo "$report" >&2
+  exit 2
+fi
 
 if [ ${#drift[@]} -eq 0 ]; then
   echo "check-format: ${#files[@]} files match .clang-format"
