@@ -9,7 +9,7 @@ packages=(
   capnproto libcapnp-dev
   doctest-dev
   nlohmann-json3-dev   # the JSON-lines reader of cli/toolkit (lanlord::app)
-  clang-format-14      # the formatter the format check uses
+  clang-format-14      # scripts/check-format.sh
   iproute2       # `ip netns` for the IPv6 namespace test
   gnuplot-nox    # benchmark plots
 )

@@ -1,27 +1,101 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, runs the
-# whole suite, then runs it again under AddressSanitizer + UBSan.
-#   LANLORD_SIM_SEEDS=N   seeds for the randomized simulation (default 500)
-#   LANLORD_SKIP_SANITIZE=1  skip the sanitizer pass (local iteration only)
+# The README's test command (what .ci/run runs). Installs what is missing,
+# then, stopping at the first failure:
+#   1. format  every tracked C++ file matches .clang-format (clang-format-14)
+#   2. build   RelWithDebInfo, -Werror, everything; every test
+#   3. asan    AddressSanitizer + UBSan, with the benchmark; the core,
+#              transport, cli and bench suites (bench: reduced counts)
+#   4. tsan    ThreadSanitizer, only the threaded parts: the suites
+#              labelled transport, socket or cli and what they run
+# Real-socket tests stretch their waits and CTest timeouts by one factor
+# in the sanitizer passes (tests/time_scale.hpp). Knobs:
+#   LANLORD_SIM_SEEDS=N          seeds for the randomized simulation (default 500,
+#                                200 with membership; the ASan pass runs 50 unless set)
+#   LANLORD_TEST_TIME_SCALE=N    the sanitizer passes' factor (default 5)
+#   LANLORD_SKIP_SANITIZE=1      skip passes 3 and 4 (local iteration only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
+scale=${LANLORD_TEST_TIME_SCALE:-5}
 
-echo "== build (RelWithDebInfo, -Werror) =="
+# Wall and CPU time of each phase, printed at the end (also when one
+# fails). CPU time (user + sys of every command) tells what a phase costs
+# on a machine that others share, where wall time does not.
+phases=()
+phase_start=0
+phase_cpu=0
+phase_name=""
+times_file=$(mktemp)
+cpu=0
+# Sets cpu to the CPU seconds this script's finished children used so far
+# (`times` runs here, not in a subshell, which would count from zero).
+read_cpu() {
+  times >"$times_file"
+  cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; ++i) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } }
+             END { printf "%d", t }' "$times_file")
+}
+begin() {
+  end_phase
+  phase_name=$1
+  phase_start=$SECONDS
+  read_cpu
+  phase_cpu=$cpu
+  echo "== $1 =="
+}
+end_phase() {
+  if [ -n "$phase_name" ]; then
+    read_cpu
+    phases+=("$(printf '%-26s %5ds wall %6ds CPU' "$phase_name" $((SECONDS - phase_start)) \
+      $((cpu - phase_cpu)))")
+    phase_name=""
+  fi
+}
+summary() {
+  local rc=$?
+  end_phase
+  read_cpu
+  rm -f "$times_file"
+  echo "== time per phase =="
+  printf '  %s\n' "${phases[@]}"
+  printf '  %-26s %5ds wall %6ds CPU%s\n' total "$SECONDS" "$cpu" \
+    "$([ "$rc" -eq 0 ] || echo "  (failed, exit $rc)")"
+}
+trap summary EXIT
+
+begin "format (clang-format-14)"
+scripts/check-format.sh
+
+begin "build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLANLORD_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
-echo "== tests =="
+begin "tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
-  echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer) =="
+  begin "build asan+ubsan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLANLORD_WERROR=ON \
-    -DLANLORD_SANITIZE=ON -DLANLORD_BUILD_BENCH=OFF >/dev/null
+    -DLANLORD_SANITIZE=ON -DLANLORD_BUILD_BENCH=ON -DLANLORD_TEST_TIME_SCALE="$scale" >/dev/null
   cmake --build build-asan -j "$jobs"
-  echo "== tests under ASan + UBSan =="
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+  begin "tests asan+ubsan"
+  # Memory errors, not the algorithm: the first pass ran every seed.
+  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-50} \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'core|transport|cli|bench'
+
+  # The threaded parts only: the target lanlord_threaded_tests
+  # (tests/CMakeLists.txt) builds the suites with these labels.
+  begin "build tsan"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLANLORD_WERROR=ON \
+    -DLANLORD_TSAN=ON -DLANLORD_BUILD_BENCH=OFF -DLANLORD_TEST_TIME_SCALE="$scale" >/dev/null
+  cmake --build build-tsan -j "$jobs" --target lanlord_threaded_tests
+  begin "tests tsan"
+  tsan_options=halt_on_error=1:second_deadlock_stack=1
+  if [ -f tests/tsan.supp ]; then
+    tsan_options+=":suppressions=$PWD/tests/tsan.supp"
+  fi
+  TSAN_OPTIONS=$tsan_options \
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L 'transport|socket|cli'
 fi

@@ -1,6 +1,11 @@
 # Runs lanlord-bench briefly and checks what it prints. Invoked by CTest:
-#   cmake -DBENCH=<lanlord-bench> -DUDP=ON|OFF -DWORK_DIR=<dir> -P smoke.cmake
+#   cmake -DBENCH=<lanlord-bench> -DUDP=ON|OFF -DWORK_DIR=<dir> [-DTIME_SCALE=N] -P smoke.cmake
+# TIME_SCALE is the test command's factor for sanitized builds (tests/CMakeLists.txt).
 cmake_minimum_required(VERSION 3.20)
+if(NOT TIME_SCALE)
+  set(TIME_SCALE 1)
+endif()
+math(EXPR run_timeout "100 * ${TIME_SCALE}")
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
@@ -10,7 +15,7 @@ set(required scenario nodes runs profile transport p50_ms p95_ms p99_ms max_ms f
 # Runs the bench with ARGN, checks every JSON line; `expected_rows` rows.
 function(run_bench name expected_rows)
   execute_process(COMMAND ${BENCH} ${ARGN} --json --quiet
-    OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 100)
+    OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT ${run_timeout})
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${name}: lanlord-bench exited with ${rc}\n${err}\n${out}")
   endif()

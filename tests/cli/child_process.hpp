@@ -1,6 +1,8 @@
 // A child process for the subprocess tests: fork/exec with its stdout and
 // stderr on pipes, lines read with a deadline, and SIGKILL in the
 // destructor so that a failing test never leaves a process behind.
+// Deadlines made with after() are stretched under sanitizers by the test
+// command's one factor (../time_scale.hpp).
 #pragma once
 
 #include <fcntl.h>
@@ -19,12 +21,15 @@
 #include <thread>
 #include <vector>
 
+#include "../time_scale.hpp"
+
 namespace lanlord::testing {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
+// A test's deadline: `d` from now, times the factor.
 inline Deadline after(std::chrono::milliseconds d) {
-  return std::chrono::steady_clock::now() + d;
+  return std::chrono::steady_clock::now() + lanlord::test::scaled(d);
 }
 
 class ChildProcess {
@@ -114,10 +119,10 @@ class ChildProcess {
         break;
       }
       if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-      pump(std::min(deadline, after(std::chrono::milliseconds(10))));
+      pump(std::min(deadline, soon(std::chrono::milliseconds(10))));
     }
     // Collect what is still in the pipes.
-    while (pump(after(std::chrono::milliseconds(200)))) {
+    while (pump(soon(std::chrono::milliseconds(200)))) {
     }
     return exit_code_;
   }
@@ -163,6 +168,9 @@ class ChildProcess {
       if (got) return true;
     }
   }
+
+  // A polling slice, not a test's deadline: not stretched.
+  static Deadline soon(std::chrono::milliseconds d) { return std::chrono::steady_clock::now() + d; }
 
   pid_t pid_ = -1;
   int out_fd_ = -1;

@@ -34,14 +34,28 @@ TEST_CASE("socket: the embedding example runs its job on one instance only") {
   watch.passive = true;
   Node watcher(io.io(), watch);
   REQUIRE(watcher.start().is_ok());
-  REQUIRE(wait_until([&] { return watcher.leader("billing").has_value(); }));
-  const PeerId leader = *watcher.leader("billing");
-  // Leave the leader a few of its 100 ms ticks before stopping both.
-  std::this_thread::sleep_for(500ms);
+  // The instances' job counts are theirs until they return; what the test
+  // sees is the leadership they act on. Once one leader has stood, unchanged,
+  // for three of the services' 100 ms ticks, it has ticked as leader.
+  std::optional<PeerId> seen;
+  REQUIRE(holds_for(
+      [&] {
+        const std::optional<PeerId> now = watcher.leader("billing");
+        const bool same = now.has_value() && now == seen;
+        seen = now;
+        return same;
+      },
+      300ms));
+  const PeerId leader = *seen;
   a.request_stop();
   b.request_stop();
-  const int ran_a = a_jobs.get_future().get();
-  const int ran_b = b_jobs.get_future().get();
+  std::future<int> a_done = a_jobs.get_future();
+  std::future<int> b_done = b_jobs.get_future();
+  // Each stops within a tick and a leave.
+  REQUIRE(a_done.wait_for(scaled(10s)) == std::future_status::ready);
+  REQUIRE(b_done.wait_for(scaled(10s)) == std::future_status::ready);
+  const int ran_a = a_done.get();
+  const int ran_b = b_done.get();
   CHECK(ran_a >= 0);
   CHECK(ran_b >= 0);
   const int leader_ran = leader == PeerId("billing-a") ? ran_a : ran_b;

@@ -27,9 +27,12 @@ struct Ran {
   bool ok() const { return status == 0; }
 };
 
+// Runs `command` with its output on a pipe; timeout(1) ends it (and so
+// the read) if it hangs.
 Ran run(const std::string& command) {
   Ran r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  const std::string limit = std::to_string(scaled(10s).count() / 1000) + "s";
+  FILE* p = ::popen(("timeout " + limit + " " + command + " 2>&1").c_str(), "r");
   if (p == nullptr) return r;
   char buf[256];
   while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;

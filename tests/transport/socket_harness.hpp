@@ -1,6 +1,7 @@
 // Helpers for the real-socket tests: a fresh group and port per test, an
 // io_context on its own thread, a set of Nodes with fast timings on
-// loopback, and waiting on conditions with a generous deadline.
+// loopback, and waiting on conditions with a generous deadline, stretched
+// under sanitizers by the test command's one factor (../time_scale.hpp).
 #pragma once
 
 #include <doctest/doctest.h>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../time_scale.hpp"
 #include "lanlord/node.hpp"
 
 namespace lanlord::test {
@@ -82,15 +84,36 @@ class IoThread {
   std::thread thread_;
 };
 
-// Polls `done` until it holds or `limit` passes. Tests state outcomes,
-// never how fast they came.
+// Polls `done` until it holds or `limit` (times the factor) passes. Tests
+// state outcomes, never how fast they came.
 inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const auto deadline = std::chrono::steady_clock::now() + scaled(limit);
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
     std::this_thread::sleep_for(10ms);
   }
   return done();
+}
+
+// Polls `holds` until it has been true without a break for `span` (times
+// the factor); false if that has not happened when `limit` (times the
+// factor) passes. For outcomes that must last, not just happen once.
+inline bool holds_for(const std::function<bool()>& holds, std::chrono::milliseconds span,
+                      std::chrono::milliseconds limit = 10s) {
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  const auto deadline = now() + scaled(limit);
+  std::optional<std::chrono::steady_clock::time_point> since;
+  while (now() < deadline) {
+    if (!holds()) {
+      since.reset();
+    } else if (!since) {
+      since = now();
+    } else if (now() - *since >= scaled(span)) {
+      return true;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
 }
 
 // Everything the callbacks of one node reported, safe to read from the test.
