@@ -14,6 +14,8 @@ std::string PeerId::hex() const {
   return out;
 }
 
-std::string to_hex(const std::optional<PeerId>& id) { return id ? id->hex() : "<nil>"; }
+std::string to_hex(const std::optional<PeerId>& id) {
+  return id ? id->hex() : "<nil>";
+}
 
 }  // namespace lanlord

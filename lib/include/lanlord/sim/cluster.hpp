@@ -4,7 +4,8 @@
 // heartbeat membership, its elections, admission, fast failover); the
 // cluster only carries the messages NodeCore hands out, as values or, with
 // SimClusterOptions::codec, as bytes through an injected serialiser (the
-// real Cap'n Proto codec from tests/), where corruption faults apply.
+// real Cap'n Proto codec from tests/, which may wrap it in a decorator
+// that damages copies).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,7 @@ struct SimClusterOptions {
   std::uint64_t seed = 1;
   LinkFaults faults;  // default faults of every link
   // When set, every copy travels as bytes: encoded by the sender, decoded
-  // by each receiver (LinkFaults::corrupt then damages copies). Otherwise
+  // by each receiver (a test's codec decorator may damage them). Otherwise
   // copies are message values.
   std::optional<Codec> codec;
 };
