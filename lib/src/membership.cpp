@@ -94,14 +94,13 @@ void Membership::heartbeat_tick() {
 }
 
 void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
-                              std::vector<std::string> channels, std::string metadata) {
+                              const std::vector<std::string>& channels, std::string_view metadata) {
   if (!running()) return;
   if (from == self_) {
     ++stats_.self_ignored;
     return;
   }
   ++stats_.heartbeats;
-  normalize(channels);
   const TimePoint now = scheduler_.now();
 
   auto [it, inserted] = entries_.try_emplace(from);
@@ -126,10 +125,14 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
 
   if (e.state != State::kAlive || inserted) ++alive_count_;
   e.state = State::kAlive;
-  e.member.id = from;
+  if (inserted) e.member.id = from;
   e.member.incarnation = incarnation;
-  e.member.channels = std::move(channels);
-  e.member.metadata = std::move(metadata);
+  // Heartbeats repeat themselves: copy (and sort) only what changed.
+  if (e.member.channels != channels) {
+    e.member.channels = channels;
+    normalize(e.member.channels);
+  }
+  if (e.member.metadata != metadata) e.member.metadata.assign(metadata);
   e.member.alive = true;
   e.member.last_seen = now;
   set_alive_deadline(from, e, now + config_.alive_expiration);

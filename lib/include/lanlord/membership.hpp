@@ -142,8 +142,9 @@ class Membership {
 
   // A heartbeat from `from` arrived now (see the rules above). Ignored
   // unless running(). May call on_event before returning.
+  // `channels` and `metadata` are copied only when they changed.
   void on_heartbeat(const PeerId& from, std::uint64_t incarnation,
-                    std::vector<std::string> channels, std::string metadata);
+                    const std::vector<std::string>& channels, std::string_view metadata);
 
   // `from` announced it is leaving (see the rules above). Ignored unless
   // running(). May call on_event before returning.
