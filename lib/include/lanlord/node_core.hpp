@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -228,7 +229,9 @@ class NodeCore {
   std::uint64_t seq_ = 0;  // PeerTime sequence: grows with every message sent
   Ready ready_;
   NodeStats counters_;
-  std::map<PeerId, Sender> senders_;  // admission: the newest PeerTime per sender
+  // Admission: the newest PeerTime per sender and stream. Looked up for
+  // every message, so hashed; its order never reaches an output.
+  std::unordered_map<PeerId, Sender, PeerIdHash> senders_;
   std::unique_ptr<Membership> membership_;
   std::map<std::string, std::unique_ptr<Channel>, std::less<>> channels_;
   std::map<std::string, Watched, std::less<>> watched_;  // passive only

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +36,13 @@ class PeerId {
 
  private:
   std::string bytes_;
+};
+
+// For unordered containers keyed by id.
+struct PeerIdHash {
+  std::size_t operator()(const PeerId& id) const noexcept {
+    return std::hash<std::string>{}(id.bytes());
+  }
 };
 
 // Fabric prints a nil peerID as "<nil>"; in lanlord "no peer" is an empty
