@@ -406,6 +406,7 @@ std::vector<Member> NodeCore::members() const {
 
 NodeStats NodeCore::stats() const {
   NodeStats out = counters_;
+  for (const auto& [id, s] : senders_) out.admission_streams += 1 + s.leadership.size();
   const bool up = running();
   for (const auto& [name, ch] : channels_) {
     ChannelStats s = ch->stats;

@@ -216,3 +216,37 @@ TEST_CASE("node core: a bad config is refused at construction") {
   c.channels.clear();
   CHECK(c.validate().message().find("no channels") != std::string::npos);
 }
+
+TEST_CASE("node core: PeerTime holds per stream, and no stream goes back to an older life") {
+  // A declaration overtaken in flight by a later heartbeat of the same
+  // sender is still news (membership and leadership are separate streams);
+  // a declaration of a life older than one already heard is not.
+  Harness h;
+  h.core.step(h.message(hb(), "p", {10, 2}));
+  const auto stale = h.dropped(DropReason::kStale);
+  h.core.step(h.message(Leadership{"default", true}, "p", {10, 1}));  // sent before the heartbeat
+  CHECK(h.dropped(DropReason::kStale) == stale);
+  h.core.step(h.message(hb(), "p", {11, 1}));                         // p restarted
+  h.core.step(h.message(Leadership{"default", true}, "p", {10, 3}));  // its old life, late
+  CHECK(h.dropped(DropReason::kStale) == stale + 1);
+}
+
+TEST_CASE("node core: made-up channel names grow no admission state") {
+  // An outsider sending leadership for channels this node does not run gets
+  // no stream per name; a passive node keeps at most kMaxChannels per sender.
+  Harness h;
+  for (int i = 0; i < 40; ++i) {
+    h.core.step(h.message(Leadership{"made-up-" + std::to_string(i), true}, "p",
+                          {1, static_cast<std::uint64_t>(i + 1)}));
+  }
+  CHECK(h.dropped(DropReason::kUnknownChannel) == 40);
+  CHECK(h.core.stats().admission_streams == 1);
+
+  Harness passive(make_config(true));
+  for (int i = 0; i < 40; ++i) {
+    passive.core.step(passive.message(Leadership{"c" + std::to_string(i), true}, "p",
+                                      {1, static_cast<std::uint64_t>(i + 1)}));
+  }
+  CHECK(passive.core.stats().admission_streams == 1 + kMaxChannels);
+  CHECK(passive.dropped(DropReason::kUnknownChannel) == 40 - kMaxChannels);
+}

@@ -120,6 +120,10 @@ struct NodeStats {
   // Filled by the core.
   std::uint64_t messages_in = 0;   // step() calls while running
   std::uint64_t messages_out = 0;  // messages handed out by ready()
+  // Admission state held: one membership stream per sender heard from, plus
+  // one per (sender, channel this node runs) leadership stream. Bounded: a
+  // made-up channel name gets no stream.
+  std::uint64_t admission_streams = 0;
   std::array<std::uint64_t, kDropReasonCount> drops{};
   std::vector<ChannelStats> channels;
 
