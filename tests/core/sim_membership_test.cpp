@@ -11,6 +11,7 @@
 
 #include "lanlord/profile.hpp"
 #include "lanlord/sim/cluster.hpp"
+#include "scenario.hpp"
 
 using namespace std::chrono_literals;
 using lanlord::Duration;
@@ -20,6 +21,7 @@ using lanlord::TimePoint;
 using lanlord::sim::LinkFaults;
 using lanlord::sim::SimCluster;
 using lanlord::sim::SimClusterOptions;
+using lanlord::test::agreed_leader;
 
 namespace {
 
@@ -37,18 +39,6 @@ SimClusterOptions options(const Profile& p, LinkFaults faults = {}, std::uint64_
 
 void spawn(SimCluster& c, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) c.spawn("p" + std::to_string(i));
-}
-
-// Exactly one running node leads and every running node names it.
-std::optional<std::string> agreed_leader(SimCluster& c) {
-  const auto leaders = c.leader_ids();
-  if (leaders.size() != 1) return std::nullopt;
-  for (std::size_t i = 0; i < c.size(); ++i) {
-    if (!c.running(i)) continue;
-    const auto l = c.core(i).leader(c.channel());
-    if (!l || l->bytes() != leaders[0]) return std::nullopt;
-  }
-  return leaders[0];
 }
 
 // Runs until the cluster agrees on a leader; returns it and how long it took.
