@@ -65,6 +65,18 @@ const char* drop_reason_name(DropReason reason) {
       return "stale";
     case DropReason::kUnknownChannel:
       return "unknown_channel";
+    case DropReason::kUnauthenticated:
+      return "unauthenticated";
+    case DropReason::kForeignKey:
+      return "foreign_key";
+    case DropReason::kClockSkew:
+      return "clock_skew";
+    case DropReason::kImplausible:
+      return "implausible";
+    case DropReason::kRateLimited:
+      return "rate_limited";
+    case DropReason::kMemberCap:
+      return "member_cap";
     case DropReason::kCount:
       break;
   }

@@ -30,12 +30,16 @@ struct Envelope {
     leadership @5 :Leadership;
     leave @6 :Leave;
   }
+
+  sentAt @7 :UInt64;     # the sender's wall clock at sending, ns since the Unix epoch
+  instance @8 :UInt64;   # the sender process's start time, ns since the Unix epoch
 }
 
 # "I am alive, in these channels."
 struct Heartbeat {
   channels @0 :List(Text);
   metadata @1 :Data;     # application data, e.g. a service endpoint
+  timings @2 :UInt32;    # fingerprint of the sender's timings; 0 = unknown
 }
 
 # A proposal or a declaration in one channel's election.

@@ -51,6 +51,8 @@ DropReason read_envelope(s::Envelope::Reader env, Message& out) {
   out.sender = PeerId(string_of(env.getSender()));
   out.time.incarnation = env.getTime().getIncarnation();
   out.time.seq = env.getTime().getSeq();
+  out.sent_at = env.getSentAt();
+  out.instance = env.getInstance();
 
   auto body = env.getBody();
   switch (body.which()) {
@@ -62,6 +64,7 @@ DropReason read_envelope(s::Envelope::Reader env, Message& out) {
       h.channels.reserve(channels.size());
       for (auto c : channels) h.channels.emplace_back(c.cStr(), c.size());
       h.metadata = string_of(hb.getMetadata());
+      h.timings = hb.getTimings();
       out.body = std::move(h);
       break;
     }
@@ -115,6 +118,8 @@ Encoded encode(const Message& m) {
   auto time = env.initTime();
   time.setIncarnation(m.time.incarnation);
   time.setSeq(m.time.seq);
+  env.setSentAt(m.sent_at);
+  env.setInstance(m.instance);
   auto body = env.initBody();
   std::visit(
       [&body](const auto& b) {
@@ -124,6 +129,7 @@ Encoded encode(const Message& m) {
           auto channels = hb.initChannels(static_cast<unsigned>(b.channels.size()));
           for (unsigned i = 0; i < b.channels.size(); ++i) channels.set(i, b.channels[i]);
           hb.setMetadata(bytes_of(b.metadata));
+          hb.setTimings(b.timings);
         } else if constexpr (std::is_same_v<T, Leadership>) {
           auto ld = body.initLeadership();
           ld.setChannel(b.channel);

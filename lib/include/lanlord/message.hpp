@@ -48,6 +48,10 @@ struct PeerTime {
 struct Heartbeat {
   std::vector<std::string> channels;
   std::string metadata;  // application data, e.g. a service endpoint; any bytes
+  // A fingerprint of the sender's timings (timings_fingerprint() in
+  // profile.hpp); 0 when unknown. Nodes warn once about a peer whose
+  // timings differ from theirs: mixed profiles make members flap.
+  std::uint32_t timings = 0;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
@@ -71,6 +75,15 @@ struct Message {
   std::string cluster;
   PeerId sender;
   PeerTime time;
+  // The sender's wall clock when it sent the message, ns since the Unix
+  // epoch. Receivers drop messages outside their clock-skew window
+  // (kClockSkew): with a key this defeats replays of old recordings.
+  std::uint64_t sent_at = 0;
+  // The sender process's start time, ns since the Unix epoch. Unlike the
+  // incarnation it never changes during the process's life (refutation may
+  // raise the incarnation), so it tells a node's own looped-back messages
+  // from another process using the same id, and which of two is newer.
+  std::uint64_t instance = 0;
   Body body;
   friend bool operator==(const Message&, const Message&) = default;
 };
@@ -93,6 +106,12 @@ enum class DropReason : std::uint8_t {
   kIdConflict,      // another live node uses this node's id
   kStale,           // not newer than the last message from that sender
   kUnknownChannel,  // leadership for a channel this node does not run
+  kUnauthenticated,  // keyed node: no valid tag from a key of its keyring (a forgery or damage)
+  kForeignKey,       // tagged with a key this node does not hold (another keyed cluster)
+  kClockSkew,        // send time outside the clock-skew window: a replay, or a clock that is off
+  kImplausible,      // a PeerTime no honest sender can have (too far ahead, a jump too far)
+  kRateLimited,      // a new sender id over the admission rate (a flood of made-up ids)
+  kMemberCap,        // a new sender id while the member table is full of confirmed members
   kCount
 };
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
