@@ -170,9 +170,17 @@ void SimCluster::flush(std::size_t i) {
         case MembershipEvent::kRestarted:
           ++rec.peers_restarted;
           break;
+        case MembershipEvent::kEvicted:
+          ++rec.peers_evicted;
+          break;
       }
-    } else {
+    } else if (std::holds_alternative<Dropped>(e)) {
       ++rec.drops;
+    } else if (const auto* ic = std::get_if<IdConflict>(&e)) {
+      ++rec.id_conflicts;
+      if (ic->stopped) rec.stopped_as_duplicate = true;
+    } else if (std::holds_alternative<Warning>(e)) {
+      ++rec.warnings;
     }
   }
   for (Message& m : r.messages) {

@@ -46,6 +46,8 @@ std::string_view to_string(MembershipEvent e) {
       return "dead";
     case MembershipEvent::kRestarted:
       return "restarted";
+    case MembershipEvent::kEvicted:
+      return "evicted";
   }
   return "unknown";
 }
@@ -263,6 +265,8 @@ void Membership::emit(MembershipEvent event, const Member& member) {
     case MembershipEvent::kRestarted:
       ++stats_.restarted;
       break;
+    case MembershipEvent::kEvicted:
+      break;  // counted by forget()
   }
   if (callbacks_.on_event) callbacks_.on_event(event, member);
 }
@@ -307,6 +311,22 @@ std::optional<Member> Membership::find(const PeerId& id) const {
   const auto it = entries_.find(id);
   if (it == entries_.end() || it->second.state == State::kLeft) return std::nullopt;
   return it->second.member;
+}
+
+bool Membership::forget(const PeerId& id, bool evict) {
+  const auto it = entries_.find(id);
+  if (it == entries_.end()) return false;
+  // Its queued deadlines no longer match an entry: expire() skips them.
+  Member member = std::move(it->second.member);
+  const bool was_alive = it->second.state == State::kAlive;
+  if (was_alive) --alive_count_;
+  entries_.erase(it);
+  ++stats_.evicted;
+  if (evict && was_alive && running()) {
+    member.alive = false;
+    emit(MembershipEvent::kEvicted, member);
+  }
+  return true;
 }
 
 void Membership::set_channels(std::vector<std::string> channels) {

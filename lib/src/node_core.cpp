@@ -28,7 +28,42 @@ Status check_channel_name(const std::string& ch) {
   return Status::ok();
 }
 
+std::int64_t ns_of(Duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+Duration abs_of(Duration d) {
+  return d < Duration::zero() ? -d : d;
+}
+
+// An id for a message: as text when it is printable ASCII, else in hex.
+std::string name_of(const PeerId& id) {
+  const std::string& b = id.bytes();
+  const bool text = std::all_of(b.begin(), b.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  return text ? "'" + b + "'" : id.hex();
+}
+
+std::string show(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
 }  // namespace
+
+const char* warning_kind_name(WarningKind kind) {
+  switch (kind) {
+    case WarningKind::kUnauthenticated:
+      return "unauthenticated";
+    case WarningKind::kTaggedWithoutKey:
+      return "tagged_without_key";
+    case WarningKind::kAlone:
+      return "alone";
+    case WarningKind::kTimingsDiffer:
+      return "timings_differ";
+    case WarningKind::kClockOffset:
+      return "clock_offset";
+  }
+  return "unknown";
+}
 
 std::uint64_t NodeStats::dropped_total() const {
   return std::accumulate(drops.begin(), drops.end(), std::uint64_t{0});
@@ -56,6 +91,7 @@ Status NodeCoreConfig::validate() const {
   if (metadata.size() > kMaxMetadataSize) {
     return too_long("metadata", metadata.size(), kMaxMetadataSize);
   }
+  if (Status s = trust.validate(); !s) return s;
   return profile.validate();
 }
 
@@ -111,10 +147,14 @@ class NodeCore::Channel final : public ElectionAdapter {
 };
 
 NodeCore::NodeCore(Scheduler& scheduler, NodeCoreConfig config)
-    : scheduler_(scheduler), config_(std::move(config)), housekeeping_(scheduler) {
+    : scheduler_(scheduler),
+      config_(std::move(config)),
+      housekeeping_(scheduler),
+      alone_check_(scheduler) {
   if (Status s = config_.validate(); !s) throw std::invalid_argument("NodeCore: " + s.message());
   if (config_.passive) config_.channels.clear();
   normalize(config_.channels);
+  timings_ = timings_fingerprint(config_.profile);
 }
 
 NodeCore::~NodeCore() {
@@ -129,17 +169,16 @@ NodeCore::~NodeCore() {
 void NodeCore::start() {
   if (state_ != State::kCreated) return;
   incarnation_ = config_.incarnation;
-  if (incarnation_ == 0) {
-    incarnation_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                  scheduler_.wall_now().time_since_epoch())
-                                                  .count());
-  }
+  if (incarnation_ == 0) incarnation_ = wall_ns();
+  instance_ = incarnation_;
   state_ = State::kRunning;
+  id_tokens_ = config_.trust.new_ids_per_second;
+  id_tokens_at_ = scheduler_.now();
 
   MembershipCallbacks mcb;
   mcb.send_heartbeat = [this] {
     const Member me = membership_->self();
-    send(Heartbeat{me.channels, me.metadata});
+    send(Heartbeat{me.channels, me.metadata, timings_});
   };
   mcb.on_event = [this](MembershipEvent e, const Member& m) { on_member_event(e, m); };
   membership_ =
@@ -149,6 +188,20 @@ void NodeCore::start() {
   membership_->start();  // queues the first heartbeat
   for (auto& [name, ch] : channels_) ch->service->start();
   housekeeping_.arm(config_.profile.election.declaration_interval(), [this] { housekeeping(); });
+  if (!config_.authenticated) {
+    warn(WarningKind::kUnauthenticated,
+         "traffic is not authenticated: anyone who can send to the group can forge members, "
+         "leaders and leaves; give every node the same key (lanlord keygen, --key-file)");
+  }
+  if (config_.loopback && !config_.passive) {
+    alone_check_.arm(config_.profile.election.startup_grace_period, [this] {
+      if (running() && membership_->alive_count() == 0) {
+        warn(WarningKind::kAlone,
+             "this node is on a loopback interface and has heard no other member: other hosts "
+             "cannot hear it; name the LAN interface (--interface eth0) to join them");
+      }
+    });
+  }
 }
 
 void NodeCore::stop() {
@@ -156,6 +209,7 @@ void NodeCore::stop() {
   for (auto& [name, ch] : channels_) ch->service->stop();
   membership_->stop();
   housekeeping_.cancel();
+  alone_check_.cancel();
   // The leave lets peers drop this node at once and, with fast failover,
   // elect a successor without waiting for its heartbeats to expire.
   send(Leave{});
@@ -202,17 +256,55 @@ bool NodeCore::step(const Message& m, std::string_view origin) {
   ++counters_.messages_in;
   if (!admit(m, origin)) return false;
   if (const auto* hb = std::get_if<Heartbeat>(&m.body)) {
+    Sender& s = senders_.find(m.sender)->second;
+    if (s.left) {
+      // Admission ordered this heartbeat after the leave recorded for its
+      // life: the leave was forged, or refuted by its subject. Believe the
+      // newer message.
+      s.left = false;
+      membership_->forget(m.sender, false);
+    }
+    if (hb->timings != 0 && hb->timings != timings_ && !s.timings_warned) {
+      s.timings_warned = true;
+      warn(WarningKind::kTimingsDiffer,
+           "peer " + name_of(m.sender) +
+               " runs different timings (another profile or timing flags): members will flap "
+               "between joined and dead; give every node the same profile and timings",
+           m.sender);
+    }
     membership_->on_heartbeat(m.sender, m.time.incarnation, hb->channels, hb->metadata);
   } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
     on_leadership(m.sender, *ld, origin);
   } else {
+    senders_.find(m.sender)->second.left = true;
     membership_->on_leave(m.sender, m.time.incarnation);
   }
   return true;
 }
 
 void NodeCore::drop(DropReason reason, std::string_view origin) {
-  if (running()) count_drop(reason, origin);
+  if (!running()) return;
+  count_drop(reason, origin);
+  if (reason == DropReason::kForeignKey && !config_.authenticated) {
+    warn(WarningKind::kTaggedWithoutKey,
+         "datagrams authenticated with a cluster key arrive from " + std::string(origin) +
+             " and this node has no key: they are ignored; give this node the cluster's key "
+             "(--key-file) to join that cluster");
+  }
+}
+
+std::uint64_t NodeCore::wall_ns() const {
+  const std::int64_t t = ns_of(scheduler_.wall_now().time_since_epoch());
+  return t < 0 ? 0 : static_cast<std::uint64_t>(t);
+}
+
+void NodeCore::warn(WarningKind kind, std::string message, std::optional<PeerId> peer) {
+  if (!peer) {
+    bool& done = warned_[static_cast<std::size_t>(kind)];
+    if (done) return;
+    done = true;
+  }
+  emit(Warning{kind, std::move(message), std::move(peer)});
 }
 
 bool NodeCore::admit(const Message& m, std::string_view origin) {
@@ -228,45 +320,242 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     count_drop(DropReason::kForeignCluster, origin);
     return false;
   }
-  if (!config_.passive && m.sender == config_.id) {
-    // Our own multicast comes back (loopback delivery is on, so that nodes
-    // on one host hear each other). Another incarnation is another process
-    // using our id: a misconfiguration worth its own counter.
-    count_drop(m.time.incarnation == incarnation_ ? DropReason::kSelf : DropReason::kIdConflict,
-               origin);
+  const TrustConfig& trust = config_.trust;
+  const std::uint64_t now_wall = wall_ns();
+  const auto skew = static_cast<std::uint64_t>(ns_of(trust.max_clock_skew));
+  // Freshness: sent within the skew window of this node's clock. With a key
+  // the send time is authentic, so a recording replayed later fails here
+  // even after the sender has been forgotten.
+  const std::uint64_t distance = m.sent_at < now_wall ? now_wall - m.sent_at : m.sent_at - now_wall;
+  if (distance > skew) {
+    count_drop(DropReason::kClockSkew, origin);
     return false;
   }
+  // Plausibility: no life starts in the future, and no sender sends faster
+  // than max_send_rate (plus slack) since its life began. Such a claim is
+  // neither adopted nor refuted: it could never be overtaken honestly.
+  const std::uint64_t horizon_wall = now_wall + skew;
+  const double life_s = m.time.incarnation >= horizon_wall
+                            ? 0.0
+                            : static_cast<double>(horizon_wall - m.time.incarnation) / 1e9;
+  if (m.time.incarnation > horizon_wall ||
+      static_cast<double>(m.time.seq) >
+          static_cast<double>(trust.seq_slack) + trust.max_send_rate * life_s) {
+    count_drop(DropReason::kImplausible, origin);
+    return false;
+  }
+  if (!config_.passive && m.sender == config_.id) {
+    on_own_id(m, origin);
+    return false;
+  }
+  const auto* ld = std::get_if<Leadership>(&m.body);
+  // Only channels this node runs get a stream, so an outsider cannot grow
+  // the table with made-up names (a passive node: at most kMaxChannels
+  // streams per sender).
+  if (ld && !config_.passive && channels_.find(ld->channel) == channels_.end()) {
+    count_drop(DropReason::kUnknownChannel, origin);
+    return false;
+  }
+  auto it = senders_.find(m.sender);
+  if (it == senders_.end()) {
+    if (!make_room(origin)) return false;
+    it = senders_.try_emplace(m.sender).first;
+    unconfirmed_.push_back(m.sender);
+  }
+  Sender& s = it->second;
+  const auto stream = [ld](Sender& sender) -> PeerTime* {
+    if (!ld) return &sender.membership;
+    auto e = std::find_if(sender.leadership.begin(), sender.leadership.end(),
+                          [ld](const auto& x) { return x.first == ld->channel; });
+    if (e == sender.leadership.end()) {
+      if (sender.leadership.size() >= kMaxChannels) return nullptr;
+      e = sender.leadership.insert(sender.leadership.end(), {ld->channel, {}});
+    }
+    return &e->second;
+  };
+  PeerTime* last = stream(s);
+  if (last == nullptr) {
+    count_drop(DropReason::kUnknownChannel, origin);
+    return false;
+  }
+  const TimePoint now = scheduler_.now();
   // Fabric's rule, per stream: a higher incarnation is a new life and wins;
   // within one, only a higher sequence number is news. Equal is a duplicate.
-  Sender& s = senders_[m.sender];
-  PeerTime* last = &s.membership;
-  if (const auto* ld = std::get_if<Leadership>(&m.body)) {
-    // Only channels this node runs get a stream, so an outsider cannot
-    // grow the table with made-up names (a passive node: at most
-    // kMaxChannels streams per sender).
-    if (!config_.passive && channels_.find(ld->channel) == channels_.end()) {
-      count_drop(DropReason::kUnknownChannel, origin);
+  if (m.time.incarnation < s.incarnation || m.time <= *last) {
+    // Without a key a forged claim may have raised this sender above its
+    // real PeerTime. An honest sender follows its last message within a
+    // heartbeat interval; when nothing newer than the claim has come for
+    // two intervals while older messages keep coming, the claim is void
+    // and the sender's messages are believed again (its membership entry
+    // starts afresh). One forgery its victim never hears costs two
+    // heartbeat intervals plus a declaration, under two alive_expiration
+    // periods. With a key every admitted claim is the sender's own, so
+    // this never applies.
+    if (config_.authenticated ||
+        now - s.heard <= 2 * config_.profile.membership.heartbeat_interval) {
+      count_drop(DropReason::kStale, origin);
       return false;
     }
-    auto it = std::find_if(s.leadership.begin(), s.leadership.end(),
-                           [ld](const auto& e) { return e.first == ld->channel; });
-    if (it == s.leadership.end()) {
-      if (s.leadership.size() >= kMaxChannels) {
-        count_drop(DropReason::kUnknownChannel, origin);
-        return false;
-      }
-      it = s.leadership.insert(s.leadership.end(), {ld->channel, {}});
+    membership_->forget(m.sender, false);
+    Sender fresh;
+    fresh.admitted = s.admitted;
+    fresh.timings_warned = s.timings_warned;
+    fresh.offset_warned = s.offset_warned;
+    s = std::move(fresh);
+    last = stream(s);
+    ++counters_.stale_resets;
+  } else if (m.time.incarnation == s.newest.incarnation && m.time.seq > s.newest.seq) {
+    // Within one life the sequence grows at most as fast as the sender can send.
+    const double since_s = std::chrono::duration<double>(now - s.heard).count();
+    if (static_cast<double>(m.time.seq - s.newest.seq) >
+        static_cast<double>(trust.seq_slack) + trust.max_send_rate * since_s) {
+      count_drop(DropReason::kImplausible, origin);
+      return false;
     }
-    last = &it->second;
-  }
-  if (m.time.incarnation < s.incarnation || m.time <= *last) {
-    count_drop(DropReason::kStale, origin);
-    return false;
   }
   s.incarnation = m.time.incarnation;
   *last = m.time;
-  s.heard = scheduler_.now();
+  s.newest = std::max(s.newest, m.time);
+  s.heard = now;
+  if (s.admitted < 2) ++s.admitted;
+  s.clock_offset = std::chrono::nanoseconds(static_cast<std::int64_t>(m.sent_at - now_wall));
+  if (abs_of(s.clock_offset) > trust.max_clock_skew / 2 && !s.offset_warned) {
+    s.offset_warned = true;
+    warn(WarningKind::kClockOffset,
+         "peer " + name_of(m.sender) + "'s clock is off by " + show(s.clock_offset) +
+             ", more than half the clock-skew window (" + show(trust.max_clock_skew) +
+             "): fix time synchronisation (NTP) before it drifts out of the window",
+         m.sender);
+  }
   return true;
+}
+
+bool NodeCore::make_room(std::string_view origin) {
+  const TrustConfig& trust = config_.trust;
+  const TimePoint now = scheduler_.now();
+  // A token bucket holding one second's worth of new ids.
+  const double rate = trust.new_ids_per_second;
+  id_tokens_ = std::min(
+      rate, id_tokens_ + rate * std::chrono::duration<double>(now - id_tokens_at_).count());
+  id_tokens_at_ = now;
+  if (id_tokens_ < 1.0) {
+    count_drop(DropReason::kRateLimited, origin);
+    return false;
+  }
+  if (senders_.size() >= trust.max_members) {
+    // Full: the oldest never-confirmed sender makes room. Confirmed
+    // members (heard twice or more) are never evicted for a newcomer.
+    bool evicted = false;
+    while (!evicted && !unconfirmed_.empty()) {
+      const PeerId victim = std::move(unconfirmed_.front());
+      unconfirmed_.pop_front();
+      const auto v = senders_.find(victim);
+      if (v == senders_.end() || v->second.admitted >= 2) continue;
+      senders_.erase(v);
+      membership_->forget(victim, true);
+      ++counters_.evictions;
+      evicted = true;
+    }
+    if (!evicted) {
+      count_drop(DropReason::kMemberCap, origin);
+      return false;
+    }
+  }
+  id_tokens_ -= 1.0;
+  return true;
+}
+
+void NodeCore::on_own_id(const Message& m, std::string_view origin) {
+  const PeerTime mine{incarnation_, seq_};
+  const bool own_instance = m.instance == instance_;
+  if (own_instance && m.time <= mine) {
+    // Our own multicast comes back (loopback delivery is on, so that nodes
+    // on one host hear each other).
+    count_drop(DropReason::kSelf, origin);
+    return;
+  }
+  // Someone else used our id: another process, a forger, or a replay.
+  count_drop(DropReason::kIdConflict, origin);
+  const TimePoint now = scheduler_.now();
+  IdConflict ev{std::string(origin), m.time, m.instance};
+  if (!own_instance && m.instance != 0) {
+    bool duplicate = false;
+    if (config_.authenticated) {
+      // The key proves it is a process of this cluster; sent after this
+      // node started, it is not a replay of an earlier life of this node.
+      duplicate = m.sent_at >= instance_;
+    } else {
+      // Unauthenticated evidence alone is not enough: the same other
+      // process must keep talking, from one address, for three heartbeats.
+      if (!conflict_ || conflict_->instance != m.instance || conflict_->origin != origin) {
+        conflict_ = Conflict{m.instance, std::string(origin), now, 0, false};
+      }
+      ++conflict_->count;
+      duplicate = conflict_->count >= 3 &&
+                  now - conflict_->first >= 3 * config_.profile.membership.heartbeat_interval;
+    }
+    if (duplicate) {
+      ev.duplicate = true;
+      counters_.duplicate_id = true;
+      // The newer process gives way; the older keeps running.
+      ev.stopped = instance_ > m.instance;
+    }
+  }
+  // A newer claim about this node (a forged "restarted" or "left", or the
+  // other process's messages) is answered at once with a newer PeerTime, so
+  // peers keep believing this node.
+  if (!ev.stopped && m.time > mine) {
+    refute(m.time);
+    ev.refuted = true;
+  }
+  const bool first_duplicate =
+      ev.duplicate && !(conflict_ && conflict_->reported) && !reported_duplicate_;
+  if (ev.stopped || first_duplicate || conflict_reported_ == TimePoint{} ||
+      now - conflict_reported_ >= config_.profile.membership.heartbeat_interval) {
+    conflict_reported_ = now;
+    if (ev.duplicate) {
+      reported_duplicate_ = true;
+      if (conflict_) conflict_->reported = true;
+    }
+    emit(ev);
+  }
+  if (ev.stopped) halt();
+}
+
+void NodeCore::refute(const PeerTime& claim) {
+  if (claim.incarnation > incarnation_) {
+    incarnation_ = claim.incarnation;
+    seq_ = claim.seq;
+    membership_->set_self_incarnation(incarnation_);
+  } else {
+    seq_ = std::max(seq_, claim.seq);
+  }
+  ++counters_.refutations;
+  // Announce at once, but at most twice a heartbeat interval: two processes
+  // with one id would otherwise out-bid each other without end.
+  const TimePoint now = scheduler_.now();
+  if (!refuted_once_ || now - refuted_at_ >= config_.profile.membership.heartbeat_interval / 2) {
+    refuted_once_ = true;
+    refuted_at_ = now;
+    const Member me = membership_->self();
+    send(Heartbeat{me.channels, me.metadata, timings_});
+    // A leader also declares at once: peers that believed the claim may be
+    // electing a successor right now.
+    for (auto& [name, ch] : channels_) {
+      if (ch->service->is_leader()) ch->gossip(ElectionMessage{config_.id, true});
+    }
+  }
+}
+
+void NodeCore::halt() {
+  // Like stop(), but silent: a leave carrying this id would remove the
+  // other process, which keeps it.
+  if (state_ != State::kRunning) return;
+  for (auto& [name, ch] : channels_) ch->service->stop();
+  membership_->stop();
+  housekeeping_.cancel();
+  alone_check_.cancel();
+  state_ = State::kStopped;
 }
 
 void NodeCore::on_leadership(const PeerId& from, const Leadership& msg, std::string_view origin) {
@@ -328,6 +617,14 @@ void NodeCore::housekeeping() {
   // authentication a forger can do worse anyway.
   const TimePoint horizon = now - m.alive_expiration - m.forget_after;
   std::erase_if(senders_, [horizon](const auto& kv) { return kv.second.heard < horizon; });
+  // The eviction queue: drop what is confirmed or gone from its front, and
+  // compact it when skipped entries pile up behind an unconfirmed one.
+  const auto settled = [this](const PeerId& id) {
+    const auto it = senders_.find(id);
+    return it == senders_.end() || it->second.admitted >= 2;
+  };
+  while (!unconfirmed_.empty() && settled(unconfirmed_.front())) unconfirmed_.pop_front();
+  if (unconfirmed_.size() > 2 * config_.trust.max_members) std::erase_if(unconfirmed_, settled);
   // A passive node forgets a leader that stopped declaring, as a follower does.
   for (auto& [name, w] : watched_) {
     if (w.stats.leader && now - w.heard > config_.profile.election.leader_alive_threshold) {
@@ -345,6 +642,8 @@ void NodeCore::send(Body body) {
   m.cluster = config_.cluster;
   m.sender = config_.id;
   m.time = {incarnation_, ++seq_};
+  m.sent_at = wall_ns();
+  m.instance = instance_;
   m.body = std::move(body);
   ready_.messages.push_back(std::move(m));
 }
@@ -400,13 +699,25 @@ std::vector<Member> NodeCore::members() const {
     me.alive = running();
     out.push_back(std::move(me));
   }
-  for (Member& m : membership_->members()) out.push_back(std::move(m));
+  for (Member& m : membership_->members()) {
+    if (const auto it = senders_.find(m.id); it != senders_.end()) {
+      m.clock_offset = it->second.clock_offset;
+    }
+    out.push_back(std::move(m));
+  }
   return out;
 }
 
 NodeStats NodeCore::stats() const {
   NodeStats out = counters_;
-  for (const auto& [id, s] : senders_) out.admission_streams += 1 + s.leadership.size();
+  const TimePoint recent = scheduler_.now() - config_.profile.membership.alive_expiration;
+  for (const auto& [id, s] : senders_) {
+    out.admission_streams += 1 + s.leadership.size();
+    if (s.heard >= recent) {
+      out.max_clock_offset = std::max(out.max_clock_offset, abs_of(s.clock_offset));
+    }
+  }
+  out.peers = senders_.size();
   const bool up = running();
   for (const auto& [name, ch] : channels_) {
     ChannelStats s = ch->stats;

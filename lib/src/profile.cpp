@@ -215,4 +215,20 @@ Profile default_profile() {
   return lan();
 }
 
+std::uint32_t timings_fingerprint(const Profile& profile) {
+  std::uint32_t h = 2166136261u;
+  const auto mix = [&h](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= static_cast<std::uint8_t>(v >> (8 * i));
+      h *= 16777619u;
+    }
+  };
+  for (const TimingKnob& k : timing_knobs()) {
+    mix(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(k.in(profile)).count()));
+  }
+  mix(profile.fast_failover ? 1 : 0);
+  return h == 0 ? 1 : h;
+}
+
 }  // namespace lanlord

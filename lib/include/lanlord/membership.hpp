@@ -52,6 +52,9 @@ struct Member {
   std::string metadata;
   bool alive = false;
   TimePoint last_seen{};  // scheduler time of the last accepted heartbeat
+  // The peer's wall clock minus this node's, from the send time of its
+  // latest admitted message (NodeCore fills it; zero when unknown).
+  Duration clock_offset{};
 };
 
 enum class MembershipEvent {
@@ -59,9 +62,10 @@ enum class MembershipEvent {
   kLeft,       // an alive peer said goodbye; it is removed at once
   kDead,       // an alive peer's heartbeats stopped for alive_expiration
   kRestarted,  // an alive peer's heartbeat carries a higher incarnation
+  kEvicted,    // a peer was dropped to make room for another (the member cap)
 };
 
-// "joined", "left", "dead", "restarted".
+// "joined", "left", "dead", "restarted", "evicted".
 std::string_view to_string(MembershipEvent e);
 
 struct MembershipStats {
@@ -74,6 +78,7 @@ struct MembershipStats {
   std::uint64_t dead = 0;
   std::uint64_t restarted = 0;
   std::uint64_t forgotten = 0;  // dead or left peers dropped (no event)
+  std::uint64_t evicted = 0;    // peers removed by forget() (kEvicted when alive)
 };
 
 // Observers of a Membership. Both run on the scheduler's thread; they may
@@ -165,6 +170,15 @@ class Membership {
   // alive_peers().size(), without building the list.
   std::size_t alive_count() const { return alive_count_; }
 
+  // Removes `id` at once, whatever its state, so that the next heartbeat of
+  // any life adds it afresh. kEvicted when `evict` and it was alive. For the
+  // owner's admission rules (the member cap; a life proven newer than what
+  // membership recorded). Returns whether it was known.
+  bool forget(const PeerId& id, bool evict);
+
+  // This node's incarnation as self() reports it (refutation raises it).
+  void set_self_incarnation(std::uint64_t incarnation) { self_incarnation_ = incarnation; }
+
   // Replaces the channels this node announces (sorted and deduplicated);
   // the next heartbeat carries them.
   void set_channels(std::vector<std::string> channels);
@@ -200,7 +214,7 @@ class Membership {
 
   Scheduler& scheduler_;
   const PeerId self_;
-  const std::uint64_t self_incarnation_;
+  std::uint64_t self_incarnation_;
   std::vector<std::string> self_channels_;
   std::string self_metadata_;
   const MembershipConfig config_;

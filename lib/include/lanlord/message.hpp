@@ -94,18 +94,18 @@ Status check_message(const Message& message);
 
 // Why a received datagram was dropped. Append new reasons before kCount.
 enum class DropReason : std::uint8_t {
-  kTooLarge,        // longer than kMaxDatagramSize
-  kTruncated,       // shorter than its header or its stated payload
-  kBadMagic,        // not a lanlord datagram
-  kUnknownLayout,   // a datagram layout version this node does not know
-  kMalformed,       // the encoded message or a field is invalid
-  kUnknownVersion,  // a protocol version this node does not speak
-  kUnknownKind,     // a message body added by a newer protocol
-  kForeignCluster,  // another cluster sharing the group and port
-  kSelf,            // this node's own datagram, looped back
-  kIdConflict,      // another live node uses this node's id
-  kStale,           // not newer than the last message from that sender
-  kUnknownChannel,  // leadership for a channel this node does not run
+  kTooLarge,         // longer than kMaxDatagramSize
+  kTruncated,        // shorter than its header or its stated payload
+  kBadMagic,         // not a lanlord datagram
+  kUnknownLayout,    // a datagram layout version this node does not know
+  kMalformed,        // the encoded message or a field is invalid
+  kUnknownVersion,   // a protocol version this node does not speak
+  kUnknownKind,      // a message body added by a newer protocol
+  kForeignCluster,   // another cluster sharing the group and port
+  kSelf,             // this node's own datagram, looped back
+  kIdConflict,       // another live node uses this node's id
+  kStale,            // not newer than the last message from that sender
+  kUnknownChannel,   // leadership for a channel this node does not run
   kUnauthenticated,  // keyed node: no valid tag from a key of its keyring (a forgery or damage)
   kForeignKey,       // tagged with a key this node does not hold (another keyed cluster)
   kClockSkew,        // send time outside the clock-skew window: a replay, or a clock that is off

@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,7 @@
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
+#include "lanlord/trust.hpp"
 
 namespace lanlord {
 
@@ -64,6 +66,16 @@ struct NodeCoreConfig {
   // in nanoseconds since the Unix epoch (Fabric's choice: a restarted
   // process is a new life, as its start time is later).
   std::uint64_t incarnation = 0;
+  // Every message handed to step() was authenticated with the cluster key
+  // (the codec drops the rest). Then a message carrying this node's id is
+  // another process for certain (the newer of the two stops), and no claim
+  // is refuted or healed by the rules meant for forgeries.
+  bool authenticated = false;
+  // Freshness, plausibility, the member cap and the new-id rate.
+  TrustConfig trust;
+  // The node is on a loopback interface: it warns (once) if it has heard no
+  // other member when its startup grace ends, as other hosts cannot hear it.
+  bool loopback = false;
 
   // Id, names and sizes within the message limits, a valid profile. The
   // message names the setting.
@@ -88,7 +100,39 @@ struct Dropped {  // a received message or datagram was not believed
   DropReason reason;
   std::string origin;  // what the caller passed to step()/drop(), e.g. "127.0.0.1:7676"
 };
-using NodeEvent = std::variant<LeaderChanged, LeadershipChanged, MemberChanged, Dropped>;
+// Something about the deployment looks wrong; said once per cause (and
+// per peer where there is one).
+enum class WarningKind {
+  kUnauthenticated,   // running without a key: anyone on the network can forge traffic
+  kTaggedWithoutKey,  // datagrams authenticated with a key arrive, and this node has none
+  kAlone,             // on loopback and alone when the startup grace ended
+  kTimingsDiffer,     // a peer's timings differ from this node's
+  kClockOffset,       // a peer's clock is off by more than half the skew window
+};
+// "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset".
+const char* warning_kind_name(WarningKind kind);
+struct Warning {
+  WarningKind kind;
+  std::string message;  // a sentence for people: what is wrong and what to do
+  std::optional<PeerId> peer;
+};
+// A message carried this node's id and was not this node's own.
+struct IdConflict {
+  std::string origin;          // where it came from
+  PeerTime claim;              // its PeerTime
+  std::uint64_t instance = 0;  // the other process's start time (0: unknown)
+  // Without a key: the claim was newer than this node's PeerTime and this
+  // node announced a newer one at once (a forged "restarted"/"left" heals).
+  bool refuted = false;
+  // Another live process holds this id (with a key: at once; without: its
+  // datagrams kept coming from one address for three heartbeat intervals).
+  bool duplicate = false;
+  // This node is the newer of the two and has stopped, without a leave (a
+  // leave would remove the other); the owner should exit.
+  bool stopped = false;
+};
+using NodeEvent =
+    std::variant<LeaderChanged, LeadershipChanged, MemberChanged, Dropped, Warning, IdConflict>;
 
 // What the node wants done, taken with ready().
 struct Ready {
@@ -125,6 +169,16 @@ struct NodeStats {
   // made-up channel name gets no stream.
   std::uint64_t admission_streams = 0;
   std::array<std::uint64_t, kDropReasonCount> drops{};
+  // Trust.
+  std::uint64_t refutations = 0;  // false claims about this node answered
+  std::uint64_t evictions = 0;    // never-confirmed peers dropped for room (the member cap)
+  // Unkeyed: a sender's stale messages believed again after a claim about
+  // it (raised by a forger, or a clock stepped back) went unconfirmed.
+  std::uint64_t stale_resets = 0;
+  bool duplicate_id = false;  // another live process holds this node's id
+  std::uint64_t peers = 0;    // peers held (members and admission), at most max_members
+  // The largest |clock offset| among peers heard within alive_expiration.
+  Duration max_clock_offset{};
   std::vector<ChannelStats> channels;
 
   std::uint64_t dropped(DropReason reason) const { return drops[static_cast<std::size_t>(reason)]; }
@@ -191,6 +245,9 @@ class NodeCore {
   const PeerId& id() const { return config_.id; }
   const NodeCoreConfig& config() const { return config_; }
   std::uint64_t incarnation() const { return incarnation_; }
+  // The start time (ns since the Unix epoch); unlike the incarnation it
+  // never changes while the node runs.
+  std::uint64_t instance() const { return instance_; }
   const Membership& membership() const { return *membership_; }
   // The election of `channel`, or nullptr (for tests and diagnostics).
   const LeaderElectionService* election(std::string_view channel) const;
@@ -211,10 +268,30 @@ class NodeCore {
     std::uint64_t incarnation = 0;                             // the newest life heard of
     PeerTime membership;                                       // the newest heartbeat or leave
     std::vector<std::pair<std::string, PeerTime>> leadership;  // per channel
+    PeerTime newest;                                           // across streams
     TimePoint heard{};
+    std::uint32_t admitted = 0;  // messages admitted, saturating: 2 or more is confirmed
+    bool left = false;           // the newest membership message was a leave
+    bool timings_warned = false;
+    bool offset_warned = false;
+    Duration clock_offset{};
+  };
+  // Messages carrying this node's id from another process (or a forger).
+  struct Conflict {
+    std::uint64_t instance = 0;
+    std::string origin;
+    TimePoint first{};
+    std::uint32_t count = 0;
+    bool reported = false;  // the duplicate verdict was reported
   };
 
   bool admit(const Message& m, std::string_view origin);
+  void on_own_id(const Message& m, std::string_view origin);
+  void refute(const PeerTime& claim);
+  void halt();
+  bool make_room(std::string_view origin);
+  void warn(WarningKind kind, std::string message, std::optional<PeerId> peer = std::nullopt);
+  std::uint64_t wall_ns() const;
   void on_leadership(const PeerId& from, const Leadership& msg, std::string_view origin);
   void on_watched_leadership(const PeerId& from, const Leadership& msg);
   void on_member_event(MembershipEvent event, const Member& member);
@@ -230,7 +307,9 @@ class NodeCore {
   NodeCoreConfig config_;
   State state_ = State::kCreated;
   std::uint64_t incarnation_ = 0;
-  std::uint64_t seq_ = 0;  // PeerTime sequence: grows with every message sent
+  std::uint64_t instance_ = 0;  // the start time; never changes (refutation may raise incarnation_)
+  std::uint64_t seq_ = 0;       // PeerTime sequence: grows with every message sent
+  std::uint32_t timings_ = 0;   // timings_fingerprint(profile)
   Ready ready_;
   NodeStats counters_;
   // Admission: the newest PeerTime per sender and stream. Looked up for
@@ -239,7 +318,19 @@ class NodeCore {
   std::unique_ptr<Membership> membership_;
   std::map<std::string, std::unique_ptr<Channel>, std::less<>> channels_;
   std::map<std::string, Watched, std::less<>> watched_;  // passive only
+  // Never-confirmed senders in admission order, evicted first when full
+  // (entries confirmed or gone since are skipped).
+  std::deque<PeerId> unconfirmed_;
+  double id_tokens_ = 0;      // the new-id token bucket
+  TimePoint id_tokens_at_{};  // when it was last refilled
+  std::optional<Conflict> conflict_;
+  TimePoint conflict_reported_{};  // rate limit of IdConflict events
+  TimePoint refuted_at_{};         // rate limit of refutation heartbeats
+  bool refuted_once_ = false;
+  bool reported_duplicate_ = false;
+  std::array<bool, 5> warned_{};  // per WarningKind without a peer
   Timer housekeeping_;
+  Timer alone_check_;
 };
 
 }  // namespace lanlord

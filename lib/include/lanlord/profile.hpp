@@ -14,6 +14,7 @@
 //                              triggers peer_down() directly; needs fast_failover)
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -115,5 +116,10 @@ std::vector<std::string_view> profile_names();
 
 // The profile used when none is named: "lan".
 Profile default_profile();
+
+// A fingerprint of every timing knob and fast_failover (FNV-1a over their
+// nanosecond values; never 0). Heartbeats carry it so that a node can warn
+// about a peer whose timings differ: mixed timings make members flap.
+std::uint32_t timings_fingerprint(const Profile& profile);
 
 }  // namespace lanlord

@@ -52,7 +52,11 @@ struct NodeRecord {
   std::uint64_t peers_left = 0;
   std::uint64_t peers_dead = 0;
   std::uint64_t peers_restarted = 0;
-  std::uint64_t drops = 0;  // Dropped events
+  std::uint64_t peers_evicted = 0;
+  std::uint64_t drops = 0;            // Dropped events
+  std::uint64_t id_conflicts = 0;     // IdConflict events
+  std::uint64_t warnings = 0;         // Warning events
+  bool stopped_as_duplicate = false;  // the core stopped itself: a newer holder of a live id
   // Virtual times of this node's declarations in the default channel (the
   // first channel of SimClusterOptions::channels), for rhythm checks.
   std::vector<TimePoint> declaration_times;
