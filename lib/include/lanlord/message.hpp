@@ -32,7 +32,10 @@ inline constexpr std::size_t kMaxIdSize = 64;
 inline constexpr std::size_t kMaxClusterSize = 32;
 inline constexpr std::size_t kMaxChannelSize = 32;
 inline constexpr std::size_t kMaxChannels = 16;
-inline constexpr std::size_t kMaxMetadataSize = 256;
+// 192: the largest heartbeat these limits allow (1184 bytes) plus the largest
+// trailer of a keyed datagram (44 bytes, transport/WIRE.md) fits
+// kMaxDatagramSize; metadata takes whole 8-byte words, so 200 would not.
+inline constexpr std::size_t kMaxMetadataSize = 192;
 
 // Fabric's PeerTime: the sender's incarnation (its start time, in
 // nanoseconds since the Unix epoch) and a sequence number that grows with
@@ -94,18 +97,18 @@ Status check_message(const Message& message);
 
 // Why a received datagram was dropped. Append new reasons before kCount.
 enum class DropReason : std::uint8_t {
-  kTooLarge,        // longer than kMaxDatagramSize
-  kTruncated,       // shorter than its header or its stated payload
-  kBadMagic,        // not a lanlord datagram
-  kUnknownLayout,   // a datagram layout version this node does not know
-  kMalformed,       // the encoded message or a field is invalid
-  kUnknownVersion,  // a protocol version this node does not speak
-  kUnknownKind,     // a message body added by a newer protocol
-  kForeignCluster,  // another cluster sharing the group and port
-  kSelf,            // this node's own datagram, looped back
-  kIdConflict,      // another live node uses this node's id
-  kStale,           // not newer than the last message from that sender
-  kUnknownChannel,  // leadership for a channel this node does not run
+  kTooLarge,         // longer than kMaxDatagramSize
+  kTruncated,        // shorter than its header or its stated payload
+  kBadMagic,         // not a lanlord datagram
+  kUnknownLayout,    // a datagram layout version this node does not know
+  kMalformed,        // the encoded message or a field is invalid
+  kUnknownVersion,   // a protocol version this node does not speak
+  kUnknownKind,      // a message body added by a newer protocol
+  kForeignCluster,   // another cluster sharing the group and port
+  kSelf,             // this node's own datagram, looped back
+  kIdConflict,       // another live node uses this node's id
+  kStale,            // not newer than the last message from that sender
+  kUnknownChannel,   // leadership for a channel this node does not run
   kUnauthenticated,  // keyed node: no valid tag from a key of its keyring (a forgery or damage)
   kForeignKey,       // tagged with a key this node does not hold (another keyed cluster)
   kClockSkew,        // send time outside the clock-skew window: a replay, or a clock that is off
