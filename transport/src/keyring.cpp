@@ -45,8 +45,7 @@ ClusterKey derive(const std::array<std::uint8_t, 32>& secret) {
   k.id = static_cast<std::uint32_t>(digest[0]) | static_cast<std::uint32_t>(digest[1]) << 8 |
          static_cast<std::uint32_t>(digest[2]) << 16 | static_cast<std::uint32_t>(digest[3]) << 24;
   crypto_kdf_derive_from_key(k.mac_key.data(), k.mac_key.size(), 1, kMacContext, secret.data());
-  crypto_kdf_derive_from_key(k.aead_key.data(), k.aead_key.size(), 1, kAeadContext,
-                             secret.data());
+  crypto_kdf_derive_from_key(k.aead_key.data(), k.aead_key.size(), 1, kAeadContext, secret.data());
   return k;
 }
 
@@ -104,8 +103,8 @@ Result<Keyring> Keyring::parse(std::string_view text, std::string_view source) {
                            "44 characters)");
     }
     std::size_t length = 0;
-    const int rc = sodium_base642bin(bytes.data(), bytes.size(), line.data(), line.size(),
-                                     nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL);
+    const int rc = sodium_base642bin(bytes.data(), bytes.size(), line.data(), line.size(), nullptr,
+                                     &length, nullptr, sodium_base64_VARIANT_ORIGINAL);
     if (rc != 0) {
       sodium_memzero(bytes.data(), bytes.size());
       return Status::error(at + "not a base64 key (standard base64 with '=' padding, " +
@@ -202,8 +201,7 @@ std::string Keyring::generate_key() {
   std::array<std::uint8_t, 32> secret;
   randombytes_buf(secret.data(), secret.size());
   char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(out, sizeof out, secret.data(), secret.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
+  sodium_bin2base64(out, sizeof out, secret.data(), secret.size(), sodium_base64_VARIANT_ORIGINAL);
   sodium_memzero(secret.data(), secret.size());
   std::string key(out);
   sodium_memzero(out, sizeof out);
