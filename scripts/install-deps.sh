@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev libboost-program-options-dev
   capnproto libcapnp-dev
+  libsodium-dev        # cluster keys: datagram tags and encryption (transport/WIRE.md)
   doctest-dev
   nlohmann-json3-dev   # the JSON-lines reader of cli/toolkit (lanlord::app)
   clang-format-14      # scripts/check-format.sh

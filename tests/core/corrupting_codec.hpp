@@ -1,7 +1,7 @@
 // A Codec decorator (LevelDB's EnvWrapper pattern) that damages a seeded
 // fraction of the datagrams a receiver decodes, in ways the codec must
 // reject: truncation, junk, and bit flips in the 8-byte datagram header
-// other than the flags byte (5), which layout 1 ignores by design. A
+// (flags included: layout 2 drops unknown flags and a missing trailer). A
 // damaged copy the codec accepts is counted as a failure of the codec.
 #pragma once
 
@@ -30,7 +30,6 @@ struct Corruption {
 // change the rate.
 inline Codec corrupting_codec(Codec inner, std::uint64_t seed, std::shared_ptr<Corruption> state) {
   constexpr std::size_t kHeaderSize = 8;
-  constexpr std::size_t kFlagsByte = 5;
   auto rng = std::make_shared<sim::Rng>(seed);
   Codec c;
   c.encode = inner.encode;
@@ -55,9 +54,8 @@ inline Codec corrupting_codec(Codec inner, std::uint64_t seed, std::shared_ptr<C
         how = "junk of " + std::to_string(bad.size()) + " bytes";
         break;
       }
-      default: {  // one bit of the header, not the flags byte
-        std::size_t byte = rng->below(kHeaderSize - 1);
-        if (byte >= kFlagsByte) ++byte;
+      default: {  // one bit of the header
+        const std::size_t byte = rng->below(kHeaderSize);
         const unsigned bit = static_cast<unsigned>(rng->below(8));
         bad[byte] ^= static_cast<std::uint8_t>(1u << bit);
         how = "bit " + std::to_string(bit) + " of header byte " + std::to_string(byte) + " flipped";

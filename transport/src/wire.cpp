@@ -3,9 +3,11 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
+#include <sodium.h>
 
 #include <array>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -19,6 +21,15 @@ namespace s = lanlord::wire::schema;
 
 constexpr std::array<std::uint8_t, 4> kMagic = {'L', 'N', 'L', 'D'};
 constexpr std::size_t kMaxPayloadWords = (kMaxDatagramSize - kHeaderSize) / sizeof(capnp::word);
+constexpr std::uint8_t kKnownFlags = kFlagAuthenticated | kFlagEncrypted;
+
+static_assert(kNonceSize == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+static_assert(kTagSize == crypto_aead_xchacha20poly1305_ietf_ABYTES);
+static_assert(kTagSize == crypto_generichash_BYTES_MIN);
+
+// What the AEAD authenticates besides the payload: the header, the key id
+// and the nonce, so none of them can be changed without the tag failing.
+constexpr std::size_t kAdSize = kHeaderSize + kKeyIdSize + kNonceSize;
 
 // Cap'n Proto reads at most this many words in total and this deep: a
 // datagram of kMaxDatagramSize holds 153 words, and our messages nest 3
@@ -101,12 +112,56 @@ std::uint16_t load_u16_le(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
 }
 
+std::uint32_t load_u32_le(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+
+void store_u32_le(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+std::size_t trailer_size(std::uint8_t flags) {
+  if ((flags & kFlagAuthenticated) == 0) return 0;
+  return (flags & kFlagEncrypted) != 0 ? kMaxTrailerSize : kMacTrailerSize;
+}
+
+// The MAC-only tag: keyed BLAKE2b-128 of everything before it (header,
+// payload, key id).
+void mac_tag(const ClusterKey& key, const std::uint8_t* datagram, std::size_t covered,
+             std::uint8_t* tag) {
+  crypto_generichash(tag, kTagSize, datagram, covered, key.mac_key.data(), key.mac_key.size());
+}
+
+// The AEAD's additional data: header, key id, nonce (not contiguous on the
+// wire: the payload sits between header and key id).
+std::array<std::uint8_t, kAdSize> additional_data(const std::uint8_t* header,
+                                                  const std::uint8_t* key_id_and_nonce) {
+  std::array<std::uint8_t, kAdSize> ad;
+  std::memcpy(ad.data(), header, kHeaderSize);
+  std::memcpy(ad.data() + kHeaderSize, key_id_and_nonce, kKeyIdSize + kNonceSize);
+  return ad;
+}
+
 }  // namespace
 
 Encoded encode(const Message& m) {
+  return encode(m, Security{});
+}
+
+Encoded encode(const Message& m, const Security& security) {
   Encoded out;
+  if (security.encrypt && security.keys == nullptr) {
+    out.status = Status::error("encryption needs a keyring");
+    return out;
+  }
   out.status = check_message(m);
   if (!out.status) return out;
+  std::uint8_t flags = 0;
+  if (security.keys != nullptr) {
+    flags = kFlagAuthenticated | (security.encrypt ? kFlagEncrypted : 0);
+  }
+  const std::size_t trailer = trailer_size(flags);
 
   // One first segment large enough for any datagram we may send keeps the
   // message in a single segment (an 8-byte segment table).
@@ -143,24 +198,46 @@ Encoded encode(const Message& m) {
 
   const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
   const kj::ArrayPtr<const capnp::byte> payload = words.asBytes();
-  if (kHeaderSize + payload.size() > kMaxDatagramSize) {
+  const std::size_t size = kHeaderSize + payload.size() + trailer;
+  if (size > kMaxDatagramSize) {
     out.status =
-        Status::error("the message is " + std::to_string(kHeaderSize + payload.size()) +
+        Status::error("the message is " + std::to_string(size) +
                       " bytes; a datagram may carry at most " + std::to_string(kMaxDatagramSize));
     return out;
   }
-  out.datagram.resize(kHeaderSize + payload.size());
+  out.datagram.resize(size);
   std::uint8_t* p = out.datagram.data();
   std::memcpy(p, kMagic.data(), kMagic.size());
   p[4] = kLayoutVersion;
-  p[5] = 0;  // flags: none defined in layout 1
+  p[5] = flags;
   p[6] = static_cast<std::uint8_t>(payload.size() & 0xff);
   p[7] = static_cast<std::uint8_t>(payload.size() >> 8);
   std::memcpy(p + kHeaderSize, payload.begin(), payload.size());
+  if (trailer == 0) return out;
+
+  const ClusterKey& key = security.keys->primary();
+  std::uint8_t* key_id = p + kHeaderSize + payload.size();
+  store_u32_le(key_id, key.id);
+  if (!security.encrypt) {
+    mac_tag(key, p, kHeaderSize + payload.size() + kKeyIdSize, key_id + kKeyIdSize);
+    return out;
+  }
+  // A random 24-byte nonce: no counter to keep, and no fear of repeating
+  // one across restarts or nodes sharing a key.
+  std::uint8_t* nonce = key_id + kKeyIdSize;
+  randombytes_buf(nonce, kNonceSize);
+  const auto ad = additional_data(p, key_id);
+  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
+      p + kHeaderSize, nonce + kNonceSize, nullptr, p + kHeaderSize, payload.size(), ad.data(),
+      ad.size(), nullptr, nonce, key.aead_key.data());
   return out;
 }
 
 Decoded decode(std::span<const std::uint8_t> d) {
+  return decode(d, nullptr);
+}
+
+Decoded decode(std::span<const std::uint8_t> d, const Keyring* keys) {
   // Cheap checks first, so junk never reaches the Cap'n Proto reader.
   if (d.size() > kMaxDatagramSize) return dropped(DropReason::kTooLarge);
   if (d.size() >= kMagic.size() && std::memcmp(d.data(), kMagic.data(), kMagic.size()) != 0) {
@@ -168,25 +245,60 @@ Decoded decode(std::span<const std::uint8_t> d) {
   }
   if (d.size() < kHeaderSize) return dropped(DropReason::kTruncated);
   if (d[4] != kLayoutVersion) return dropped(DropReason::kUnknownLayout);
-  // d[5], flags: layout 1 defines none and ignores them, so a later flag
-  // (e.g. "an authentication tag follows") does not break older nodes.
+  const std::uint8_t flags = d[5];
+  if ((flags & ~kKnownFlags) != 0) return dropped(DropReason::kMalformed);
+  if ((flags & kFlagEncrypted) != 0 && (flags & kFlagAuthenticated) == 0) {
+    return dropped(DropReason::kMalformed);
+  }
   const std::size_t payload_size = load_u16_le(d.data() + 6);
   if (payload_size == 0 || payload_size % sizeof(capnp::word) != 0) {
     return dropped(DropReason::kMalformed);
   }
-  if (kHeaderSize + payload_size > d.size()) return dropped(DropReason::kTruncated);
-  // Bytes after the payload are a trailer reserved for an authentication
-  // tag; layout 1 ignores them.
+  // The datagram ends exactly after its trailer: no slack to hide in.
+  const std::size_t size = kHeaderSize + payload_size + trailer_size(flags);
+  if (size > d.size()) return dropped(DropReason::kTruncated);
+  if (size < d.size()) return dropped(DropReason::kMalformed);
 
-  // Copy into word-aligned storage: the datagram buffer need not be aligned.
+  Decoded out;
+  // Word-aligned storage for the payload (the datagram buffer need not be
+  // aligned), filled with the plaintext once the tag has verified.
   std::array<capnp::word, kMaxPayloadWords> words;
   const std::size_t word_count = payload_size / sizeof(capnp::word);
-  std::memcpy(words.data(), d.data() + kHeaderSize, payload_size);
+  auto* plain = reinterpret_cast<std::uint8_t*>(words.data());
+  if ((flags & kFlagAuthenticated) == 0) {
+    // A keyed node hears only its own cluster's tagged traffic.
+    if (keys != nullptr) return dropped(DropReason::kUnauthenticated);
+    std::memcpy(plain, d.data() + kHeaderSize, payload_size);
+  } else {
+    // An unkeyed node cannot tell a keyed cluster's datagram from a
+    // forgery; like one tagged with a key it lacks, it is another cluster's.
+    if (keys == nullptr) return dropped(DropReason::kForeignKey);
+    const std::uint8_t* key_id = d.data() + kHeaderSize + payload_size;
+    const ClusterKey* key = keys->find(load_u32_le(key_id));
+    if (key == nullptr) return dropped(DropReason::kForeignKey);
+    if ((flags & kFlagEncrypted) == 0) {
+      std::array<std::uint8_t, kTagSize> expected;
+      mac_tag(*key, d.data(), kHeaderSize + payload_size + kKeyIdSize, expected.data());
+      if (crypto_verify_16(expected.data(), key_id + kKeyIdSize) != 0) {
+        return dropped(DropReason::kUnauthenticated);
+      }
+      std::memcpy(plain, d.data() + kHeaderSize, payload_size);
+    } else {
+      const std::uint8_t* nonce = key_id + kKeyIdSize;
+      const auto ad = additional_data(d.data(), key_id);
+      if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+              plain, nullptr, d.data() + kHeaderSize, payload_size, nonce + kNonceSize, ad.data(),
+              ad.size(), nonce, key->aead_key.data()) != 0) {
+        return dropped(DropReason::kUnauthenticated);
+      }
+      out.encrypted = true;
+    }
+    out.key_id = key->id;
+  }
 
   capnp::ReaderOptions options;
   options.traversalLimitInWords = kTraversalLimitWords;
   options.nestingLimit = kNestingLimit;
-  Decoded out;
   try {
     capnp::FlatArrayMessageReader reader(kj::arrayPtr(words.data(), word_count), options);
     // The stated payload must be exactly one message: no slack to hide in.
@@ -203,14 +315,24 @@ Decoded decode(std::span<const std::uint8_t> d) {
 }
 
 lanlord::Codec codec() {
+  return codec(Security{});
+}
+
+lanlord::Codec codec(const Security& security) {
+  // The codec's functions may outlive the caller's keyring: they share
+  // their own copy.
+  std::shared_ptr<const Keyring> keys;
+  if (security.keys != nullptr) keys = std::make_shared<const Keyring>(*security.keys);
+  const bool encrypt = security.encrypt;
   lanlord::Codec c;
-  c.encode = [](const Message& m, std::vector<std::uint8_t>& out) {
-    Encoded e = encode(m);
+  c.encode = [keys, encrypt](const Message& m, std::vector<std::uint8_t>& out) {
+    Encoded e = encode(m, Security{keys.get(), encrypt});
     if (e.status) out = std::move(e.datagram);
     return e.status;
   };
-  c.decode = [](std::span<const std::uint8_t> datagram, Message& out) -> std::optional<DropReason> {
-    Decoded d = decode(datagram);
+  c.decode = [keys](std::span<const std::uint8_t> datagram,
+                    Message& out) -> std::optional<DropReason> {
+    Decoded d = decode(datagram, keys.get());
     if (!d.ok) return d.reason;
     out = std::move(d.message);
     return std::nullopt;

@@ -32,7 +32,10 @@ inline constexpr std::size_t kMaxIdSize = 64;
 inline constexpr std::size_t kMaxClusterSize = 32;
 inline constexpr std::size_t kMaxChannelSize = 32;
 inline constexpr std::size_t kMaxChannels = 16;
-inline constexpr std::size_t kMaxMetadataSize = 256;
+// 192: the largest heartbeat these limits allow (1184 bytes) plus the largest
+// trailer of a keyed datagram (44 bytes, transport/WIRE.md) fits
+// kMaxDatagramSize; metadata takes whole 8-byte words, so 200 would not.
+inline constexpr std::size_t kMaxMetadataSize = 192;
 
 // Fabric's PeerTime: the sender's incarnation (its start time, in
 // nanoseconds since the Unix epoch) and a sequence number that grows with

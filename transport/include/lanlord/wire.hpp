@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "lanlord/keyring.hpp"
 #include "lanlord/message.hpp"
 #include "lanlord/status.hpp"
 
@@ -35,30 +37,66 @@ using lanlord::PeerTime;
 
 // The fixed datagram header (see WIRE.md): magic "LNLD", layout version,
 // flags, payload length.
-inline constexpr std::uint8_t kLayoutVersion = 1;
+inline constexpr std::uint8_t kLayoutVersion = 2;
 inline constexpr std::size_t kHeaderSize = 8;
 
-// The datagram for `message` (header + Cap'n Proto message). Fails, with a
-// message naming the field, when a field breaks a limit above or the
-// datagram would exceed kMaxDatagramSize.
+// Flags (header byte 5). Any other bit set makes a datagram malformed.
+inline constexpr std::uint8_t kFlagAuthenticated = 0x01;  // a trailer follows the payload
+inline constexpr std::uint8_t kFlagEncrypted = 0x02;      // the payload is ciphertext; needs 0x01
+
+// The trailer of an authenticated datagram: key id, the nonce when
+// encrypted, the tag. Field limits keep the largest message within
+// kMaxDatagramSize with the largest trailer.
+inline constexpr std::size_t kKeyIdSize = 4;
+inline constexpr std::size_t kNonceSize = 24;
+inline constexpr std::size_t kTagSize = 16;
+inline constexpr std::size_t kMacTrailerSize = kKeyIdSize + kTagSize;
+inline constexpr std::size_t kMaxTrailerSize = kKeyIdSize + kNonceSize + kTagSize;
+
+// How to protect what is sent, and what to demand of what is received.
+// `keys` is borrowed: it must outlive the call. Without keys datagrams go
+// out plain; with keys they carry a tag from keys->primary(), and with
+// `encrypt` their payload is encrypted as well.
+struct Security {
+  const Keyring* keys = nullptr;
+  bool encrypt = false;
+};
+
+// The datagram for `message` (header + Cap'n Proto message [+ trailer]).
+// Fails, with a message naming the field, when a field breaks a limit
+// above or the datagram would exceed kMaxDatagramSize; fails when
+// `security` asks to encrypt without keys. Any thread; the keyring is only
+// read.
 struct Encoded {
   Status status;
   std::vector<std::uint8_t> datagram;
 };
 Encoded encode(const Message& message);
+Encoded encode(const Message& message, const Security& security);
 
-// Parses a datagram defensively: size and header checks before Cap'n Proto
-// sees the bytes, tight traversal and nesting limits, every field checked
-// against the limits above. Never throws for bad input.
+// Parses a datagram defensively: size and header checks, then the tag (with
+// `keys`), and only then Cap'n Proto, with tight traversal and nesting
+// limits and every field checked against the limits above. Never throws
+// for bad input. Without keys (nullptr) a tagged datagram is dropped as
+// kForeignKey; with keys an untagged one is kUnauthenticated, one tagged
+// with a key not in `keys` kForeignKey, and one whose tag does not verify
+// kUnauthenticated. `keys` is borrowed for the call.
 struct Decoded {
   bool ok = false;
   DropReason reason = DropReason::kMalformed;  // when !ok
   Message message;                             // when ok
+  std::optional<std::uint32_t> key_id;         // when ok: the key that verified it, if any
+  bool encrypted = false;                      // when ok: the payload was encrypted
 };
 Decoded decode(std::span<const std::uint8_t> datagram);
+Decoded decode(std::span<const std::uint8_t> datagram, const Keyring* keys);
 
 // encode() and decode() as the core's injectable Codec (for the simulator
 // and tests that want real bytes on the simulated wire).
 lanlord::Codec codec();
+// The same, keyed: encode tags (and, with security.encrypt, encrypts) with
+// the primary key, decode verifies against the whole keyring. The codec
+// keeps its own copy of *security.keys, so the caller's may go.
+lanlord::Codec codec(const Security& security);
 
 }  // namespace lanlord::wire
