@@ -474,7 +474,8 @@ TEST_CASE("codec: every truncation of a tagged datagram is dropped") {
   }
 }
 
-TEST_CASE("codec: key rotation: a ring [new, old] hears both; dropping old ends old") {
+TEST_CASE(
+    "codec: key rotation: a ring [new, old] hears both, and once old is removed it is foreign") {
   // Rolling a new key in, nodes move from [old] through [new, old] to
   // [new], not all at once: a node at [new, old] hears every stage.
   const Keyring old_only = ring(kOldKey);
