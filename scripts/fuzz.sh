@@ -65,7 +65,8 @@ for t in "${targets[@]}"; do
   common=(-timeout=10 -rss_limit_mb=2048 -dict=tests/fuzz/dict)
   # A datagram is at most kMaxDatagramSize (1232) bytes; longer ones are
   # refused by their size alone.
-  [ "$t" = decode ] && common+=(-max_len=1232)
+  # An operation list of up to 512 operations fits in a few kilobytes.
+  if [ "$t" = decode ]; then common+=(-max_len=1232); else common+=(-max_len=4096); fi
   echo "fuzz: $t for ${seconds}s on a copy of $corpus ($before inputs); log: $log"
   rc=0
   "$build/fuzz_$t" "${common[@]}" -max_total_time="$seconds" -print_final_stats=1 \
