@@ -207,8 +207,9 @@ TEST_CASE("trust: new ids are admitted at most new_ids_per_second, known ids are
   CHECK(admitted == 5);
 }
 
-TEST_CASE("trust: warnings: unauthenticated at start, different timings once per peer, alone on "
-          "loopback") {
+TEST_CASE(
+    "trust: warnings: unauthenticated at start, different timings once per peer, alone on "
+    "loopback") {
   sim::VirtualScheduler sched;
   NodeCoreConfig c = config();
   c.loopback = true;

@@ -276,9 +276,9 @@ class Harness {
     LANLORD_FUZZ_CHECK(stats.messages_out == taken_);
     // Per sender: one membership stream, and one leadership stream per
     // channel the node runs (or, passive, at most kMaxChannels).
-    // TODO(test): NodeCore has no cap on senders yet (kMemberCap and
-    // kRateLimited are declared, not enforced); bound the total by it once
-    // it has one.
+    // The member cap bounds the senders held, and the membership with them.
+    LANLORD_FUZZ_CHECK(stats.peers <= core_.config().trust.max_members);
+    LANLORD_FUZZ_CHECK(core_.membership().members().size() <= stats.peers);
     const std::size_t per_sender =
         1 + (c.passive ? kMaxChannels : std::min(kMaxChannels, ever_joined_.size()));
     LANLORD_FUZZ_CHECK(stats.admission_streams <= senders_.size() * per_sender);
