@@ -3,12 +3,16 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "drivers/driver.hpp"
 #include "drivers/sim_driver.hpp"
+#ifdef LANLORD_BENCH_HAVE_UDP
+#include "drivers/udp_driver.hpp"
+#endif
 #include "experiment/fabric_model.hpp"
 #include "experiment/options.hpp"
 #include "experiment/runner.hpp"
@@ -151,6 +155,28 @@ TEST_CASE("options: defaults, lists, handoff expands, bad input is an error with
   CHECK(bare.message.find("--heartbeat") != std::string::npos);
 }
 
+TEST_CASE("--auth: none by default, names checked, udp in-process only") {
+  CHECK(parse({}).options.auth == Auth::kNone);
+  const auto mac = parse({"--transport", "udp", "--auth", "mac"});
+  REQUIRE(mac.action == ParsedOptions::Action::kRun);
+  CHECK(mac.options.auth == Auth::kMac);
+  CHECK(parse({"--transport", "udp", "--auth", "encrypt"}).options.auth == Auth::kEncrypt);
+  // "none" is always fine, the simulator included.
+  CHECK(parse({"--auth", "none"}).action == ParsedOptions::Action::kRun);
+
+  const auto bad = parse({"--transport", "udp", "--auth", "hmac"});
+  CHECK(bad.action == ParsedOptions::Action::kError);
+  CHECK(bad.message.find("unknown --auth 'hmac'") != std::string::npos);
+  // The simulator has no bytes to protect; a mixed list is refused whole.
+  const auto sim = parse({"--transport", "sim,udp", "--auth", "mac"});
+  CHECK(sim.action == ParsedOptions::Action::kError);
+  CHECK(sim.message.find("udp transport only") != std::string::npos);
+  // The CLI here takes no key, so --procs would measure unkeyed nodes.
+  const auto procs = parse({"--transport", "udp", "--procs", "--auth", "encrypt"});
+  CHECK(procs.action == ParsedOptions::Action::kError);
+  CHECK(procs.message.find("--procs") != std::string::npos);
+}
+
 TEST_CASE("--help documents every option and the formulas") {
   const auto h = parse({"--help"});
   REQUIRE(h.action == ParsedOptions::Action::kHelp);
@@ -175,6 +201,7 @@ TEST_CASE("--help documents every option and the formulas") {
                           "--procs",
                           "--lanlord",
                           "--io-threads",
+                          "--auth",
                           "--input",
                           "--churn-rate",
                           "--churn-duration",
@@ -240,6 +267,25 @@ TEST_CASE("a JSON row parses back with the fields the issue asks for") {
   REQUIRE(back.has_value());
   CHECK(to_json(*back) == to_json(r));
   CHECK_FALSE(row_from_json("{\"event\":\"leader\"}").has_value());
+}
+
+TEST_CASE("a row's auth mode goes out and back; rows saved before it read as none") {
+  Row r;
+  r.scenario = "startup";
+  r.transport = "udp";
+  r.nodes = 5;
+  r.auth = "encrypt";
+  const auto back = row_from_json(to_json(r));
+  REQUIRE(back.has_value());
+  CHECK(back->auth == "encrypt");
+  CHECK(csv_header().substr(csv_header().rfind(',') + 1) == "auth");
+  CHECK(to_csv(r).substr(to_csv(r).rfind(',') + 1) == "encrypt");
+  std::ostringstream table;
+  print_table(table, {r});
+  CHECK(table.str().find("auth encrypt") != std::string::npos);
+  const auto old = row_from_json(R"({"scenario":"startup","nodes":5,"transport":"udp"})");
+  REQUIRE(old.has_value());
+  CHECK(old->auth == "none");
 }
 
 TEST_CASE("--input takes rows only: not the CLI's events, text or cut-short lines") {
@@ -374,3 +420,57 @@ TEST_CASE("sim churn of graceful leaves has no false deaths") {
   CHECK(r.steady_after.false_deaths == 0);
   CHECK(r.steady_after.deaths == 0);
 }
+
+#ifdef LANLORD_BENCH_HAVE_UDP
+TEST_CASE("--auth reaches every node's config: one key per run, shared by its nodes") {
+  UdpParams p;
+  p.profile_name = "fast";
+  const UdpNetwork net = pick_network(1);
+  CHECK_FALSE(run_keys(Auth::kNone).has_value());
+  const auto none = udp_node_config(p, net, 0, 0, run_keys(Auth::kNone));
+  CHECK_FALSE(none.keys.has_value());
+  CHECK_FALSE(none.encrypt);
+
+  p.auth = Auth::kMac;
+  const auto keys = run_keys(p.auth);
+  REQUIRE(keys.has_value());
+  const auto a = udp_node_config(p, net, 0, 0, keys);
+  const auto b = udp_node_config(p, net, 1, 1, keys);
+  REQUIRE(a.keys.has_value());
+  REQUIRE(b.keys.has_value());
+  CHECK(a.keys->ids() == b.keys->ids());
+  CHECK_FALSE(a.encrypt);
+  CHECK(a.interface_name == "lo");                    // network safety: loopback only
+  CHECK(run_keys(Auth::kMac)->ids() != keys->ids());  // a new key per run
+
+  p.auth = Auth::kEncrypt;
+  const auto enc = udp_node_config(p, net, 0, 0, run_keys(p.auth));
+  CHECK(enc.keys.has_value());
+  CHECK(enc.encrypt);
+}
+
+// Real sockets (loopback): from the command line through the driver
+// factory to the wire. On the lan profile one node alone sends only its
+// first heartbeat in its first 250 ms (the next is 1 s later, a
+// declaration later still), so bytes per datagram is a heartbeat's size,
+// and the trailers are exactly the codec's: MAC 20 bytes, encryption 44.
+TEST_CASE("--auth on the wire: heartbeats grow by the MAC or the encryption trailer") {
+  const auto heartbeat_bytes = [](const char* auth) {
+    const auto parsed = parse({"--transport", "udp", "--profile", "lan", "--auth", auth});
+    REQUIRE(parsed.action == ParsedOptions::Action::kRun);
+    lanlord::Profile profile;
+    REQUIRE(resolve_profile("lan", parsed.options, profile));
+    std::string error;
+    auto driver = default_driver_factory(parsed.options)("udp", "lan", profile, 1, 7, error);
+    REQUIRE(driver != nullptr);
+    REQUIRE(driver->add_node(0) != kNoNode);
+    driver->run_for(250ms);
+    const Usage u = driver->usage();
+    REQUIRE(u.datagrams_out > 0);
+    return static_cast<double>(u.bytes_out) / static_cast<double>(u.datagrams_out);
+  };
+  const double plain = heartbeat_bytes("none");
+  CHECK(heartbeat_bytes("mac") == doctest::Approx(plain + 20));
+  CHECK(heartbeat_bytes("encrypt") == doctest::Approx(plain + 44));
+}
+#endif

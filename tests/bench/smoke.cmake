@@ -10,7 +10,7 @@ file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 set(required scenario nodes runs profile transport p50_ms p95_ms p99_ms max_ms failed
-    fabric_ms dgrams_out_per_node_s wall_s)
+    fabric_ms dgrams_out_per_node_s wall_s auth)
 
 # Runs the bench with ARGN, checks every JSON line; `expected_rows` rows.
 function(run_bench name expected_rows)
@@ -53,7 +53,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "--help exited with ${rc}")
 endif()
 foreach(opt --scenario --transport --procs --lanlord --nodes --runs --profile --loss --delay
-            --seed --json --csv --plot)
+            --seed --json --csv --plot --auth)
   string(FIND "${help}" "${opt}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "--help does not document ${opt}")
@@ -77,4 +77,7 @@ endif()
 # Real sockets on loopback: startup and failover at N = 3, one run.
 if(UDP)
   run_bench(udp 2 --transport udp --profile fast --nodes 3 --runs 1 --scenario startup,failover)
+  # Keyed and encrypted nodes agree too (bench_tests checks the bytes).
+  run_bench(udp-encrypt 1 --transport udp --profile fast --nodes 3 --runs 1 --scenario failover
+    --auth encrypt)
 endif()

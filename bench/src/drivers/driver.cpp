@@ -5,6 +5,25 @@
 
 namespace lanlord::bench {
 
+std::string_view auth_name(Auth a) {
+  switch (a) {
+    case Auth::kNone:
+      return "none";
+    case Auth::kMac:
+      return "mac";
+    case Auth::kEncrypt:
+      return "encrypt";
+  }
+  return "?";
+}
+
+std::optional<Auth> parse_auth(std::string_view name) {
+  for (Auth a : {Auth::kNone, Auth::kMac, Auth::kEncrypt}) {
+    if (auth_name(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
 std::string node_id(std::size_t index) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "n%04zu", index);

@@ -23,6 +23,17 @@ namespace lanlord::bench {
 
 inline constexpr std::size_t kNoNode = std::numeric_limits<std::size_t>::max();
 
+// How the nodes of a real-socket cluster protect their datagrams
+// (NodeConfig::keys, NodeConfig::encrypt): not at all, a MAC with one
+// cluster key made for the run, or the MAC'd payload also encrypted. The
+// simulator carries message values, not bytes, so only kNone applies there.
+enum class Auth { kNone, kMac, kEncrypt };
+
+// "none", "mac", "encrypt".
+std::string_view auth_name(Auth a);
+// Accepts the names above.
+std::optional<Auth> parse_auth(std::string_view name);
+
 // Cumulative counters since the driver was created. Scenarios take two
 // snapshots and divide the difference by node_seconds.
 struct Usage {

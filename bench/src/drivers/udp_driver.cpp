@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "lanlord/sim/random.hpp"
 
@@ -45,6 +46,32 @@ UdpNetwork pick_network(std::uint64_t seed) {
   return n;
 }
 
+std::optional<Keyring> run_keys(Auth auth) {
+  if (auth == Auth::kNone) return std::nullopt;
+  Result<Keyring> k = Keyring::from_base64(Keyring::generate_key());
+  // A freshly generated key always parses; failing here is a bug.
+  if (!k.ok()) throw std::logic_error("generated key rejected: " + k.status().message());
+  return std::move(k.value());
+}
+
+NodeConfig udp_node_config(const UdpParams& params, const UdpNetwork& net, std::size_t i, int side,
+                           const std::optional<Keyring>& keys) {
+  NodeConfig c;
+  c.id = node_id(i);
+  c.cluster = net.cluster;
+  c.channels = {kChannel};
+  const GroupAddress& g = net.side[side == 0 ? 0 : 1];
+  c.group = g.group;
+  c.port = g.port;
+  c.interface_name = "lo";  // network safety: loopback only
+  c.ttl = 1;
+  c.profile = params.profile_name;
+  c.timings = params.timings;
+  c.keys = keys;
+  c.encrypt = params.auth == Auth::kEncrypt;
+  return c;
+}
+
 double process_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -70,6 +97,7 @@ void add_stats(NodeStats& sum, const NodeStats& s) {
 UdpDriver::UdpDriver(UdpParams params)
     : params_(std::move(params)),
       net_(pick_network(params_.seed)),
+      keys_(run_keys(params_.auth)),
       work_(boost::asio::make_work_guard(io_)) {
   for (int t = 0; t < std::max(1, params_.io_threads); ++t) {
     threads_.emplace_back([this] { io_.run(); });
@@ -87,17 +115,7 @@ UdpDriver::~UdpDriver() {
 }
 
 bool UdpDriver::start_node(std::size_t i) {
-  NodeConfig c;
-  c.id = node_id(i);
-  c.cluster = net_.cluster;
-  c.channels = {kChannel};
-  const GroupAddress& g = net_.side[slots_[i].side == 0 ? 0 : 1];
-  c.group = g.group;
-  c.port = g.port;
-  c.interface_name = "lo";  // network safety: loopback only
-  c.ttl = 1;
-  c.profile = params_.profile_name;
-  c.timings = params_.timings;
+  NodeConfig c = udp_node_config(params_, net_, i, slots_[i].side, keys_);
   NodeCallbacks cb;
   // Callbacks only record: they never call back into a Node.
   cb.on_leader_changed = [this, i](const std::string& channel, const std::optional<PeerId>& leader,

@@ -22,6 +22,7 @@
 #include "drivers/driver.hpp"
 #include "drivers/tracker.hpp"
 #include "drivers/udp_bridge.hpp"
+#include "lanlord/keyring.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
 
@@ -34,6 +35,7 @@ struct UdpParams {
   std::uint64_t seed = 1;    // picks the groups, ports and cluster name
   std::string lanlord_path;  // ProcDriver only
   int io_threads = 1;        // UdpDriver: threads running the shared io_context
+  Auth auth = Auth::kNone;   // UdpDriver: keys (and encryption) on every node
 };
 
 // The per-run network: two groups and ports (side 0 and side 1) and a
@@ -43,6 +45,15 @@ struct UdpNetwork {
   std::string cluster;
 };
 UdpNetwork pick_network(std::uint64_t seed);
+
+// The keyring every node of one run holds: empty for Auth::kNone, else a
+// single key made for the run (Keyring::generate_key).
+std::optional<Keyring> run_keys(Auth auth);
+
+// Node i's config: on `net`'s side `side`, on loopback only, with `params`'
+// profile, overrides and auth (`keys` from run_keys(params.auth)).
+NodeConfig udp_node_config(const UdpParams& params, const UdpNetwork& net, std::size_t i, int side,
+                           const std::optional<Keyring>& keys);
 
 class UdpDriver final : public ClusterDriver {
  public:
@@ -84,7 +95,8 @@ class UdpDriver final : public ClusterDriver {
 
   UdpParams params_;
   UdpNetwork net_;
-  AgreementTracker tracker_;  // fed by the callbacks on the io thread
+  std::optional<Keyring> keys_;  // shared by every node of the run
+  AgreementTracker tracker_;     // fed by the callbacks on the io thread
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<UdpBridge> bridge_;

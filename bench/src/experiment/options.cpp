@@ -75,7 +75,8 @@ const char* kEpilogue =
     "  bound            lanlord's own worst case (profile.hpp), when stated\n"
     "  traffic          datagrams and bytes per node per second, sent and\n"
     "                   received, over the steady window after agreement\n"
-    "                   (churn: over the churn window)\n"
+    "                   (churn: over the churn window); udp bytes are on the\n"
+    "                   wire, --auth's trailer included (UDP/IP headers not)\n"
     "  cpu              udp only: CPU per node, % of one core (in-process:\n"
     "                   getrusage of the whole bench process / N / window)\n"
     "  peak             udp only: peak resident memory (ru_maxrss, whole\n"
@@ -89,6 +90,7 @@ const char* kEpilogue2 =
     "  failed, and also min_ms mean_ms stddev_ms fabric_ms bound_ms\n"
     "  dgrams_out_per_node_s dgrams_in_per_node_s bytes_out_per_node_s\n"
     "  bytes_in_per_node_s cpu_pct_per_node peak_rss_mb wall_s virtual_s seed\n"
+    "  auth (none, mac, encrypt: --auth; none on sim and in rows saved before it)\n"
     "  (churn adds leader_changes unagreed_pct leaderless_pct false_deaths\n"
     "  deaths churn_events); a figure\n"
     "  that does not apply is null.\n"
@@ -98,6 +100,7 @@ const char* kEpilogue2 =
     "  lanlord-bench --transport sim --nodes 3,8,32,128,1000 --runs 20\n"
     "  lanlord-bench --transport udp --nodes 32 --scenario failover --runs 50\n"
     "  lanlord-bench --transport sim --profile fast --no-fast-failover --json\n"
+    "  lanlord-bench --transport udp --profile lan --nodes 5,20 --scenario startup --auth mac\n"
     "  scripts/bench.sh   (the standard matrix behind bench/README.md)\n";
 
 }  // namespace
@@ -175,7 +178,7 @@ namespace {
 // The command line as typed, before it is checked and converted.
 struct RawOptions {
   std::vector<std::string> scenarios, transports, nodes, profiles;
-  std::string delay, jitter, timeout, churn_duration;
+  std::string delay, jitter, timeout, churn_duration, auth;
   bool fast_failover = false, no_fast_failover = false;
 };
 
@@ -232,7 +235,7 @@ po::options_description sim_options(Options& o, RawOptions& raw) {
   return simopts;
 }
 
-po::options_description udp_options(Options& o) {
+po::options_description udp_options(Options& o, RawOptions& raw) {
   po::options_description udpopts("Real network (udp transport)");
   udpopts.add_options()
       ("procs", po::bool_switch(&o.procs),
@@ -241,7 +244,12 @@ po::options_description udp_options(Options& o) {
        "path of the lanlord CLI for --procs (default: the one built with this bench)")
       ("io-threads", po::value(&o.io_threads)->default_value(1),
        "in-process udp: threads that run the nodes' shared io_context (each node has its "
-       "own strand); one thread for all nodes saturates first at large N");
+       "own strand); one thread for all nodes saturates first at large N")
+      ("auth", po::value(&raw.auth),
+       "in-process udp: none (default); mac: every node holds one cluster key made for the "
+       "run and every datagram carries a 20-byte MAC trailer; encrypt: also XChaCha20-"
+       "Poly1305, a 44-byte trailer. Not with --procs (this lanlord CLI takes no key yet) "
+       "nor with sim (no bytes to protect)");
   return udpopts;
 }
 
@@ -366,6 +374,14 @@ Problem read_profiles(const RawOptions& raw, Options& o) {
   return std::nullopt;
 }
 
+Problem read_auth(const RawOptions& raw, const po::variables_map& vm, Options& o) {
+  if (!vm.count("auth")) return std::nullopt;
+  const auto a = parse_auth(raw.auth);
+  if (!a) return "unknown --auth '" + raw.auth + "' (none, mac, encrypt)";
+  o.auth = *a;
+  return std::nullopt;
+}
+
 // What each value alone allows, and which options go together.
 Problem check_consistency(Options& o) {
   if (o.loss < 0 || o.loss >= 1) return std::string("--loss must be in [0, 1)");
@@ -383,6 +399,20 @@ Problem check_consistency(Options& o) {
   }
   if (o.procs && !has_udp) return std::string("--procs applies to the udp transport");
   if (o.io_threads < 1 || o.io_threads > 64) return std::string("--io-threads must be in 1..64");
+  if (o.auth != Auth::kNone) {
+    const bool has_sim =
+        std::find(o.transports.begin(), o.transports.end(), "sim") != o.transports.end();
+    if (has_sim) {
+      return std::string(
+          "--auth applies to the udp transport only: the simulator carries message values, "
+          "not datagrams, so there are no bytes to authenticate");
+    }
+    if (o.procs) {
+      return std::string(
+          "--auth is not supported with --procs yet: the lanlord CLI built here takes no "
+          "cluster key (run the nodes in-process: drop --procs)");
+    }
+  }
   if (o.procs && o.lanlord_path.empty()) {
 #ifdef LANLORD_BENCH_CLI_PATH
     o.lanlord_path = LANLORD_BENCH_CLI_PATH;
@@ -406,7 +436,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   all.add(general_options(o, raw))
       .add(timing_options(raw))
       .add(sim_options(o, raw))
-      .add(udp_options(o))
+      .add(udp_options(o, raw))
       .add(churn_options(o, raw))
       .add(output_options(o));
 
@@ -432,6 +462,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   if (!problem) problem = read_sizes(raw, o);
   if (!problem) problem = read_durations(raw, vm, o);
   if (!problem) problem = read_profiles(raw, o);
+  if (!problem) problem = read_auth(raw, vm, o);
   if (!problem) problem = check_consistency(o);
   if (problem) {
     result.action = ParsedOptions::Action::kError;

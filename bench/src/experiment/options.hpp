@@ -22,6 +22,7 @@ struct Options {
   bool procs = false;                   // udp: one `lanlord join` process per node
   std::string lanlord_path;             // the CLI binary for --procs
   int io_threads = 1;                   // in-process udp: threads running the nodes
+  Auth auth = Auth::kNone;              // in-process udp: keys on the nodes' datagrams
   std::vector<std::size_t> nodes;
   int runs = 10;
   std::vector<std::string> profiles;

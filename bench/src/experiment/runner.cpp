@@ -72,11 +72,12 @@ void sort_rows(std::vector<Row>& rows) {
   };
   const std::vector<std::string> transports = {"udp", "udp-procs", "sim"};
   const std::vector<std::string> profiles = {"fast", "lan", "fabric"};
+  const std::vector<std::string> auths = {"none", "mac", "encrypt"};
   const auto key = [&](const Row& r) {
     const auto scenario = parse_scenario(r.scenario);
     const std::string base = r.profile.substr(0, r.profile.find('+'));
     return std::make_tuple(rank(transports, r.transport), rank(profiles, base), r.profile,
-                           !r.fast_failover, r.overrides, r.loss.value_or(0),
+                           !r.fast_failover, r.overrides, rank(auths, r.auth), r.loss.value_or(0),
                            r.jitter_ms.value_or(0), scenario ? static_cast<int>(*scenario) : 99,
                            r.nodes);
   };
@@ -119,6 +120,7 @@ DriverFactory default_driver_factory(const Options& options) {
       p.timings = options.timings;
       p.seed = run_seed;
       p.io_threads = options.io_threads;
+      p.auth = options.auth;
       if (options.procs) {
         p.lanlord_path = options.lanlord_path;
         return std::make_unique<ProcDriver>(std::move(p));
@@ -153,6 +155,7 @@ Row row_header(const Options& o, const Cell& c) {
   row.profile = c.profile_name + (any_override(o.timings) ? "+overrides" : "");
   row.fast_failover = c.profile.fast_failover;
   row.overrides = overrides_text(o);
+  row.auth = std::string(auth_name(c.transport == "sim" ? Auth::kNone : o.auth));
   if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;
   row.nodes = c.nodes;
   row.runs = o.runs;

@@ -54,12 +54,13 @@ std::string fabric_style(const std::string& profile) {
 }
 
 // A run with the profile as named: no overrides, no loss or jitter, the
-// profile's own failover mode.
+// profile's own failover mode, no --auth.
 bool is_standard(const Row& r) {
   const std::string base = r.profile.substr(0, r.profile.find('+'));
   const auto p = find_profile(base);
   return r.overrides.empty() && r.profile == base && r.loss.value_or(0) == 0 &&
-         r.jitter_ms.value_or(0) == 0 && p && p->fast_failover == r.fast_failover;
+         r.jitter_ms.value_or(0) == 0 && p && p->fast_failover == r.fast_failover &&
+         (r.auth.empty() || r.auth == "none");
 }
 
 std::string quote(const std::string& s) {

@@ -65,6 +65,8 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"overrides", r.overrides},
       {"io_threads", opt(r.io_threads)},
       {"first_failure", r.first_failure},
+      // Last, so the CSV columns before it keep their places.
+      {"auth", r.auth},
   };
 }
 
@@ -118,6 +120,7 @@ std::string row_notes(const Row& r) {
   if (r.loss && *r.loss > 0) add("loss " + cell(*r.loss * 100, 1) + "%");
   if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
   if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
+  if (!r.auth.empty() && r.auth != "none") add("auth " + r.auth);
   if (r.leader_changes) {
     add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
         "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
@@ -198,6 +201,7 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.first_failure = text("first_failure");
   r.overrides = text("overrides");
   r.io_threads = num("io_threads");
+  if (obj.contains("auth")) r.auth = text("auth");
   return r;
 }
 

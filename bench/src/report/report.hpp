@@ -46,6 +46,9 @@ struct Row {
   // "election-duration=40ms"; empty when none.
   std::string overrides;
   std::optional<double> io_threads;  // in-process udp
+  // The datagrams' protection (--auth): "none", "mac", "encrypt". Rows
+  // saved before the option existed read back as "none", which they were.
+  std::string auth = "none";
 };
 
 // One JSON object on one line (no trailing newline).
