@@ -329,6 +329,13 @@ bool Membership::forget(const PeerId& id, bool evict) {
   return true;
 }
 
+bool Membership::rebase(const PeerId& id, std::uint64_t incarnation) {
+  const auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.state == State::kLeft) return false;
+  it->second.member.incarnation = incarnation;
+  return true;
+}
+
 void Membership::set_channels(std::vector<std::string> channels) {
   normalize(channels);
   self_channels_ = std::move(channels);

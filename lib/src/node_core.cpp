@@ -272,7 +272,9 @@ bool NodeCore::step(const Message& m, std::string_view origin) {
                "between joined and dead; give every node the same profile and timings",
            m.sender);
     }
+    same_process_ = m.instance != 0 && s.instance_before == m.instance;
     membership_->on_heartbeat(m.sender, m.time.incarnation, hb->channels, hb->metadata);
+    same_process_ = false;
   } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
     on_leadership(m.sender, *ld, origin);
   } else {
@@ -385,18 +387,19 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     // Without a key a forged claim may have raised this sender above its
     // real PeerTime. An honest sender follows its last message within a
     // heartbeat interval; when nothing newer than the claim has come for
-    // two intervals while older messages keep coming, the claim is void
-    // and the sender's messages are believed again (its membership entry
-    // starts afresh). One forgery its victim never hears costs two
-    // heartbeat intervals plus a declaration, under two alive_expiration
-    // periods. With a key every admitted claim is the sender's own, so
-    // this never applies.
+    // one and a half intervals while older messages keep coming, the claim
+    // is void and the sender's messages are believed again (its membership
+    // entry starts afresh). One forgery its victim never hears costs that
+    // plus a declaration interval. With a key every admitted claim is the
+    // sender's own, so this never applies.
     if (config_.authenticated ||
-        now - s.heard <= 2 * config_.profile.membership.heartbeat_interval) {
+        now - s.heard <= config_.profile.membership.heartbeat_interval * 3 / 2) {
       count_drop(DropReason::kStale, origin);
       return false;
     }
-    membership_->forget(m.sender, false);
+    // Membership holds the claim's life too: take it back to this one,
+    // quietly (the member never went away), or start afresh after a leave.
+    if (!membership_->rebase(m.sender, m.time.incarnation)) membership_->forget(m.sender, false);
     Sender fresh;
     fresh.admitted = s.admitted;
     fresh.timings_warned = s.timings_warned;
@@ -414,6 +417,8 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     }
   }
   heard_peer_ = true;
+  s.instance_before = s.instance;
+  s.instance = m.instance;
   s.incarnation = m.time.incarnation;
   *last = m.time;
   s.newest = std::max(s.newest, m.time);
@@ -599,6 +604,10 @@ void NodeCore::set_watched_leader(const std::string& channel, Watched& w,
 }
 
 void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
+  // A higher incarnation from the same process (same instance) is no
+  // restart: the member raised its PeerTime to refute a claim about it, or
+  // a forger raised it. Its elections and leadership go on.
+  if (event == MembershipEvent::kRestarted && same_process_) return;
   emit(MemberChanged{event, member});
   if (event == MembershipEvent::kJoined) return;
   // Dead, left or restarted: if it led a channel, that leadership is over.
@@ -616,7 +625,11 @@ void NodeCore::housekeeping() {
   // Senders silent for longer than membership remembers the dead. A message
   // replayed from before a forgotten entry is admitted again; without
   // authentication a forger can do worse anyway.
-  const TimePoint horizon = now - m.alive_expiration - m.forget_after;
+  // A sender is remembered at least twice the clock-skew window after it
+  // was last heard, so that a replay still fresh by its send time (even
+  // from a peer whose clock is off by up to the window) meets its PeerTime.
+  const TimePoint horizon =
+      now - std::max(m.alive_expiration + m.forget_after, 2 * config_.trust.max_clock_skew);
   std::erase_if(senders_, [horizon](const auto& kv) { return kv.second.heard < horizon; });
   // The eviction queue: drop what is confirmed or gone from its front, and
   // compact it when skipped entries pile up behind an unconfirmed one.

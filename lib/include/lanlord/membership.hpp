@@ -176,6 +176,11 @@ class Membership {
   // membership recorded). Returns whether it was known.
   bool forget(const PeerId& id, bool evict);
 
+  // Sets the incarnation recorded for `id` without an event, keeping its
+  // state (a life recorded from a claim its owner's messages proved void).
+  // False when `id` is unknown or left: then forget() it instead.
+  bool rebase(const PeerId& id, std::uint64_t incarnation);
+
   // This node's incarnation as self() reports it (refutation raises it).
   void set_self_incarnation(std::uint64_t incarnation) { self_incarnation_ = incarnation; }
 

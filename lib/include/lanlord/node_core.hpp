@@ -270,8 +270,10 @@ class NodeCore {
     std::vector<std::pair<std::string, PeerTime>> leadership;  // per channel
     PeerTime newest;                                           // across streams
     TimePoint heard{};
-    std::uint32_t admitted = 0;  // messages admitted, saturating: 2 or more is confirmed
-    bool left = false;           // the newest membership message was a leave
+    std::uint32_t admitted = 0;         // messages admitted, saturating: 2 or more is confirmed
+    bool left = false;                  // the newest membership message was a leave
+    std::uint64_t instance = 0;         // of the newest admitted message
+    std::uint64_t instance_before = 0;  // of the one before it
     bool timings_warned = false;
     bool offset_warned = false;
     Duration clock_offset{};
@@ -329,6 +331,7 @@ class NodeCore {
   bool refuted_once_ = false;
   bool reported_duplicate_ = false;
   bool heard_peer_ = false;       // a message of another node was admitted
+  bool same_process_ = false;     // during on_heartbeat: the sender's instance did not change
   std::array<bool, 5> warned_{};  // per WarningKind without a peer
   Timer housekeeping_;
   Timer alone_check_;
