@@ -51,6 +51,7 @@ void judge_trust(const Observation& seen, Verdict& v) {
                            format_duration(seen.max_clock_skew) + "): check its time sync");
     }
   }
+  v.warnings.insert(v.warnings.end(), seen.node_warnings.begin(), seen.node_warnings.end());
   const std::uint64_t foreign_cluster = s.dropped(DropReason::kForeignCluster);
   const std::uint64_t foreign_key = s.dropped(DropReason::kForeignKey);
   if (foreign_cluster > 0 || foreign_key > 0) {

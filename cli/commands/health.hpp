@@ -34,6 +34,9 @@ struct Observation {
   // news rather than the normal state of an unkeyed group.
   bool keyed = false;
   Duration max_clock_skew = TrustConfig{}.max_clock_skew;
+  // The observer node's own warnings (Warning::message), e.g. that keyed
+  // traffic arrives and it has no key: listed, never a failure.
+  std::vector<std::string> node_warnings;
 };
 
 struct ChannelVerdict {
@@ -68,7 +71,8 @@ struct Verdict {
 // unauthenticated datagrams while keyed, messages outside the clock-skew
 // window (clock_skew drops). Warnings only: an alive member whose clock is
 // off by more than half the window, another cluster's datagrams
-// (foreign_cluster, foreign_key: counted, never a failure). The whole is
+// (foreign_cluster, foreign_key: counted, never a failure), the observer
+// node's own warnings. The whole is
 // ok when at least one channel exists, every channel is healthy and there
 // is no trust problem.
 Verdict judge(const Observation& seen);

@@ -22,7 +22,7 @@ int run_join(const JoinOptions& options) {
     std::cerr << "lanlord: " << s.message() << "\n";
     return exit_code_for(s);
   }
-  printer.started(started_info(node, reporter.label()));
+  reporter.announce(node);
 
   session.start(node, [&node, &printer, &reporter, &options] {
     if (options.output.verbose) printer.stats(reporter.label(), node.stats());

@@ -48,7 +48,8 @@ int write_key_file(const std::string& path, const std::string& text, bool replac
   }
   // The umask may only clear bits; make sure of 0600 all the same.
   int err = 0;
-  if (::fchmod(fd, 0600) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) err = errno ? errno : EIO;
+  if (::fchmod(fd, 0600) != 0 || !write_all(fd, text) || ::fsync(fd) != 0)
+    err = errno ? errno : EIO;
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err == 0 && replace && ::rename(target.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {

@@ -7,8 +7,8 @@
 
 namespace lanlord::cli {
 
-NodeSession::NodeSession(boost::asio::io_context& io, EventPrinter& printer,
-                         NodeReporter& reporter, KeyOrigin keys, std::ostream& err)
+NodeSession::NodeSession(boost::asio::io_context& io, EventPrinter& printer, NodeReporter& reporter,
+                         KeyOrigin keys, std::ostream& err)
     : io_(io),
       printer_(printer),
       reporter_(reporter),
@@ -19,15 +19,15 @@ NodeSession::NodeSession(boost::asio::io_context& io, EventPrinter& printer,
       flush_(io) {}
 
 NodeCallbacks NodeSession::callbacks(NodeCallbacks callbacks) {
-  callbacks.on_id_conflict = [this, print = std::move(callbacks.on_id_conflict)](
-                                 const IdConflict& conflict) {
-    if (print) print(conflict);
-    if (!conflict.stopped) return;
-    // The node has halted (no leave: it would remove the other process,
-    // which keeps the id). Runs on the io thread: nothing else is running.
-    halted_ = conflict;
-    io_.stop();
-  };
+  callbacks.on_id_conflict =
+      [this, print = std::move(callbacks.on_id_conflict)](const IdConflict& conflict) {
+        if (print) print(conflict);
+        if (!conflict.stopped) return;
+        // The node has halted (no leave: it would remove the other process,
+        // which keeps the id). Runs on the io thread: nothing else is running.
+        halted_ = conflict;
+        io_.stop();
+      };
   return callbacks;
 }
 
@@ -94,9 +94,8 @@ void NodeSession::reload_keys() {
 
 std::optional<int> NodeSession::halted_exit() {
   if (!halted_) return std::nullopt;
-  err_ << "lanlord: another process with id " << printable(reporter_.label())
-       << " is running at " << printable(halted_->origin)
-       << "; this one started later and stops\n"
+  err_ << "lanlord: another process with id " << printable(reporter_.label()) << " is running at "
+       << printable(halted_->origin) << "; this one started later and stops\n"
        << std::flush;
   return kExitFailure;
 }

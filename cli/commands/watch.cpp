@@ -6,6 +6,8 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "commands/commands.hpp"
 #include "commands/health.hpp"
@@ -18,9 +20,11 @@ namespace {
 
 using LeadersHeard = std::map<std::string, std::set<PeerId>>;
 
-Observation observe(const Node& node, const LeadersHeard& heard, const WatchOptions& options,
+Observation observe(const Node& node, const LeadersHeard& heard,
+                    const std::vector<std::string>& warnings, const WatchOptions& options,
                     Duration listened) {
   Observation seen;
+  seen.node_warnings = warnings;
   seen.members = node.members();
   seen.leaders_heard = heard;
   seen.expected_channels = options.expect_channels;
@@ -49,14 +53,20 @@ int run_watch(const WatchOptions& options) {
                       .deaths = events,
                       .leaders = events,
                       .drops = options.output.verbose,
-                      .each_eviction = options.output.verbose};
+                      .each_eviction = options.output.verbose,
+                      .warnings = events};
   // The passive node has no id of its own; this names it in the output.
   NodeReporter reporter(printer, "watch-" + default_node_id(), filter, /*passive=*/true);
   // Before the node starts: its signal handlers are installed here.
   NodeSession session(io, printer, reporter, options.key_origin, std::cerr);
 
-  LeadersHeard heard;  // touched only on the io thread (handlers and callbacks)
+  LeadersHeard heard;                 // touched only on the io thread (handlers and callbacks)
+  std::vector<std::string> warnings;  // the node's, for the --once table
   NodeCallbacks callbacks = session.callbacks(reporter.callbacks());
+  callbacks.on_warning = [&warnings, print = std::move(callbacks.on_warning)](const Warning& w) {
+    warnings.push_back(w.message);
+    print(w);
+  };
   callbacks.on_leader_changed = [&heard, print = std::move(callbacks.on_leader_changed)](
                                     const std::string& channel, const std::optional<PeerId>& leader,
                                     bool is_self) {
@@ -68,7 +78,7 @@ int run_watch(const WatchOptions& options) {
     std::cerr << "lanlord: " << s.message() << "\n";
     return exit_code_for(s);
   }
-  if (events) printer.started(started_info(node, reporter.label()));
+  reporter.announce(node, events);
 
   int exit_code = kExitOk;
   boost::asio::steady_timer verdict_timer(io);
@@ -84,10 +94,10 @@ int run_watch(const WatchOptions& options) {
   if (options.once) {
     const Duration wait = once_wait(options);
     verdict_timer.expires_after(wait);
-    verdict_timer.async_wait([&node, &heard, &options, wait, &printer, &reporter, &exit_code,
-                              &io](const boost::system::error_code& ec) {
+    verdict_timer.async_wait([&node, &heard, &warnings, &options, wait, &printer, &reporter,
+                              &exit_code, &io](const boost::system::error_code& ec) {
       if (ec) return;
-      const Verdict verdict = judge(observe(node, heard, options, wait));
+      const Verdict verdict = judge(observe(node, heard, warnings, options, wait));
       node.stop();
       printer.table(reporter.label(), verdict);
       exit_code = verdict.ok ? kExitOk : kExitFailure;

@@ -72,9 +72,39 @@ NodeCallbacks NodeReporter::callbacks() {
   c.on_drop = [this](DropReason reason, const std::string& from) {
     if (filter_.drops && reason != DropReason::kSelf) printer_.dropped(label_, reason, from);
   };
-  c.on_warning = [this](const Warning& w) { printer_.warning(label_, w); };
-  c.on_id_conflict = [this](const IdConflict& conflict) { printer_.id_conflict(label_, conflict); };
+  c.on_warning = [this](const Warning& w) {
+    if (filter_.warnings) notice(w);
+  };
+  c.on_id_conflict = [this](const IdConflict& conflict) { notice(conflict); };
   return c;
+}
+
+void NodeReporter::print(const std::variant<Warning, IdConflict>& n) {
+  if (const auto* w = std::get_if<Warning>(&n)) {
+    printer_.warning(label_, *w);
+  } else {
+    printer_.id_conflict(label_, std::get<IdConflict>(n));
+  }
+}
+
+void NodeReporter::notice(std::variant<Warning, IdConflict> n) {
+  const std::lock_guard<std::mutex> lock(notices_mutex_);
+  if (!announced_) {
+    held_.push_back(std::move(n));
+    return;
+  }
+  print(n);
+}
+
+void NodeReporter::announce(const Node& node, bool print_started) {
+  // Asked before the lock: the node's callbacks run under the node's own
+  // lock and may be waiting for this one.
+  const StartedInfo info = started_info(node, label_);
+  const std::lock_guard<std::mutex> lock(notices_mutex_);
+  if (print_started) printer_.started(info);
+  announced_ = true;
+  for (const auto& n : held_) print(n);
+  held_.clear();
 }
 
 StartedInfo started_info(const Node& node, const std::string& label) {

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <variant>
+#include <vector>
 
 #include "lanlord/node.hpp"
 #include "output/event_printer.hpp"
@@ -27,7 +29,9 @@ struct ReportFilter {
   // (false) a members_evicted summary at most once per kEvictionSummary,
   // since a flood of made-up ids evicts thousands a second.
   bool each_eviction = false;
-  // Warnings and id conflicts are always printed: they need a person.
+  // Warnings (`watch --once` folds them into its table instead). Id
+  // conflicts are always printed: they need a person.
+  bool warnings = true;
 };
 
 // The shortest time between two members_evicted summaries.
@@ -50,6 +54,11 @@ class NodeReporter {
 
   // Callbacks that print; they capture this reporter.
   NodeCallbacks callbacks();
+  // After a successful start(): prints the `started` line (when
+  // `print_started`), then the warnings and id conflicts the node reported
+  // while it started (e.g. "no key"), so that `started` comes first. Until
+  // then those are held. Any thread.
+  void announce(const Node& node, bool print_started = true);
   const std::string& label() const { return label_; }
   // Prints the evictions not yet summarised, if any. Call it every
   // kEvictionSummary or so, and at the end, so the last ones are told.
@@ -59,6 +68,9 @@ class NodeReporter {
  private:
   void membership(MembershipEvent event, const Member& member);
   void evicted();
+  // Prints `notice` now, or holds it until announce().
+  void notice(std::variant<Warning, IdConflict> notice);
+  void print(const std::variant<Warning, IdConflict>& notice);
 
   EventPrinter& printer_;
   const std::string label_;
@@ -72,6 +84,9 @@ class NodeReporter {
   std::uint64_t evictions_pending_ = 0;
   Clock::time_point last_summary_{};
   bool summarised_once_ = false;
+  std::mutex notices_mutex_;  // announce() runs on the thread that started the node
+  bool announced_ = false;
+  std::vector<std::variant<Warning, IdConflict>> held_;
 };
 
 // The `started` line's content for a running node.

@@ -188,3 +188,11 @@ TEST_CASE("channel and trust problems are told together") {
   CHECK_FALSE(v.ok);
   CHECK(v.problem.find("1 of 1 channel has not exactly one leader; 1 message outside") == 0);
 }
+
+TEST_CASE("the observer's own warnings are listed, never a failure") {
+  Observation seen = healthy();
+  seen.node_warnings = {"traffic is not authenticated"};
+  const Verdict v = judge(seen);
+  CHECK(v.ok);
+  CHECK(v.warnings == std::vector<std::string>{"traffic is not authenticated"});
+}

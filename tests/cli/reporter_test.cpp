@@ -3,6 +3,8 @@
 // summarised rather than printed one per line.
 #include <doctest/doctest.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -46,9 +48,16 @@ struct Reporting {
   }
 };
 
+lanlord::NodeConfig node_config() {
+  lanlord::NodeConfig c;
+  c.id = "n1";
+  return c;
+}
+
 std::string members_field(const std::string& line) {
   const std::size_t at = line.find("\"members\":");
-  return at == std::string::npos ? "" : line.substr(at + 10, line.find_first_of(",}", at) - at - 10);
+  return at == std::string::npos ? ""
+                                 : line.substr(at + 10, line.find_first_of(",}", at) - at - 10);
 }
 
 }  // namespace
@@ -126,6 +135,9 @@ TEST_CASE("--verbose prints each evicted member") {
 
 TEST_CASE("warnings and id conflicts are printed whatever the filter") {
   Reporting r({.joins_and_leaves = false, .deaths = false, .leaders = false}, false);
+  boost::asio::io_context io;
+  const lanlord::Node node(io, node_config());  // never started: no socket
+  r.reporter.announce(node, false);
   r.callbacks.on_warning({lanlord::WarningKind::kAlone, "alone", {}});
   r.callbacks.on_id_conflict({.origin = "127.0.0.1:1",
                               .claim = {},
@@ -136,4 +148,26 @@ TEST_CASE("warnings and id conflicts are printed whatever the filter") {
   const std::string out = r.take();
   CHECK(out.find(R"("event":"warning")") != std::string::npos);
   CHECK(out.find(R"("event":"id_conflict")") != std::string::npos);
+}
+
+TEST_CASE("warnings given while the node starts are held until its started line") {
+  Reporting r({}, false);
+  r.callbacks.on_warning({lanlord::WarningKind::kUnauthenticated, "no key", {}});
+  CHECK(r.take().empty());
+  boost::asio::io_context io;
+  const lanlord::Node node(io, node_config());
+  r.reporter.announce(node);
+  const std::string out = r.take();
+  const std::size_t started = out.find(R"("event":"started")");
+  const std::size_t warning = out.find(R"("event":"warning")");
+  REQUIRE(started != std::string::npos);
+  REQUIRE(warning != std::string::npos);
+  CHECK(started < warning);
+  r.callbacks.on_warning({lanlord::WarningKind::kAlone, "alone", {}});
+  CHECK(r.take().find(R"("kind":"alone")") != std::string::npos);  // at once now
+
+  Reporting quiet({.warnings = false}, true);  // watch --once
+  quiet.reporter.announce(node, false);
+  quiet.callbacks.on_warning({lanlord::WarningKind::kAlone, "alone", {}});
+  CHECK(quiet.take().empty());
 }
