@@ -160,7 +160,8 @@ struct JoinApplier {
     if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
     if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
     if (s.key == "key-file") {
-      o.key_origin.key_file = s.value;
+      // Read after all settings (parse.cpp, resolve_keys), which knows
+      // whether it came from the command line, the environment or a file.
     } else if (s.key == "id") {
       o.node.id = s.value;
     } else if (s.key == "metadata") {
@@ -180,7 +181,8 @@ struct WatchApplier {
     if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
     if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
     if (s.key == "key-file") {
-      o.key_origin.key_file = s.value;
+      // Read after all settings (parse.cpp, resolve_keys), which knows
+      // whether it came from the command line, the environment or a file.
     } else if (s.key == "channel") {
       add_channel(s.value, channels_given, o.expect_channels);
     } else if (s.key == "once") {
