@@ -71,8 +71,8 @@ po::options_description network_options(CommandKind cmd) {
       ("key-file", text("FILE"), "the cluster's keyring: one base64 key per line (lanlord "
                                  "keygen), the first signs, every one is accepted; mode 0600; "
                                  "SIGHUP re-reads it (default: LANLORD_KEY, else no key)")
-      ("encrypt", po::bool_switch(), "also encrypt every datagram (needs a key; every node "
-                                     "of the cluster must agree)")
+      ("encrypt", po::bool_switch(), "also encrypt every datagram it sends (needs a key; "
+                                     "keyed nodes read both kinds)")
       ("max-clock-skew", text("DURATION"), ("drop messages sent further than this from this "
                                             "host's clock (a replay, or a clock that is off); "
                                             "peers off by half of it are warned about "
@@ -96,7 +96,8 @@ po::options_description network_options(CommandKind cmd) {
   }
   output.add_options()
       ("json", po::bool_switch(), "one JSON object per line (see Output)")
-      ("verbose", po::bool_switch(), "also print every dropped datagram and why")
+      ("verbose", po::bool_switch(), "also print every dropped datagram and why, each "
+                                        "evicted member, and the counters on exit")
       ("config", text("FILE"), "read settings from FILE: 'key = value' lines, keys are the long "
                                "option names, '#' starts a comment line; the command line wins")
       ("help,h", "print this help");

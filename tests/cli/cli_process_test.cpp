@@ -604,7 +604,7 @@ TEST_CASE("keygen prints a key and its id, or writes a 0600 file it will not ove
   CHECK(io.err.find("no/such/dir/k") != std::string::npos);
 }
 
-TEST_CASE("--key-file: a file others may read is refused with exit 2; --encrypt needs a key") {
+TEST_CASE("--key-file: a file others may read is refused with exit 2, and --encrypt needs a key") {
   TempDir dir;
   const std::string loose = dir.file("loose.key");
   write_keyring(loose, {lanlord::Keyring::generate_key()}, 0644);
@@ -616,7 +616,7 @@ TEST_CASE("--key-file: a file others may read is refused with exit 2; --encrypt 
   CHECK(e.err.find("--encrypt needs a key") != std::string::npos);
 }
 
-TEST_CASE("SIGHUP reloads the key file; a bad file keeps the old keys") {
+TEST_CASE("SIGHUP reloads the key file, and a bad file keeps the old keys") {
   TempDir dir;
   const std::string path = dir.file("cluster.key");
   const std::string old_key = lanlord::Keyring::generate_key();

@@ -407,7 +407,7 @@ TEST_CASE("trust options: defaults, values, and bad values are usage errors") {
   CHECK(o.node.trust.new_ids_per_second == 50);
 }
 
-TEST_CASE("--key-file loads the keyring; its errors are usage errors with the library's words") {
+TEST_CASE("--key-file loads the keyring, and its errors are usage errors in the library's words") {
   FakeKeys keys;
   keys.files.emplace("/k/cluster.key", make_keyring(2));
   keys.files.emplace("/k/open.key",
