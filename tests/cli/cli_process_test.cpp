@@ -315,6 +315,11 @@ TEST_CASE("usage errors exit 2 with one line on stderr that names the problem") 
       {{"join", "--port", "70000"}, "not a port"},
       {{"join", "--config", config}, ":3: unknown key 'heartbeet'"},
       {{"join", "stray"}, "unexpected argument 'stray'"},
+      {{"join", "--max-members", "0"}, "--max-members: '0' is not a member count"},
+      {{"watch", "--max-clock-skew", "30"}, "--max-clock-skew: bad duration '30'"},
+      {{"join", "--new-ids-per-second", "lots"}, "--new-ids-per-second"},
+      {{"join", "--key-file", "/nonexistent/lanlord.key"}, "/nonexistent/lanlord.key"},
+      {{"keygen", "--force"}, "--force"},
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{}, "missing command"},
   };
@@ -747,4 +752,34 @@ TEST_CASE(
   CHECK(bad.code == 1);
   CHECK(bad.out.find(R"("ok":false,"problem":")") != std::string::npos);
   CHECK(bad.out.find("unauthenticated datagrams on a keyed cluster") != std::string::npos);
+}
+
+TEST_CASE("LANLORD_KEY keys a node when no --key-file is given, and --key-file wins over it") {
+  const std::string env_key = lanlord::Keyring::generate_key();
+  const Net net = random_net();
+  {
+    ChildProcess node(kLanlord, args({"join", "--id", "env", "--json"}, net),
+                      {"LANLORD_KEY=" + env_key});
+    const auto started =
+        node.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); });
+    REQUIRE_MESSAGE(started, node.stderr_text());
+    CHECK(started->find("\"key_ids\":[\"" + key_id_of(env_key) + "\"]") != std::string::npos);
+    // A key from the environment cannot be reloaded: said, and it keeps running.
+    node.signal(SIGHUP);
+    CHECK(stderr_shows(node, "no key file to reload", after(kExit)));
+    node.signal(SIGTERM);
+    CHECK(node.wait(after(kExit)) == 0);
+  }
+  TempDir dir;
+  const std::string path = dir.file("cluster.key");
+  const std::string file_key = lanlord::Keyring::generate_key();
+  write_keyring(path, {file_key});
+  ChildProcess node(kLanlord, args({"join", "--id", "file", "--json", "--key-file", path}, net),
+                    {"LANLORD_KEY=" + env_key});
+  const auto started =
+      node.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); });
+  REQUIRE_MESSAGE(started, node.stderr_text());
+  CHECK(started->find("\"key_ids\":[\"" + key_id_of(file_key) + "\"]") != std::string::npos);
+  node.signal(SIGTERM);
+  CHECK(node.wait(after(kExit)) == 0);
 }
