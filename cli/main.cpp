@@ -33,6 +33,7 @@ int run(const lanlord::cli::Invocation& inv) {
   return std::visit(Overloaded{[](const JoinOptions& o) { return run_join(o); },
                                [](const WatchOptions& o) { return run_watch(o); },
                                [](const DemoOptions& o) { return run_demo(o); },
+                               [](const KeygenOptions& o) { return run_keygen(o); },
                                [](const std::monostate&) { return kExitUsage; }},
                     inv.options);
 }

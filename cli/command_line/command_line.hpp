@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "command_line/config_file.hpp"
+#include "lanlord/keyring.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
@@ -42,14 +44,23 @@ struct OutputOptions {
   bool verbose = false;  // also dropped datagrams (and, in the demo, every event)
 };
 
+// Where a node's keys (NodeConfig::keys) came from. SIGHUP re-reads
+// `key_file`; a key from LANLORD_KEY cannot be reloaded.
+struct KeyOrigin {
+  std::string key_file;           // --key-file (or `key-file` in the config file); empty: none
+  bool from_environment = false;  // LANLORD_KEY
+};
+
 struct JoinOptions {
   NodeConfig node;
   OutputOptions output;
+  KeyOrigin key_origin;
 };
 
 struct WatchOptions {
   NodeConfig node;  // passive
   OutputOptions output;
+  KeyOrigin key_origin;
   bool once = false;
   // --once: how long to listen before judging (default: see once_wait()).
   std::optional<Duration> wait;
@@ -66,6 +77,12 @@ struct DemoOptions {
   OutputOptions output;
 };
 
+// `lanlord keygen`: a new cluster key on stdout, or in a new file.
+struct KeygenOptions {
+  std::string output;  // empty: stdout
+  bool force = false;  // replace an existing --output file
+};
+
 // What main() does: run a command, print a text (help, version) and exit 0,
 // or report a usage error and exit 2.
 struct Invocation {
@@ -76,12 +93,26 @@ struct Invocation {
   std::string text;
   // kUsageError: the help command to suggest, e.g. "lanlord join --help".
   std::string help_hint;
-  std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions> options;
+  std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions, KeygenOptions> options;
+};
+
+// The environment variable holding one base64 cluster key, used when no
+// --key-file is given on the command line (it wins over a config file's
+// key-file: command line > environment > config file).
+inline constexpr const char* kKeyEnvironmentVariable = "LANLORD_KEY";
+
+// Where keys come from, injected so that tests need no files or
+// environment: the keyring file loader and the environment's lookup.
+struct KeySources {
+  std::function<Result<Keyring>(const std::string& path)> load_file = &Keyring::load_file;
+  std::function<std::optional<std::string>(const char* name)> getenv = read_environment;
+  // The process environment's value of `name`, if set.
+  static std::optional<std::string> read_environment(const char* name);
 };
 
 // Parses argv[1..]. `version` is printed by --version and in the help.
 Invocation parse_command_line(const std::vector<std::string>& args, std::string_view version,
-                              const ReadFile& read = read_file);
+                              const ReadFile& read = read_file, const KeySources& keys = {});
 
 // How long `watch --once` listens before it judges: one alive_expiration
 // (every live member has heartbeated in it) plus one declaration interval

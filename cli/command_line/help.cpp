@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "lanlord/app/timing_flags.hpp"
+#include "lanlord/duration.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
+#include "lanlord/trust.hpp"
 
 namespace lanlord::cli {
 
@@ -34,7 +36,7 @@ po::options_description network_options(CommandKind cmd) {
   if (cmd == CommandKind::kJoin) {
     identity.add_options()
         ("id", text("ID"), ("this node's id, unique in the cluster; the lowest id wins an "
-                            "election (default: host name and pid, e.g. " +
+                            "election (default: host name and a random suffix, e.g. " +
                             default_node_id() + ")").c_str())
         ("cluster", text("NAME"), ("the cluster; nodes of other clusters on the same group and "
                                    "port are ignored (default: " + d.cluster + ")").c_str())
@@ -63,6 +65,27 @@ po::options_description network_options(CommandKind cmd) {
       ("profile", text("NAME"), ("timings for a kind of network: " + profile_list() +
                                  " (default: " + d.profile + "; see Profiles)").c_str());
   app::add_timing_options(timing);
+  const TrustConfig t;
+  po::options_description trust = make_group("Trust (keys: see Keys below)");
+  trust.add_options()
+      ("key-file", text("FILE"), "the cluster's keyring: one base64 key per line (lanlord "
+                                 "keygen), the first signs, every one is accepted; mode 0600; "
+                                 "SIGHUP re-reads it (default: LANLORD_KEY, else no key)")
+      ("encrypt", po::bool_switch(), "also encrypt every datagram it sends (needs a key; "
+                                     "keyed nodes read both kinds)")
+      ("max-clock-skew", text("DURATION"), ("drop messages sent further than this from this "
+                                            "host's clock (a replay, or a clock that is off); "
+                                            "peers off by half of it are warned about "
+                                            "(default: " + format_duration(t.max_clock_skew) +
+                                            ")").c_str())
+      ("max-members", text("N"), ("most peers held; when full, new ids are dropped unless a "
+                                  "peer heard only once can make room, 1-" +
+                                  std::to_string(kMaxMembersLimit) + " (default: " +
+                                  std::to_string(t.max_members) + ")").c_str())
+      ("new-ids-per-second", text("N"), ("new member ids admitted per second, beyond that "
+                                         "they are dropped (a flood of made-up ids), 1-" +
+                                         std::to_string(kMaxNewIdsPerSecond) + " (default: " +
+                                         std::to_string(t.new_ids_per_second) + ")").c_str());
   po::options_description output = make_group("Output");
   if (cmd == CommandKind::kWatch) {
     output.add_options()
@@ -73,12 +96,23 @@ po::options_description network_options(CommandKind cmd) {
   }
   output.add_options()
       ("json", po::bool_switch(), "one JSON object per line (see Output)")
-      ("verbose", po::bool_switch(), "also print every dropped datagram and why")
+      ("verbose", po::bool_switch(), "also print every dropped datagram and why, each "
+                                        "evicted member, and the counters on exit")
       ("config", text("FILE"), "read settings from FILE: 'key = value' lines, keys are the long "
                                "option names, '#' starts a comment line; the command line wins")
       ("help,h", "print this help");
   po::options_description all;
-  all.add(identity).add(network).add(timing).add(output);
+  all.add(identity).add(network).add(timing).add(trust).add(output);
+  return all;
+}
+
+po::options_description keygen_options() {
+  po::options_description all = make_group("Options");
+  all.add_options()
+      ("output", text("FILE"), "write the key to FILE, created with mode 0600, instead of "
+                               "stdout")
+      ("force", po::bool_switch(), "replace FILE if it exists (default: refuse)")
+      ("help,h", "print this help");
   return all;
 }
 
@@ -156,13 +190,36 @@ const char* const kOutputHelp =
     "an object with at least \"ts\", \"event\" and \"node\"; events: started,\n"
     "member_joined, member_left, member_dead, member_restarted (+ \"member\",\n"
     "\"members\" = how many are alive), leader (+ \"channel\", \"leader\" = id or\n"
-    "null, \"is_self\"), stopped. See cli/README.md.\n";
+    "null, \"is_self\"), stopped; warning (+ \"kind\", \"message\", \"peer\"),\n"
+    "id_conflict (+ \"from\", \"refuted\", \"duplicate\", \"stopped\"), keys_reloaded\n"
+    "(+ \"file\", \"key_ids\"). Human lines go to stdout, except warnings and id\n"
+    "conflicts, which go to stderr. See cli/README.md.\n";
+
+const char* const kKeysHelp =
+    "Keys: without a key anyone who can send to the group can forge members and\n"
+    "leaders. With one (lanlord keygen --output FILE, copied to every host with\n"
+    "mode 0600) every datagram is authenticated and others are dropped. The\n"
+    "environment variable LANLORD_KEY may hold one base64 key instead; --key-file\n"
+    "on the command line wins over it, and it wins over a config file's key-file.\n"
+    "Rotation: add the new key as a second line everywhere, SIGHUP; make it the\n"
+    "first line everywhere, SIGHUP; remove the old line, SIGHUP.\n";
 
 std::string exit_codes_help(CommandKind cmd) {
+  if (cmd == CommandKind::kKeygen) {
+    return "Exit codes:\n  0  success\n  1  the file cannot be written\n"
+           "  2  usage error (unknown option, the file exists without --force)\n";
+  }
   std::string s =
       "Exit codes:\n  0  success\n  1  runtime failure (cannot bind, no such interface)";
-  if (cmd == CommandKind::kWatch)
-    s += ",\n     or with --once: some channel has not exactly one leader";
+  if (cmd == CommandKind::kJoin) {
+    s += ",\n     or another process with this --id is running and this one started\n"
+         "     later (it stops at once)";
+  }
+  if (cmd == CommandKind::kWatch) {
+    s += ",\n     or with --once: some channel has not exactly one leader, an id is\n"
+         "     used twice, unauthenticated datagrams on a keyed cluster, or\n"
+         "     messages outside the clock-skew window";
+  }
   if (cmd == CommandKind::kDemo) s += ",\n     or no agreement within the deadline";
   return s + "\n  2  usage error (unknown option, bad value), one line on stderr\n";
 }
@@ -177,7 +234,8 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "Become a node: take part in the leader election of each --channel and\n"
            "print one line per event (started, member joined/left/dead/restarted,\n"
            "leader changed, stopped). SIGINT or SIGTERM stops the node gracefully:\n"
-           "it sends a leave, so the others elect a successor at once, and exits 0.\n\n"
+           "it sends a leave, so the others elect a successor at once, and exits 0.\n"
+           "SIGHUP re-reads --key-file (keys_reloaded; on an error the old keys stay).\n\n"
            "Example: lanlord join --id billing-1 --channel billing --profile fast\n\n";
       break;
     case CommandKind::kWatch:
@@ -189,9 +247,20 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "interval (leader-alive/2), so every live member has heartbeated and every\n"
            "leader has declared; print the table; exit 0 if every channel heard of\n"
            "(and every --channel) has exactly one leader, 1 otherwise, and 1 if\n"
-           "nothing was heard at all.\n\n"
+           "nothing was heard at all, or when it saw an id used twice, unauthenticated\n"
+           "datagrams while keyed, or messages outside the clock-skew window; another\n"
+           "cluster's traffic is only counted. SIGHUP re-reads --key-file.\n\n"
            "Example: lanlord watch --once --profile fast || echo 'no single leader'\n\n";
       break;
+    case CommandKind::kKeygen:
+      s << "Usage: lanlord keygen [--output FILE [--force]]\n\n"
+           "Make a new random cluster key (32 bytes, base64) and print it on stdout,\n"
+           "or write it to FILE, created with mode 0600 (an existing FILE is kept\n"
+           "unless --force). The key's id, which logs show instead of the key, goes\n"
+           "to stderr. A keyring file holds one key per line; the first signs.\n\n"
+           "Example: lanlord keygen --output /etc/lanlord/cluster.key\n\n";
+      s << describe(options) << "\n" << exit_codes_help(cmd);
+      return s.str();
     case CommandKind::kDemo:
       s << "Usage: lanlord demo [OPTIONS]\n\n"
            "Run N nodes in this process on loopback, show their election, crash the\n"
@@ -201,7 +270,7 @@ std::string command_help(CommandKind cmd, const po::options_description& options
       break;
   }
   s << describe(options) << "\n";
-  if (cmd != CommandKind::kDemo) s << kDurationsHelp << "\n";
+  if (cmd != CommandKind::kDemo) s << kDurationsHelp << "\n" << kKeysHelp << "\n";
   s << profiles_help() << "\n";
   s << kOutputHelp << "\n" << exit_codes_help(cmd);
   return s.str();
@@ -217,7 +286,8 @@ std::string main_help(std::string_view version) {
          "Commands:\n"
          "  join    become a node: take part in elections and print each event\n"
          "  watch   observe a cluster without taking part: members and leaders\n"
-         "  demo    run a local cluster, crash its leader and show the failover\n\n"
+         "  demo    run a local cluster, crash its leader and show the failover\n"
+         "  keygen  make a new cluster key (for --key-file)\n\n"
          "Examples:\n"
          "  lanlord demo\n"
          "  lanlord join --id billing-1 --channel billing --profile fast --json\n"
@@ -226,7 +296,9 @@ std::string main_help(std::string_view version) {
 }
 
 po::options_description command_options(CommandKind command) {
-  return command == CommandKind::kDemo ? demo_options() : network_options(command);
+  if (command == CommandKind::kDemo) return demo_options();
+  if (command == CommandKind::kKeygen) return keygen_options();
+  return network_options(command);
 }
 
 }  // namespace lanlord::cli

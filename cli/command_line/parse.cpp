@@ -2,6 +2,8 @@
 #include <boost/program_options/positional_options.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <utility>
 
 #include "command_line/command_line.hpp"
@@ -89,8 +91,9 @@ Status read_config(const std::string& path, const po::options_description& visib
 // Parses one command's arguments into settings, the config file's first,
 // then the command line's, so that applying them in order lets the
 // command line win.
+// `applied` gets the settings in the order applied (for the key sources).
 Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
-                         const ReadFile& read) {
+                         const ReadFile& read, std::vector<Setting>* applied = nullptr) {
   const std::string hint = help_hint(cmd);
   const po::options_description visible = command_options(cmd);
   po::options_description all = visible;
@@ -131,7 +134,47 @@ Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
     return usage_error(s.message(), hint);
   }
   inv.action = Invocation::Action::kRun;
+  if (applied != nullptr) *applied = std::move(settings);
   return inv;
+}
+
+// The node's keys: --key-file on the command line, else LANLORD_KEY, else
+// a config file's key-file (command line > environment > config file).
+// The library's messages name the file or the variable, never key material.
+Status resolve_keys(const std::vector<Setting>& settings, const KeySources& sources,
+                    NodeConfig& node, KeyOrigin& origin) {
+  const Setting* file = nullptr;  // the last one wins, as for every setting
+  for (const Setting& s : settings) {
+    if (s.key == "key-file") file = &s;
+  }
+  if (file != nullptr && file->value.empty()) {
+    return Status::error((file->from_command_line() ? "--key-file" : file->where + ": key-file") +
+                         std::string(": name the keyring file"));
+  }
+  const std::optional<std::string> env = sources.getenv(kKeyEnvironmentVariable);
+  origin = {};
+  if (file != nullptr && (file->from_command_line() || !env)) {
+    Result<Keyring> keys = sources.load_file(file->value);
+    if (!keys) return keys.status();
+    node.keys = std::move(*keys);
+    origin.key_file = file->value;
+  } else if (env) {
+    // Set but empty is more likely a script's mistake than a wish to run
+    // without a key: say so rather than run unauthenticated.
+    if (env->empty()) {
+      return Status::error(std::string(kKeyEnvironmentVariable) +
+                           " is set but empty: give it a key (lanlord keygen) or unset it");
+    }
+    Result<Keyring> keys = Keyring::from_base64(*env);
+    if (!keys) return keys.status();
+    node.keys = std::move(*keys);
+    origin.from_environment = true;
+  }
+  if (node.encrypt && !node.keys) {
+    return Status::error(std::string("--encrypt needs a key: give --key-file FILE or set ") +
+                         kKeyEnvironmentVariable);
+  }
+  return Status::ok();
 }
 
 // The effective timings, checked in the terms the user typed them in
@@ -153,18 +196,28 @@ Invocation checked(Invocation inv, const NodeConfig& config, CommandKind cmd) {
   return inv;
 }
 
-Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read) {
-  Invocation inv = parse_command(CommandKind::kJoin, args, read);
-  const auto* o = std::get_if<JoinOptions>(&inv.options);
+Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read,
+                      const KeySources& keys) {
+  std::vector<Setting> settings;
+  Invocation inv = parse_command(CommandKind::kJoin, args, read, &settings);
+  auto* o = std::get_if<JoinOptions>(&inv.options);
   if (o == nullptr) return inv;
+  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+    return usage_error(s.message(), help_hint(CommandKind::kJoin));
+  }
   const NodeConfig config = o->node;
   return checked(std::move(inv), config, CommandKind::kJoin);
 }
 
-Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& read) {
-  Invocation inv = parse_command(CommandKind::kWatch, args, read);
+Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& read,
+                       const KeySources& keys) {
+  std::vector<Setting> settings;
+  Invocation inv = parse_command(CommandKind::kWatch, args, read, &settings);
   auto* o = std::get_if<WatchOptions>(&inv.options);
   if (o == nullptr) return inv;
+  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+    return usage_error(s.message(), help_hint(CommandKind::kWatch));
+  }
   o->node.passive = true;
   const NodeConfig config = o->node;
   return checked(std::move(inv), config, CommandKind::kWatch);
@@ -182,25 +235,45 @@ Invocation parse_demo(const std::vector<std::string>& args, const ReadFile& read
   return checked(std::move(inv), probe, CommandKind::kDemo);
 }
 
+Invocation parse_keygen(const std::vector<std::string>& args, const ReadFile& read) {
+  Invocation inv = parse_command(CommandKind::kKeygen, args, read);
+  const auto* o = std::get_if<KeygenOptions>(&inv.options);
+  if (o != nullptr && o->force && o->output.empty()) {
+    return usage_error("--force replaces an --output file; without --output there is none",
+                       help_hint(CommandKind::kKeygen));
+  }
+  return inv;
+}
+
 }  // namespace
 
+std::optional<std::string> KeySources::read_environment(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before any thread
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
 Invocation parse_command_line(const std::vector<std::string>& args, std::string_view version,
-                              const ReadFile& read) {
-  if (args.empty()) return usage_error("missing command (join, watch or demo)", "lanlord --help");
+                              const ReadFile& read, const KeySources& keys) {
+  if (args.empty()) {
+    return usage_error("missing command (join, watch, demo or keygen)", "lanlord --help");
+  }
   const std::string& first = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (first == "--help" || first == "-h" || first == "help") {
     if (first == "help" && !rest.empty())
-      return parse_command_line({rest.front(), "--help"}, version, read);
+      return parse_command_line({rest.front(), "--help"}, version, read, keys);
     return print(main_help(version));
   }
   if (first == "--version" || first == "-V") return print("lanlord " + std::string(version) + "\n");
-  if (first == "join") return parse_join(rest, read);
-  if (first == "watch") return parse_watch(rest, read);
+  if (first == "join") return parse_join(rest, read, keys);
+  if (first == "watch") return parse_watch(rest, read, keys);
   if (first == "demo") return parse_demo(rest, read);
+  if (first == "keygen") return parse_keygen(rest, read);
   if (first.starts_with("-"))
     return usage_error("unknown option '" + first + "'", "lanlord --help");
-  return usage_error("unknown command '" + first + "' (join, watch or demo)", "lanlord --help");
+  return usage_error("unknown command '" + first + "' (join, watch, demo or keygen)",
+                     "lanlord --help");
 }
 
 Duration once_wait(const WatchOptions& options) {

@@ -22,6 +22,8 @@ const char* command_name(CommandKind c) {
       return "watch";
     case CommandKind::kDemo:
       return "demo";
+    case CommandKind::kKeygen:
+      return "keygen";
   }
   return "";
 }
@@ -113,6 +115,18 @@ Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
     return parse_profile(s, c.profile);
   } else if (const TimingKnob* knob = find_timing_knob(k)) {
     return parse_timing(s, *knob, c.timings);
+  } else if (k == "encrypt") {
+    return parse_flag(s, c.encrypt);
+  } else if (k == "max-clock-skew") {
+    std::optional<Duration> d;
+    if (Status st = parse_duration_setting(s, d); !st) return st;
+    c.trust.max_clock_skew = *d;
+  } else if (k == "max-members") {
+    if (Status st = parse_unsigned(s, 1, kMaxMembersLimit, "a member count", n); !st) return st;
+    c.trust.max_members = static_cast<std::size_t>(n);
+  } else if (k == "new-ids-per-second") {
+    if (Status st = parse_unsigned(s, 1, kMaxNewIdsPerSecond, "a rate", n); !st) return st;
+    c.trust.new_ids_per_second = static_cast<std::uint32_t>(n);
   } else {
     handled = false;
   }
@@ -145,7 +159,10 @@ struct JoinApplier {
     bool handled = false;
     if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
     if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
-    if (s.key == "id") {
+    if (s.key == "key-file") {
+      // Read after all settings (parse.cpp, resolve_keys), which knows
+      // whether it came from the command line, the environment or a file.
+    } else if (s.key == "id") {
       o.node.id = s.value;
     } else if (s.key == "metadata") {
       o.node.metadata = s.value;
@@ -163,7 +180,10 @@ struct WatchApplier {
     bool handled = false;
     if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
     if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
-    if (s.key == "channel") {
+    if (s.key == "key-file") {
+      // Read after all settings (parse.cpp, resolve_keys), which knows
+      // whether it came from the command line, the environment or a file.
+    } else if (s.key == "channel") {
       add_channel(s.value, channels_given, o.expect_channels);
     } else if (s.key == "once") {
       return parse_flag(s, o.once);
@@ -196,6 +216,19 @@ struct DemoApplier {
   }
 };
 
+struct KeygenApplier {
+  KeygenOptions o;
+  Status apply(const Setting& s) {
+    if (s.key == "output") {
+      if (s.value.empty()) return bad(s, "name a file (or leave --output out for stdout)");
+      o.output = s.value;
+    } else if (s.key == "force") {
+      return parse_flag(s, o.force);
+    }
+    return Status::ok();
+  }
+};
+
 template <class Applier>
 Status apply_all(const std::vector<Setting>& settings, CommandOptions& out) {
   Applier applier;
@@ -217,6 +250,8 @@ Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
       return apply_all<WatchApplier>(settings, out);
     case CommandKind::kDemo:
       return apply_all<DemoApplier>(settings, out);
+    case CommandKind::kKeygen:
+      return apply_all<KeygenApplier>(settings, out);
   }
   return Status::error("unknown command");
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -12,13 +13,18 @@
 
 namespace lanlord::cli {
 
-enum class CommandKind { kJoin, kWatch, kDemo };
+enum class CommandKind { kJoin, kWatch, kDemo, kKeygen };
 
-// "join", "watch", "demo".
+// "join", "watch", "demo", "keygen".
 const char* command_name(CommandKind command);
 
 // The demo runs up to this many nodes in one process.
 inline constexpr std::size_t kMaxDemoNodes = 64;
+
+// Upper bounds of --max-members and --new-ids-per-second: far beyond any
+// LAN, low enough that a typo (an extra zero or three) is caught.
+inline constexpr std::uint64_t kMaxMembersLimit = 1000000;
+inline constexpr std::uint64_t kMaxNewIdsPerSecond = 1000000;
 
 struct Setting {
   std::string key;    // the long option name without "--"
@@ -27,7 +33,8 @@ struct Setting {
   bool from_command_line() const { return where.empty(); }
 };
 
-using CommandOptions = std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions>;
+using CommandOptions =
+    std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions, KeygenOptions>;
 
 // `command`'s defaults with `settings` applied in order. Keys must be the
 // command's options (the parser has checked). `channel` is repeatable: the

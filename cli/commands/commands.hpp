@@ -1,4 +1,4 @@
-// The three commands. Each returns the process exit code (command_line.hpp).
+// The commands. Each returns the process exit code (command_line.hpp).
 #pragma once
 
 #include "command_line/command_line.hpp"
@@ -11,5 +11,7 @@ int run_join(const JoinOptions& options);
 int run_watch(const WatchOptions& options);
 // Runs a local cluster through an election and a leader crash.
 int run_demo(const DemoOptions& options);
+// Prints a new cluster key, or writes it to a new file.
+int run_keygen(const KeygenOptions& options);
 
 }  // namespace lanlord::cli

@@ -37,9 +37,8 @@ struct DemoCluster {
     NodeReporter& reporter =
         *reporters.emplace_back(std::make_unique<NodeReporter>(printer, config.id, filter));
     Node& node = nodes.add_node(config, reporter.callbacks());
-    reporter.attach(node);
     if (Status s = node.start(); !s) return s;
-    printer.started(started_info(node, config.id));
+    reporter.announce(node);
     return Status::ok();
   }
 };

@@ -2,7 +2,66 @@
 
 #include <algorithm>
 
+#include "lanlord/duration.hpp"
+#include "lanlord/message.hpp"
+
 namespace lanlord::cli {
+
+namespace {
+
+std::string count_of(std::uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+Duration magnitude(Duration d) {
+  return d < Duration::zero() ? -d : d;
+}
+
+// "1.5s" or "-1.5s": format_duration() takes positive durations only.
+std::string signed_duration(Duration d) {
+  if (d == Duration::zero()) return "0ms";
+  return (d < Duration::zero() ? "-" : "+") + format_duration(magnitude(d));
+}
+
+void judge_trust(const Observation& seen, Verdict& v) {
+  const NodeStats& s = seen.stats;
+  const std::uint64_t conflicts = s.dropped(DropReason::kIdConflict);
+  if (s.duplicate_id) {
+    v.trust_problems.push_back("another live process uses the observer's id");
+  } else if (conflicts > 0) {
+    v.trust_problems.push_back(count_of(conflicts, "datagram", "datagrams") +
+                               " carried a conflicting id (two processes with one id, or a "
+                               "replay)");
+  }
+  if (const std::uint64_t n = s.dropped(DropReason::kUnauthenticated); seen.keyed && n > 0) {
+    v.trust_problems.push_back(
+        count_of(n, "unauthenticated datagram", "unauthenticated datagrams") +
+        " on a keyed cluster (a node without the key, or a forgery)");
+  }
+  if (const std::uint64_t n = s.dropped(DropReason::kClockSkew); n > 0) {
+    v.trust_problems.push_back(
+        count_of(n, "message", "messages") + " outside the clock-skew window (" +
+        format_duration(seen.max_clock_skew) + "): a clock that is off, or a replay");
+  }
+  for (const Member& m : v.members) {
+    if (m.alive && magnitude(m.clock_offset) > seen.max_clock_skew / 2) {
+      v.warnings.push_back("member " + m.id.bytes() + "'s clock is off by " +
+                           signed_duration(m.clock_offset) +
+                           ", more than half the clock-skew window (" +
+                           format_duration(seen.max_clock_skew) + "): check its time sync");
+    }
+  }
+  v.warnings.insert(v.warnings.end(), seen.node_warnings.begin(), seen.node_warnings.end());
+  const std::uint64_t foreign_cluster = s.dropped(DropReason::kForeignCluster);
+  const std::uint64_t foreign_key = s.dropped(DropReason::kForeignKey);
+  if (foreign_cluster > 0 || foreign_key > 0) {
+    v.warnings.push_back("another cluster shares this group and port: " +
+                         std::to_string(foreign_cluster) + " datagrams of another cluster name, " +
+                         std::to_string(foreign_key) + " with another key (ignored)");
+  }
+}
+
+}  // namespace
 
 Verdict judge(const Observation& seen) {
   Verdict v;
@@ -53,15 +112,20 @@ Verdict judge(const Observation& seen) {
     v.channels.push_back(std::move(c));
   }
 
+  v.stats = seen.stats;
+  judge_trust(seen, v);
+
+  std::string problem;
   if (v.channels.empty()) {
-    v.problem = alive.empty() ? "heard no member and no leader" : "heard no channel";
+    problem = alive.empty() ? "heard no member and no leader" : "heard no channel";
   } else if (unhealthy > 0) {
-    v.problem = std::to_string(unhealthy) + " of " + std::to_string(v.channels.size()) +
-                (v.channels.size() == 1 ? " channel has" : " channels have") +
-                " not exactly one leader";
-  } else {
-    v.ok = true;
+    problem = std::to_string(unhealthy) + " of " + std::to_string(v.channels.size()) +
+              (v.channels.size() == 1 ? " channel has" : " channels have") +
+              " not exactly one leader";
   }
+  for (const std::string& p : v.trust_problems) problem += (problem.empty() ? "" : "; ") + p;
+  v.ok = problem.empty();
+  v.problem = std::move(problem);
   return v;
 }
 

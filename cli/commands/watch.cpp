@@ -1,16 +1,17 @@
 // `lanlord watch`: a passive node that prints what it hears, or with
 // --once judges the cluster after listening for a while.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <csignal>
 #include <iostream>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "commands/commands.hpp"
 #include "commands/health.hpp"
+#include "commands/session.hpp"
 #include "output/reporter.hpp"
 
 namespace lanlord::cli {
@@ -19,9 +20,11 @@ namespace {
 
 using LeadersHeard = std::map<std::string, std::set<PeerId>>;
 
-Observation observe(const Node& node, const LeadersHeard& heard, const WatchOptions& options,
+Observation observe(const Node& node, const LeadersHeard& heard,
+                    const std::vector<std::string>& warnings, const WatchOptions& options,
                     Duration listened) {
   Observation seen;
+  seen.node_warnings = warnings;
   seen.members = node.members();
   seen.leaders_heard = heard;
   seen.expected_channels = options.expect_channels;
@@ -31,6 +34,9 @@ Observation observe(const Node& node, const LeadersHeard& heard, const WatchOpti
   for (const ChannelStats& c : node.stats().channels) channels.insert(c.channel);
   for (const auto& [channel, ids] : heard) channels.insert(channel);
   for (const std::string& channel : channels) seen.leaders[channel] = node.leader(channel);
+  seen.stats = node.stats();
+  seen.keyed = node.config().keys.has_value();
+  seen.max_clock_skew = node.config().trust.max_clock_skew;
   return seen;
 }
 
@@ -38,20 +44,29 @@ Observation observe(const Node& node, const LeadersHeard& heard, const WatchOpti
 
 int run_watch(const WatchOptions& options) {
   boost::asio::io_context io;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  EventPrinter printer(std::cout, options.output.json ? Format::kJson : Format::kHuman);
+  EventPrinter printer(std::cout, options.output.json ? Format::kJson : Format::kHuman,
+                       &WallClock::now, &std::cerr);
   // --once is for scripts: the table is its output, the events only with
   // --verbose.
   const bool events = !options.once || options.output.verbose;
   ReportFilter filter{.joins_and_leaves = events,
                       .deaths = events,
                       .leaders = events,
-                      .drops = options.output.verbose};
+                      .drops = options.output.verbose,
+                      .each_eviction = options.output.verbose,
+                      .warnings = events};
   // The passive node has no id of its own; this names it in the output.
-  NodeReporter reporter(printer, "watch-" + default_node_id(), filter);
+  NodeReporter reporter(printer, "watch-" + default_node_id(), filter, /*passive=*/true);
+  // Before the node starts: its signal handlers are installed here.
+  NodeSession session(io, printer, reporter, options.key_origin, std::cerr);
 
-  LeadersHeard heard;  // touched only on the io thread (handlers and callbacks)
-  NodeCallbacks callbacks = reporter.callbacks();
+  LeadersHeard heard;                 // touched only on the io thread (handlers and callbacks)
+  std::vector<std::string> warnings;  // the node's, for the --once table
+  NodeCallbacks callbacks = session.callbacks(reporter.callbacks());
+  callbacks.on_warning = [&warnings, print = std::move(callbacks.on_warning)](const Warning& w) {
+    warnings.push_back(w.message);
+    print(w);
+  };
   callbacks.on_leader_changed = [&heard, print = std::move(callbacks.on_leader_changed)](
                                     const std::string& channel, const std::optional<PeerId>& leader,
                                     bool is_self) {
@@ -59,33 +74,30 @@ int run_watch(const WatchOptions& options) {
     print(channel, leader, is_self);
   };
   Node node(io, options.node, std::move(callbacks));
-  reporter.attach(node);
   if (Status s = node.start(); !s) {
     std::cerr << "lanlord: " << s.message() << "\n";
     return exit_code_for(s);
   }
-  if (events) printer.started(started_info(node, reporter.label()));
+  reporter.announce(node, events);
 
   int exit_code = kExitOk;
   boost::asio::steady_timer verdict_timer(io);
-  signals.async_wait([&node, &printer, &reporter, &io, &exit_code, &options, events](
-                         const boost::system::error_code& ec, int) {
-    if (ec) return;
+  session.start(node, [&node, &printer, &reporter, &exit_code, &options, events] {
+    if (events && options.output.verbose) printer.stats(reporter.label(), node.stats());
     node.stop();
     if (events) printer.stopped(reporter.label());
     if (options.once) {
       std::cerr << "lanlord: interrupted before the verdict\n";
       exit_code = kExitFailure;
     }
-    io.stop();
   });
   if (options.once) {
     const Duration wait = once_wait(options);
     verdict_timer.expires_after(wait);
-    verdict_timer.async_wait([&node, &heard, &options, wait, &printer, &reporter, &exit_code,
-                              &io](const boost::system::error_code& ec) {
+    verdict_timer.async_wait([&node, &heard, &warnings, &options, wait, &printer, &reporter,
+                              &exit_code, &io](const boost::system::error_code& ec) {
       if (ec) return;
-      const Verdict verdict = judge(observe(node, heard, options, wait));
+      const Verdict verdict = judge(observe(node, heard, warnings, options, wait));
       node.stop();
       printer.table(reporter.label(), verdict);
       exit_code = verdict.ok ? kExitOk : kExitFailure;
@@ -93,7 +105,7 @@ int run_watch(const WatchOptions& options) {
     });
   }
   io.run();
-  return exit_code;
+  return session.halted_exit().value_or(exit_code);
 }
 
 }  // namespace lanlord::cli

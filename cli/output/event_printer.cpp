@@ -6,6 +6,7 @@
 
 #include "lanlord/app/utf8.hpp"
 #include "lanlord/duration.hpp"
+#include "lanlord/keyring.hpp"
 
 namespace lanlord::cli {
 
@@ -85,16 +86,16 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 
 }  // namespace
 
-EventPrinter::EventPrinter(std::ostream& out, Format format, Now now)
-    : out_(out), format_(format), now_(std::move(now)) {}
+EventPrinter::EventPrinter(std::ostream& out, Format format, Now now, std::ostream* err)
+    : out_(out), err_(err != nullptr ? *err : out), format_(format), now_(std::move(now)) {}
 
-void EventPrinter::write(const std::string& text) {
+void EventPrinter::write(std::ostream& to, const std::string& text) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  out_ << text << std::flush;
+  to << text << std::flush;
 }
 
 void EventPrinter::emit(std::string_view event, std::string_view node, const JsonObject& fields,
-                        const std::string& human) {
+                        const std::string& human, bool human_to_err) {
   const std::string ts = rfc3339(now_());
   if (format_ == Format::kJson) {
     JsonObject head;
@@ -106,9 +107,9 @@ void EventPrinter::emit(std::string_view event, std::string_view node, const Jso
       line += ',';
       line.append(rest, 1);
     }
-    write(line + "\n");
+    write(out_, line + "\n");
   } else {
-    write(ts + " " + printable(node) + " " + human + "\n");
+    write(human_to_err ? err_ : out_, ts + " " + printable(node) + " " + human + "\n");
   }
 }
 
@@ -121,6 +122,13 @@ void EventPrinter::started(const StartedInfo& info) {
   human += printable(info.cluster);
   if (!info.passive) human += ", channels " + join_printable(info.channels, ",");
   human += ", " + printable(info.endpoint) + ", profile " + printable(info.profile);
+  if (!info.key_ids.empty()) {
+    f.strings("key_ids", info.key_ids).boolean("encrypt", info.encrypt);
+    human += ", key " + info.key_ids.front();
+    if (info.key_ids.size() > 1)
+      human += " (+" + std::to_string(info.key_ids.size() - 1) + " more)";
+    if (info.encrypt) human += ", encrypted";
+  }
   emit("started", info.node, f, human);
 }
 
@@ -153,6 +161,106 @@ void EventPrinter::stopped(std::string_view node) {
   emit("stopped", node, JsonObject(), "stopped");
 }
 
+void EventPrinter::warning(std::string_view node, const Warning& w) {
+  JsonObject f;
+  f.str("kind", warning_kind_name(w.kind)).str("message", w.message).id("peer", w.peer);
+  emit("warning", node, f,
+       std::string("warning (") + warning_kind_name(w.kind) + "): " + printable(w.message), true);
+}
+
+void EventPrinter::id_conflict(std::string_view node, const IdConflict& c) {
+  JsonObject f;
+  f.str("from", c.origin)
+      .boolean("refuted", c.refuted)
+      .boolean("duplicate", c.duplicate)
+      .boolean("stopped", c.stopped);
+  const std::string id = printable(node);
+  const std::string from = printable(c.origin);
+  std::string human = "id conflict: ";
+  if (c.stopped) {
+    human += "another process with id " + id + " is running at " + from +
+             "; this one started later and stops";
+  } else if (c.duplicate) {
+    human += "another process with id " + id + " is running at " + from +
+             "; it started later and should stop (this one keeps running)";
+  } else if (c.refuted) {
+    human += "a datagram from " + from + " made a newer claim about id " + id +
+             "; answered with a newer heartbeat (a forgery, a replay, or a second process)";
+  } else {
+    human += "a datagram from " + from + " carried this node's id " + id +
+             " (a replay, a forgery, or a second process); ignored";
+  }
+  emit("id_conflict", node, f, human, true);
+}
+
+void EventPrinter::keys_reloaded(std::string_view node, std::string_view file,
+                                 const std::vector<std::uint32_t>& key_ids) {
+  std::vector<std::string> ids;
+  for (const std::uint32_t id : key_ids) ids.push_back(key_id_hex(id));
+  JsonObject f;
+  f.str("file", file).strings("key_ids", ids);
+  std::string human = "keys reloaded from " + printable(file) + ": ";
+  human += plural(ids.size(), "key", "keys") + ", primary " + (ids.empty() ? "none" : ids.front());
+  if (ids.size() > 1) {
+    human += ", also accepted " +
+             join_printable(std::vector<std::string>(ids.begin() + 1, ids.end()), ", ");
+  }
+  emit("keys_reloaded", node, f, human);
+}
+
+void EventPrinter::evictions(std::string_view node, std::uint64_t count, std::size_t alive) {
+  JsonObject f;
+  f.number("count", static_cast<std::int64_t>(count))
+      .number("members", static_cast<std::int64_t>(alive));
+  emit("members_evicted", node, f,
+       "members evicted: " + std::to_string(count) +
+           (count == 1 ? " peer heard only once was" : " peers heard only once were") +
+           " dropped to make room (--max-members) (" + std::to_string(alive) + " alive)");
+}
+
+JsonObject stats_json(const NodeStats& s) {
+  JsonObject drops;
+  for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+    if (s.drops[i] > 0) {
+      drops.number(drop_reason_name(static_cast<DropReason>(i)),
+                   static_cast<std::int64_t>(s.drops[i]));
+    }
+  }
+  JsonObject f;
+  f.number("datagrams_in", static_cast<std::int64_t>(s.datagrams_in))
+      .number("datagrams_out", static_cast<std::int64_t>(s.datagrams_out))
+      .number("refutations", static_cast<std::int64_t>(s.refutations))
+      .number("evictions", static_cast<std::int64_t>(s.evictions))
+      .number("stale_resets", static_cast<std::int64_t>(s.stale_resets))
+      .boolean("duplicate_id", s.duplicate_id)
+      .number("peers", static_cast<std::int64_t>(s.peers))
+      .number("max_clock_offset_ms", millis(s.max_clock_offset))
+      .object("drops", drops);
+  return f;
+}
+
+std::string stats_text(const NodeStats& s) {
+  std::ostringstream o;
+  o << s.datagrams_in << " datagrams in, " << s.datagrams_out << " out, "
+    << plural(s.peers, "peer", "peers") << " held, " << s.refutations << " refuted, " << s.evictions
+    << " evicted, " << s.stale_resets << " stale resets, max clock offset "
+    << millis(s.max_clock_offset) << " ms";
+  if (s.duplicate_id) o << ", duplicate id";
+  o << "; dropped:";
+  bool any = false;
+  for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+    if (s.drops[i] == 0) continue;
+    o << (any ? ", " : " ") << drop_reason_name(static_cast<DropReason>(i)) << " " << s.drops[i];
+    any = true;
+  }
+  if (!any) o << " none";
+  return o.str();
+}
+
+void EventPrinter::stats(std::string_view node, const NodeStats& s) {
+  emit("stats", node, stats_json(s), "stats: " + stats_text(s));
+}
+
 void EventPrinter::table(std::string_view node, const Verdict& v) {
   if (format_ == Format::kJson) {
     std::string members = "[";
@@ -182,6 +290,9 @@ void EventPrinter::table(std::string_view node, const Verdict& v) {
         .number("members", static_cast<std::int64_t>(v.alive))
         .raw("member_list", members)
         .raw("channels", channels)
+        .strings("trust_problems", v.trust_problems)
+        .strings("warnings", v.warnings)
+        .object("stats", stats_json(v.stats))
         .boolean("ok", v.ok);
     if (!v.ok) f.str("problem", v.problem);
     emit("table", node, f, "");
@@ -208,8 +319,17 @@ void EventPrinter::table(std::string_view node, const Verdict& v) {
     }
     s << "\n";
   }
+  if (!v.trust_problems.empty()) {
+    s << "  trust problems:\n";
+    for (const std::string& p : v.trust_problems) s << "    " << printable(p) << "\n";
+  }
+  if (!v.warnings.empty()) {
+    s << "  warnings:\n";
+    for (const std::string& w : v.warnings) s << "    " << printable(w) << "\n";
+  }
+  s << "  stats: " << stats_text(v.stats) << "\n";
   s << "  verdict: "
-    << (v.ok ? "ok, every channel has exactly one leader" : "NOT OK, " + v.problem);
+    << (v.ok ? "ok, every channel has exactly one leader" : "NOT OK, " + printable(v.problem));
   emit("table", node, JsonObject(), s.str());
 }
 

@@ -44,6 +44,8 @@ struct StartedInfo {
   std::string endpoint;  // Node::describe_endpoint()
   std::string profile;
   bool passive = false;
+  std::vector<std::string> key_ids;  // key_id_hex, primary first; empty: no key
+  bool encrypt = false;
 };
 
 // How the demo describes itself and its two measurements.
@@ -56,12 +58,15 @@ struct DemoPlan {
 };
 
 // Writes events to `out`, one line each, flushed at once so that a reader
-// at the other end of a pipe sees each event as it happens. Thread-safe:
-// the demo prints from its own thread and from the nodes' io thread.
+// at the other end of a pipe sees each event as it happens. Human warnings
+// and id conflicts go to `err` (when given) so that they stand out from
+// the event stream; in JSON every event goes to `out`. Thread-safe: the
+// demo prints from its own thread and from the nodes' io thread.
 class EventPrinter {
  public:
   using Now = std::function<WallClock::time_point()>;
-  EventPrinter(std::ostream& out, Format format, Now now = &WallClock::now);
+  EventPrinter(std::ostream& out, Format format, Now now = &WallClock::now,
+               std::ostream* err = nullptr);
 
   Format format() const { return format_; }
 
@@ -73,6 +78,18 @@ class EventPrinter {
               bool is_self);
   void dropped(std::string_view node, DropReason reason, std::string_view from);
   void stopped(std::string_view node);
+  // Something about the deployment looks wrong (the library's sentence).
+  void warning(std::string_view node, const Warning& warning);
+  // A datagram carried this node's id `id`.
+  void id_conflict(std::string_view node, const IdConflict& conflict);
+  // SIGHUP re-read `file`: the keys now in use, primary first.
+  void keys_reloaded(std::string_view node, std::string_view file,
+                     const std::vector<std::uint32_t>& key_ids);
+  // `count` alive members were evicted (the member cap) since the last
+  // such line; `alive` after them. One line instead of one per member.
+  void evictions(std::string_view node, std::uint64_t count, std::size_t alive);
+  // The node's counters (on exit with --verbose).
+  void stats(std::string_view node, const NodeStats& stats);
 
   // `watch --once`: the table and its verdict (several lines when human).
   void table(std::string_view node, const Verdict& verdict);
@@ -91,10 +108,11 @@ class EventPrinter {
   // One event: `human` follows the timestamp and node in human format;
   // `json` gets ts, event and node prepended.
   void emit(std::string_view event, std::string_view node, const JsonObject& fields,
-            const std::string& human);
-  void write(const std::string& text);
+            const std::string& human, bool human_to_err = false);
+  void write(std::ostream& to, const std::string& text);
 
   std::ostream& out_;
+  std::ostream& err_;
   const Format format_;
   const Now now_;
   std::mutex mutex_;
@@ -102,5 +120,11 @@ class EventPrinter {
 
 // "member_joined", ... : the JSON event name of a membership event.
 std::string membership_event_name(MembershipEvent event);
+
+// The counters of `stats` as a JSON object: traffic, trust counters, and
+// every drop reason with a count above zero (so new reasons appear).
+JsonObject stats_json(const NodeStats& stats);
+// The same in one human line, without the trailing newline.
+std::string stats_text(const NodeStats& stats);
 
 }  // namespace lanlord::cli

@@ -1,18 +1,63 @@
 #include "output/reporter.hpp"
 
-#include <algorithm>
 #include <utility>
+
+#include "lanlord/keyring.hpp"
 
 namespace lanlord::cli {
 
-NodeReporter::NodeReporter(EventPrinter& printer, std::string label, ReportFilter filter)
-    : printer_(printer), label_(std::move(label)), filter_(filter) {}
+NodeReporter::NodeReporter(EventPrinter& printer, std::string label, ReportFilter filter,
+                           bool passive, SteadyNow now)
+    : printer_(printer),
+      label_(std::move(label)),
+      filter_(filter),
+      passive_(passive),
+      now_(std::move(now)),
+      alive_count_(passive ? 0 : 1) {}
 
-std::size_t NodeReporter::alive() const {
-  if (node_ == nullptr) return 0;
-  const std::vector<Member> members = node_->members();
-  return static_cast<std::size_t>(
-      std::count_if(members.begin(), members.end(), [](const Member& m) { return m.alive; }));
+void NodeReporter::membership(MembershipEvent event, const Member& member) {
+  switch (event) {
+    case MembershipEvent::kJoined:
+    case MembershipEvent::kRestarted:
+      alive_.insert(member.id);
+      break;
+    case MembershipEvent::kLeft:
+    case MembershipEvent::kDead:
+    case MembershipEvent::kEvicted:
+      alive_.erase(member.id);
+      break;
+  }
+  const std::size_t alive = alive_.size() + (passive_ ? 0 : 1);
+  alive_count_.store(alive);
+  if (event == MembershipEvent::kEvicted && !filter_.each_eviction) {
+    evicted();
+    return;
+  }
+  const bool wanted = event == MembershipEvent::kDead      ? filter_.deaths
+                      : event == MembershipEvent::kEvicted ? true
+                                                           : filter_.joins_and_leaves;
+  if (wanted) printer_.membership(label_, event, member, alive);
+}
+
+void NodeReporter::evicted() {
+  const std::lock_guard<std::mutex> lock(evictions_mutex_);
+  ++evictions_pending_;
+  const Clock::time_point now = now_();
+  // The first eviction is told at once; later ones at most once per
+  // kEvictionSummary (the rest by flush_evictions()).
+  if (summarised_once_ && now - last_summary_ < kEvictionSummary) return;
+  summarised_once_ = true;
+  last_summary_ = now;
+  printer_.evictions(label_, evictions_pending_, alive_count_.load());
+  evictions_pending_ = 0;
+}
+
+void NodeReporter::flush_evictions() {
+  const std::lock_guard<std::mutex> lock(evictions_mutex_);
+  if (evictions_pending_ == 0) return;
+  last_summary_ = now_();
+  printer_.evictions(label_, evictions_pending_, alive_count_.load());
+  evictions_pending_ = 0;
 }
 
 NodeCallbacks NodeReporter::callbacks() {
@@ -22,13 +67,44 @@ NodeCallbacks NodeReporter::callbacks() {
     if (filter_.leaders) printer_.leader(label_, channel, leader, is_self);
   };
   c.on_membership = [this](MembershipEvent event, const Member& member) {
-    const bool wanted = event == MembershipEvent::kDead ? filter_.deaths : filter_.joins_and_leaves;
-    if (wanted) printer_.membership(label_, event, member, alive());
+    membership(event, member);
   };
   c.on_drop = [this](DropReason reason, const std::string& from) {
     if (filter_.drops && reason != DropReason::kSelf) printer_.dropped(label_, reason, from);
   };
+  c.on_warning = [this](const Warning& w) {
+    if (filter_.warnings) notice(w);
+  };
+  c.on_id_conflict = [this](const IdConflict& conflict) { notice(conflict); };
   return c;
+}
+
+void NodeReporter::print(const std::variant<Warning, IdConflict>& n) {
+  if (const auto* w = std::get_if<Warning>(&n)) {
+    printer_.warning(label_, *w);
+  } else {
+    printer_.id_conflict(label_, std::get<IdConflict>(n));
+  }
+}
+
+void NodeReporter::notice(std::variant<Warning, IdConflict> n) {
+  const std::lock_guard<std::mutex> lock(notices_mutex_);
+  if (!announced_) {
+    held_.push_back(std::move(n));
+    return;
+  }
+  print(n);
+}
+
+void NodeReporter::announce(const Node& node, bool print_started) {
+  // Asked before the lock: the node's callbacks run under the node's own
+  // lock and may be waiting for this one.
+  const StartedInfo info = started_info(node, label_);
+  const std::lock_guard<std::mutex> lock(notices_mutex_);
+  if (print_started) printer_.started(info);
+  announced_ = true;
+  for (const auto& n : held_) print(n);
+  held_.clear();
 }
 
 StartedInfo started_info(const Node& node, const std::string& label) {
@@ -40,6 +116,10 @@ StartedInfo started_info(const Node& node, const std::string& label) {
   info.endpoint = node.describe_endpoint();
   info.profile = c.profile;
   info.passive = c.passive;
+  if (c.keys) {
+    for (const std::uint32_t id : c.keys->ids()) info.key_ids.push_back(key_id_hex(id));
+  }
+  info.encrypt = c.encrypt;
   return info;
 }
 

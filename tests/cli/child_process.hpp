@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,8 +35,11 @@ inline Deadline after(std::chrono::milliseconds d) {
 
 class ChildProcess {
  public:
-  // Starts `program` with `args` (argv[0] is `program`).
-  ChildProcess(const std::string& program, const std::vector<std::string>& args) {
+  // Starts `program` with `args` (argv[0] is `program`), in this process's
+  // environment without LANLORD_KEY (so the caller's key cannot change a
+  // test's outcome) plus `environment` ("NAME=value" entries).
+  ChildProcess(const std::string& program, const std::vector<std::string>& args,
+               const std::vector<std::string>& environment = {}) {
     int out[2];
     int err[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
@@ -51,13 +55,21 @@ class ChildProcess {
     std::vector<char*> argv;
     for (std::string& s : storage) argv.push_back(s.data());
     argv.push_back(nullptr);
+    std::vector<std::string> env_storage;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::string_view(*e).rfind("LANLORD_KEY=", 0) != 0) env_storage.emplace_back(*e);
+    }
+    env_storage.insert(env_storage.end(), environment.begin(), environment.end());
+    std::vector<char*> envp;
+    for (std::string& s : env_storage) envp.push_back(s.data());
+    envp.push_back(nullptr);
 
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       ::dup2(out[1], STDOUT_FILENO);
       ::dup2(err[1], STDERR_FILENO);
-      ::execv(program.c_str(), argv.data());
+      ::execve(program.c_str(), argv.data(), envp.data());
       ::_exit(127);
     }
     ::close(out[1]);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -20,7 +21,10 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "child_process.hpp"
+#include "lanlord/keyring.hpp"
 #include "lanlord/wire.hpp"
 
 using namespace std::chrono_literals;
@@ -199,6 +203,45 @@ struct Cluster {
   }
 };
 
+// A temporary directory for key files, removed with what is in it.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string pattern = "/tmp/lanlord-cli-test-XXXXXX";
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    const std::string command = "rm -rf '" + path + "'";
+    if (std::system(command.c_str()) != 0)
+      std::fprintf(stderr, "could not remove %s\n", path.c_str());
+  }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+// A keyring file of `keys` (base64 lines), mode 0600 unless `mode` says.
+void write_keyring(const std::string& path, const std::vector<std::string>& keys,
+                   mode_t mode = 0600) {
+  {
+    std::ofstream f(path, std::ios::trunc);
+    for (const std::string& k : keys) f << k << "\n";
+  }
+  REQUIRE(::chmod(path.c_str(), mode) == 0);
+}
+
+std::string key_id_of(const std::string& key) {
+  return lanlord::key_id_hex(lanlord::Keyring::from_base64(key)->primary().id);
+}
+
+// Reads `p`'s output until its stderr contains `text`, or the deadline.
+bool stderr_shows(ChildProcess& p, const std::string& text, Deadline deadline) {
+  while (p.stderr_text().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    p.read_line(std::min(deadline, after(50ms)));
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("--version prints the project's version, --help the commands") {
@@ -272,6 +315,11 @@ TEST_CASE("usage errors exit 2 with one line on stderr that names the problem") 
       {{"join", "--port", "70000"}, "not a port"},
       {{"join", "--config", config}, ":3: unknown key 'heartbeet'"},
       {{"join", "stray"}, "unexpected argument 'stray'"},
+      {{"join", "--max-members", "0"}, "--max-members: '0' is not a member count"},
+      {{"watch", "--max-clock-skew", "30"}, "--max-clock-skew: bad duration '30'"},
+      {{"join", "--new-ids-per-second", "lots"}, "--new-ids-per-second"},
+      {{"join", "--key-file", "/nonexistent/lanlord.key"}, "/nonexistent/lanlord.key"},
+      {{"keygen", "--force"}, "--force"},
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{}, "missing command"},
   };
@@ -513,4 +561,225 @@ TEST_CASE("demo --json reports each phase as an event") {
                         "demo_failover", "stopped", "demo_done"}) {
     CHECK_MESSAGE(std::find(events.begin(), events.end(), e) != events.end(), e);
   }
+}
+
+TEST_CASE("keygen prints a key and its id, or writes a 0600 file it will not overwrite") {
+  const Finished printed = run({"keygen"});
+  CHECK(printed.code == 0);
+  REQUIRE(printed.out.size() > 1);
+  const std::string key = printed.out.substr(0, printed.out.size() - 1);
+  const auto keyring = lanlord::Keyring::from_base64(key);
+  REQUIRE_MESSAGE(keyring.ok(), printed.out);
+  CHECK(printed.err == "key id " + key_id_of(key) + "\n");
+  CHECK(run({"keygen"}).out != printed.out);  // random
+
+  TempDir dir;
+  const std::string path = dir.file("cluster.key");
+  const Finished written = run({"keygen", "--output", path});
+  CHECK(written.code == 0);
+  CHECK(written.out.empty());
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const auto loaded = lanlord::Keyring::load_file(path);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.status().message());
+  const std::string id = lanlord::key_id_hex(loaded->primary().id);
+  CHECK(written.err.find("key id " + id) == 0);
+
+  // An existing file is kept: a usage error, the key unchanged.
+  const Finished refused = run({"keygen", "--output", path});
+  CHECK(refused.code == 2);
+  CHECK(refused.err.find("exists") != std::string::npos);
+  CHECK(refused.err.find("--force") != std::string::npos);
+  CHECK(lanlord::key_id_hex(lanlord::Keyring::load_file(path)->primary().id) == id);
+
+  // --force replaces it, and a loose mode with it.
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  const Finished forced = run({"keygen", "--output", path, "--force"});
+  CHECK(forced.code == 0);
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const auto replaced = lanlord::Keyring::load_file(path);
+  REQUIRE(replaced.ok());
+  CHECK(lanlord::key_id_hex(replaced->primary().id) != id);
+
+  // A file that cannot be created is a runtime failure.
+  const Finished io = run({"keygen", "--output", dir.file("no/such/dir/k")});
+  CHECK(io.code == 1);
+  CHECK(io.err.find("no/such/dir/k") != std::string::npos);
+}
+
+TEST_CASE("--key-file: a file others may read is refused with exit 2, and --encrypt needs a key") {
+  TempDir dir;
+  const std::string loose = dir.file("loose.key");
+  write_keyring(loose, {lanlord::Keyring::generate_key()}, 0644);
+  const Finished r = run(args({"join", "--key-file", loose}, random_net()));
+  CHECK(r.code == 2);
+  CHECK(r.err.find("chmod 600") != std::string::npos);
+  const Finished e = run(args({"join", "--encrypt"}, random_net()));
+  CHECK(e.code == 2);
+  CHECK(e.err.find("--encrypt needs a key") != std::string::npos);
+}
+
+TEST_CASE("SIGHUP reloads the key file, and a bad file keeps the old keys") {
+  TempDir dir;
+  const std::string path = dir.file("cluster.key");
+  const std::string old_key = lanlord::Keyring::generate_key();
+  const std::string new_key = lanlord::Keyring::generate_key();
+  write_keyring(path, {old_key});
+  const Net net = random_net();
+  ChildProcess node(kLanlord, args({"join", "--id", "keyed", "--json", "--key-file", path}, net));
+  const auto started =
+      node.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); });
+  REQUIRE_MESSAGE(started, node.stderr_text());
+  CHECK(started->find("\"key_ids\":[\"" + key_id_of(old_key) + "\"]") != std::string::npos);
+
+  // Rotation, step one: the new key as a second line... here made primary
+  // at once, the old one still accepted.
+  write_keyring(path, {new_key, old_key});
+  node.signal(SIGHUP);
+  const auto reloaded = node.read_until(
+      after(kExit), [](const std::string& l) { return is_event(l, "keys_reloaded"); });
+  REQUIRE_MESSAGE(reloaded, node.stderr_text());
+  check_contract(*reloaded);
+  CHECK(reloaded->find("\"key_ids\":[\"" + key_id_of(new_key) + "\",\"" + key_id_of(old_key) +
+                       "\"]") != std::string::npos);
+  CHECK(field(*reloaded, "file") == path);
+
+  // A file others can read: an error line, the node keeps running.
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  node.signal(SIGHUP);
+  CHECK_MESSAGE(stderr_shows(node, "key reload failed, keeping the old keys", after(kExit)),
+                node.stderr_text());
+  CHECK(node.stderr_text().find("chmod 600") != std::string::npos);
+  CHECK_FALSE(node.wait(after(300ms)).has_value());  // still running
+
+  node.signal(SIGTERM);
+  CHECK(node.read_until(after(kExit), [](const std::string& l) { return is_event(l, "stopped"); }));
+  CHECK(node.wait(after(kExit)) == 0);
+}
+
+namespace {
+
+// Two `join` processes with one id: the second one started stops with exit
+// 1 and names the first one's address; the first keeps running. Returns
+// how long the second ran after its `started` line. `proof`: the first
+// knows it for a duplicate too (with a key: at once; without, the second
+// may stop before the first has three intervals of evidence, so the
+// first reports the conflict, maybe not as a duplicate).
+std::chrono::milliseconds duplicate_id_scenario(const std::vector<std::string>& extra, bool proof) {
+  const Net net = random_net();
+  std::vector<std::string> argv = args({"join", "--id", "twin", "--json"}, net);
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  ChildProcess first(kLanlord, argv);
+  REQUIRE(
+      first.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); }));
+  // Let the first one's start time be clearly earlier.
+  std::this_thread::sleep_for(50ms);
+  ChildProcess second(kLanlord, argv);
+  REQUIRE(
+      second.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); }));
+  const auto since = std::chrono::steady_clock::now();
+  const auto conflict = second.read_until(after(kAgreement), [](const std::string& l) {
+    return is_event(l, "id_conflict") && field(l, "stopped") == "true";
+  });
+  REQUIRE_MESSAGE(conflict, second.stderr_text());
+  CHECK(field(*conflict, "duplicate") == "true");
+  CHECK(field(*conflict, "from").value_or("").find("127.0.0.1:") == 0);
+  const std::optional<int> code = second.wait(after(kExit));
+  const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - since);
+  CHECK(code == 1);
+  INFO("stderr: " << second.stderr_text());
+  CHECK(second.stderr_text().find("lanlord: another process with id twin is running at " +
+                                  field(*conflict, "from").value_or("?") +
+                                  "; this one started later and stops\n") != std::string::npos);
+
+  // The first keeps running, and said what it saw.
+  const auto seen = first.read_until(after(kAgreement), [proof](const std::string& l) {
+    return is_event(l, "id_conflict") && (!proof || field(l, "duplicate") == "true");
+  });
+  CHECK_MESSAGE(seen, first.stderr_text());
+  if (seen) CHECK(field(*seen, "stopped") == "false");
+  CHECK_FALSE(first.wait(after(300ms)).has_value());
+  first.signal(SIGTERM);
+  CHECK(first.wait(after(kExit)) == 0);
+  return ran;
+}
+
+}  // namespace
+
+TEST_CASE("two processes with one id and a key: the later one stops at once with exit 1") {
+  TempDir dir;
+  const std::string path = dir.file("cluster.key");
+  write_keyring(path, {lanlord::Keyring::generate_key()});
+  // Heartbeats every second: without the key's proof it would take three
+  // (at least 3s); with it the first heartbeat heard settles it.
+  const auto ran = duplicate_id_scenario(
+      {"--key-file", path, "--heartbeat", "1s", "--alive-expiration", "3s"}, true);
+  CHECK(ran < 2800ms);
+}
+
+TEST_CASE("two processes with one id and no key: the later one stops after three heartbeats") {
+  const auto ran = duplicate_id_scenario({}, false);
+  // The fast profile heartbeats every 100ms: three intervals at least.
+  CHECK(ran >= 300ms);
+}
+
+TEST_CASE(
+    "watch --once on a keyed cluster: another key is counted, unauthenticated traffic fails") {
+  TempDir dir;
+  const std::string ours = dir.file("ours.key");
+  const std::string theirs = dir.file("theirs.key");
+  write_keyring(ours, {lanlord::Keyring::generate_key()});
+  write_keyring(theirs, {lanlord::Keyring::generate_key()});
+  const Net net = random_net();
+  JoinProcess keyed("node-k", net, {"--key-file", ours});
+  JoinProcess other("node-o", net, {"--key-file", theirs});
+  REQUIRE(!await_agreement({&keyed}, after(kAgreement)).empty());
+
+  const Finished ok = run(args({"watch", "--once", "--wait", "1500ms", "--key-file", ours}, net));
+  INFO("stdout: " << ok.out << "\nstderr: " << ok.err);
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find("with another key (ignored)") != std::string::npos);
+  CHECK(ok.out.find("foreign_key ") != std::string::npos);
+  CHECK(ok.out.find("verdict: ok") != std::string::npos);
+
+  JoinProcess unkeyed("node-u", net);
+  const Finished bad =
+      run(args({"watch", "--once", "--wait", "1500ms", "--key-file", ours, "--json"}, net));
+  INFO("stdout: " << bad.out);
+  CHECK(bad.code == 1);
+  CHECK(bad.out.find(R"("ok":false,"problem":")") != std::string::npos);
+  CHECK(bad.out.find("unauthenticated datagrams on a keyed cluster") != std::string::npos);
+}
+
+TEST_CASE("LANLORD_KEY keys a node when no --key-file is given, and --key-file wins over it") {
+  const std::string env_key = lanlord::Keyring::generate_key();
+  const Net net = random_net();
+  {
+    ChildProcess node(kLanlord, args({"join", "--id", "env", "--json"}, net),
+                      {"LANLORD_KEY=" + env_key});
+    const auto started =
+        node.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); });
+    REQUIRE_MESSAGE(started, node.stderr_text());
+    CHECK(started->find("\"key_ids\":[\"" + key_id_of(env_key) + "\"]") != std::string::npos);
+    // A key from the environment cannot be reloaded: said, and it keeps running.
+    node.signal(SIGHUP);
+    CHECK(stderr_shows(node, "no key file to reload", after(kExit)));
+    node.signal(SIGTERM);
+    CHECK(node.wait(after(kExit)) == 0);
+  }
+  TempDir dir;
+  const std::string path = dir.file("cluster.key");
+  const std::string file_key = lanlord::Keyring::generate_key();
+  write_keyring(path, {file_key});
+  ChildProcess node(kLanlord, args({"join", "--id", "file", "--json", "--key-file", path}, net),
+                    {"LANLORD_KEY=" + env_key});
+  const auto started =
+      node.read_until(after(kExit), [](const std::string& l) { return is_event(l, "started"); });
+  REQUIRE_MESSAGE(started, node.stderr_text());
+  CHECK(started->find("\"key_ids\":[\"" + key_id_of(file_key) + "\"]") != std::string::npos);
+  node.signal(SIGTERM);
+  CHECK(node.wait(after(kExit)) == 0);
 }

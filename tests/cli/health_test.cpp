@@ -106,3 +106,93 @@ TEST_CASE("hearing nothing is not healthy") {
   CHECK_FALSE(v.ok);
   CHECK(v.problem == "heard no channel");
 }
+
+namespace {
+
+void drop(Observation& seen, lanlord::DropReason reason, std::uint64_t n) {
+  seen.stats.drops[static_cast<std::size_t>(reason)] = n;
+}
+
+}  // namespace
+
+TEST_CASE("an id used twice makes a healthy cluster not ok, and the verdict says why") {
+  Observation seen = healthy();
+  drop(seen, lanlord::DropReason::kIdConflict, 3);
+  Verdict v = judge(seen);
+  CHECK_FALSE(v.ok);
+  REQUIRE(v.trust_problems.size() == 1);
+  CHECK(v.problem.find("3 datagrams carried a conflicting id") == 0);
+  CHECK(v.channels[0].ok);  // the channels themselves are fine
+
+  seen = healthy();
+  seen.stats.duplicate_id = true;
+  v = judge(seen);
+  CHECK_FALSE(v.ok);
+  CHECK(v.problem.find("another live process uses the observer's id") != std::string::npos);
+}
+
+TEST_CASE("unauthenticated datagrams are a problem on a keyed cluster only") {
+  Observation seen = healthy();
+  drop(seen, lanlord::DropReason::kUnauthenticated, 1);
+  CHECK(judge(seen).ok);  // unkeyed: every datagram is unauthenticated anyway
+  seen.keyed = true;
+  const Verdict v = judge(seen);
+  CHECK_FALSE(v.ok);
+  CHECK(v.problem ==
+        "1 unauthenticated datagram on a keyed cluster (a node without the key, "
+        "or a forgery)");
+}
+
+TEST_CASE("messages outside the clock-skew window are a problem") {
+  Observation seen = healthy();
+  seen.max_clock_skew = 10s;
+  drop(seen, lanlord::DropReason::kClockSkew, 2);
+  const Verdict v = judge(seen);
+  CHECK_FALSE(v.ok);
+  CHECK(v.problem ==
+        "2 messages outside the clock-skew window (10s): a clock that is off, or a replay");
+}
+
+TEST_CASE("a clock off by more than half the window is a warning, not a failure") {
+  Observation seen = healthy();
+  seen.max_clock_skew = 10s;
+  seen.members[0].clock_offset = 6s;   // c
+  seen.members[1].clock_offset = -5s;  // a: exactly half, fine
+  seen.members.push_back(member("z", false));
+  seen.members.back().clock_offset = -9s;  // dead: not judged
+  const Verdict v = judge(seen);
+  CHECK(v.ok);
+  REQUIRE(v.warnings.size() == 1);
+  CHECK(v.warnings[0].find("member c's clock is off by +6s") == 0);
+}
+
+TEST_CASE("another cluster's traffic is counted, never a failure") {
+  Observation seen = healthy();
+  seen.keyed = true;
+  drop(seen, lanlord::DropReason::kForeignCluster, 5);
+  drop(seen, lanlord::DropReason::kForeignKey, 7);
+  const Verdict v = judge(seen);
+  CHECK(v.ok);
+  CHECK(v.trust_problems.empty());
+  REQUIRE(v.warnings.size() == 1);
+  CHECK(v.warnings[0].find("5 datagrams of another cluster name, 7 with another key") !=
+        std::string::npos);
+  CHECK(v.stats.dropped(lanlord::DropReason::kForeignKey) == 7);
+}
+
+TEST_CASE("channel and trust problems are told together") {
+  Observation seen = healthy();
+  seen.leaders["default"] = std::nullopt;
+  drop(seen, lanlord::DropReason::kClockSkew, 1);
+  const Verdict v = judge(seen);
+  CHECK_FALSE(v.ok);
+  CHECK(v.problem.find("1 of 1 channel has not exactly one leader; 1 message outside") == 0);
+}
+
+TEST_CASE("the observer's own warnings are listed, never a failure") {
+  Observation seen = healthy();
+  seen.node_warnings = {"traffic is not authenticated"};
+  const Verdict v = judge(seen);
+  CHECK(v.ok);
+  CHECK(v.warnings == std::vector<std::string>{"traffic is not authenticated"});
+}

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,29 @@ struct FakeFiles {
   }
 };
 
-Invocation parse(const std::vector<std::string>& args, const FakeFiles& files = {}) {
-  return parse_command_line(args, "9.8.7", files.reader());
+// Keys come from these instead of the disk and the environment (so a
+// LANLORD_KEY in the test's environment changes nothing).
+struct FakeKeys {
+  std::map<std::string, lanlord::Result<lanlord::Keyring>> files;
+  std::optional<std::string> environment;
+  KeySources sources() const {
+    KeySources k;
+    k.load_file = [this](const std::string& path) -> lanlord::Result<lanlord::Keyring> {
+      const auto it = files.find(path);
+      if (it == files.end()) return Status::error(path + ": no such keyring file");
+      return it->second;
+    };
+    k.getenv = [this](const char* name) -> std::optional<std::string> {
+      if (std::string(name) != kKeyEnvironmentVariable) return std::nullopt;
+      return environment;
+    };
+    return k;
+  }
+};
+
+Invocation parse(const std::vector<std::string>& args, const FakeFiles& files = {},
+                 const FakeKeys& keys = {}) {
+  return parse_command_line(args, "9.8.7", files.reader(), keys.sources());
 }
 
 JoinOptions join(const std::vector<std::string>& args, const FakeFiles& files = {}) {
@@ -42,8 +64,9 @@ JoinOptions join(const std::vector<std::string>& args, const FakeFiles& files = 
 }
 
 // The usage error's message (empty if parsing succeeded).
-std::string usage_error(const std::vector<std::string>& args, const FakeFiles& files = {}) {
-  const Invocation inv = parse(args, files);
+std::string usage_error(const std::vector<std::string>& args, const FakeFiles& files = {},
+                        const FakeKeys& keys = {}) {
+  const Invocation inv = parse(args, files, keys);
   if (inv.action != Invocation::Action::kUsageError) return "";
   CHECK(inv.text.find('\n') == std::string::npos);
   CHECK_FALSE(inv.help_hint.empty());
@@ -330,4 +353,170 @@ TEST_CASE("demo defaults: 5 nodes, the fast profile") {
   CHECK(o.profile == "lan");
   CHECK(o.port == 9000);
   CHECK(o.output.json);
+}
+
+namespace {
+
+lanlord::Keyring make_keyring(int keys) {
+  std::string text;
+  for (int i = 0; i < keys; ++i) text += lanlord::Keyring::generate_key() + "\n";
+  return lanlord::Keyring::parse(text, "test").value();
+}
+
+std::uint32_t primary_of(const lanlord::NodeConfig& node) {
+  REQUIRE(node.keys.has_value());
+  return node.keys->primary().id;
+}
+
+}  // namespace
+
+TEST_CASE("trust options: defaults, values, and bad values are usage errors") {
+  const lanlord::TrustConfig d;
+  JoinOptions o = join({});
+  CHECK_FALSE(o.node.keys.has_value());
+  CHECK_FALSE(o.node.encrypt);
+  CHECK(o.node.trust.max_clock_skew == 30s);
+  CHECK(o.node.trust.max_members == 4096);
+  CHECK(o.node.trust.new_ids_per_second == 2000);
+  CHECK(d.max_clock_skew == 30s);  // the help's defaults are the library's
+
+  o = join({"--max-clock-skew", "1.5s", "--max-members", "64", "--new-ids-per-second", "10"});
+  CHECK(o.node.trust.max_clock_skew == 1500ms);
+  CHECK(o.node.trust.max_members == 64);
+  CHECK(o.node.trust.new_ids_per_second == 10);
+  const Invocation watch = parse({"watch", "--max-members", "7"});
+  REQUIRE(watch.action == Invocation::Action::kRun);
+  CHECK(std::get<WatchOptions>(watch.options).node.trust.max_members == 7);
+
+  CHECK(usage_error({"join", "--max-clock-skew", "30"}).find("--max-clock-skew: bad duration") ==
+        0);
+  CHECK(usage_error({"join", "--max-clock-skew", "0s"}).find("--max-clock-skew") == 0);
+  CHECK(usage_error({"join", "--max-members", "0"}) ==
+        "--max-members: '0' is not a member count (1-1000000)");
+  CHECK(usage_error({"join", "--max-members", "many"}).find("--max-members") == 0);
+  CHECK(usage_error({"watch", "--new-ids-per-second", "0"}).find("--new-ids-per-second") == 0);
+  CHECK(usage_error({"join", "--new-ids-per-second", "-1"}).find("not a rate") !=
+        std::string::npos);
+  CHECK(usage_error({"demo", "--max-members", "5"}).find("--max-members") != std::string::npos);
+
+  FakeFiles files;
+  files.files["t.conf"] = "max-clock-skew = 5s\nmax-members = 100\nnew-ids-per-second = 50\n";
+  o = join({"--config", "t.conf", "--max-members", "200"}, files);
+  CHECK(o.node.trust.max_clock_skew == 5s);
+  CHECK(o.node.trust.max_members == 200);
+  CHECK(o.node.trust.new_ids_per_second == 50);
+}
+
+TEST_CASE("--key-file loads the keyring, and its errors are usage errors in the library's words") {
+  FakeKeys keys;
+  keys.files.emplace("/k/cluster.key", make_keyring(2));
+  keys.files.emplace("/k/open.key",
+                     lanlord::Result<lanlord::Keyring>(Status::error(
+                         "/k/open.key: mode 0644 lets group or others read or write the keyring; "
+                         "restrict it with `chmod 600 /k/open.key`")));
+  const Invocation inv = parse({"join", "--key-file", "/k/cluster.key"}, {}, keys);
+  INFO(inv.text);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  const JoinOptions& o = std::get<JoinOptions>(inv.options);
+  REQUIRE(o.node.keys.has_value());
+  CHECK(o.node.keys->size() == 2);
+  CHECK(o.key_origin.key_file == "/k/cluster.key");
+  CHECK_FALSE(o.key_origin.from_environment);
+
+  CHECK(usage_error({"join", "--key-file", "/k/open.key"}, {}, keys).find("chmod 600") !=
+        std::string::npos);
+  CHECK(usage_error({"watch", "--key-file", "/k/missing.key"}, {}, keys) ==
+        "/k/missing.key: no such keyring file");
+  CHECK(usage_error({"join", "--key-file", ""}, {}, keys).find("--key-file") == 0);
+
+  // watch takes the same key options as join.
+  const Invocation watch = parse({"watch", "--key-file", "/k/cluster.key", "--encrypt"}, {}, keys);
+  REQUIRE(watch.action == Invocation::Action::kRun);
+  CHECK(std::get<WatchOptions>(watch.options).node.keys.has_value());
+  CHECK(std::get<WatchOptions>(watch.options).node.encrypt);
+}
+
+TEST_CASE("key precedence: --key-file, then LANLORD_KEY, then a config file's key-file") {
+  FakeKeys keys;
+  const lanlord::Keyring from_file = make_keyring(1);
+  const lanlord::Keyring from_config = make_keyring(1);
+  keys.files.emplace("cli.key", from_file);
+  keys.files.emplace("conf.key", from_config);
+  const std::string env_key = lanlord::Keyring::generate_key();
+  const std::uint32_t env_id = lanlord::Keyring::from_base64(env_key)->primary().id;
+  FakeFiles files;
+  files.files["n.conf"] = "key-file = conf.key\nencrypt = yes\n";
+
+  // The config file alone.
+  Invocation inv = parse({"join", "--config", "n.conf"}, files, keys);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(primary_of(std::get<JoinOptions>(inv.options).node) == from_config.primary().id);
+  CHECK(std::get<JoinOptions>(inv.options).node.encrypt);
+  CHECK(std::get<JoinOptions>(inv.options).key_origin.key_file == "conf.key");
+
+  // The environment wins over the config file.
+  keys.environment = env_key;
+  inv = parse({"join", "--config", "n.conf"}, files, keys);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(primary_of(std::get<JoinOptions>(inv.options).node) == env_id);
+  CHECK(std::get<JoinOptions>(inv.options).key_origin.from_environment);
+  CHECK(std::get<JoinOptions>(inv.options).key_origin.key_file.empty());
+
+  // The command line wins over both.
+  inv = parse({"join", "--config", "n.conf", "--key-file", "cli.key"}, files, keys);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(primary_of(std::get<JoinOptions>(inv.options).node) == from_file.primary().id);
+  CHECK(std::get<JoinOptions>(inv.options).key_origin.key_file == "cli.key");
+
+  // The environment alone; a bad one is a usage error naming the variable.
+  inv = parse({"watch"}, {}, keys);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(primary_of(std::get<WatchOptions>(inv.options).node) == env_id);
+  keys.environment = "not base64!";
+  CHECK(usage_error({"join"}, {}, keys).find("LANLORD_KEY") != std::string::npos);
+  keys.environment = "";
+  CHECK(usage_error({"join"}, {}, keys).find("LANLORD_KEY is set but empty") == 0);
+}
+
+TEST_CASE("--encrypt needs a key") {
+  FakeKeys keys;
+  keys.files.emplace("c.key", make_keyring(1));
+  CHECK(usage_error({"join", "--encrypt"}, {}, keys) ==
+        "--encrypt needs a key: give --key-file FILE or set LANLORD_KEY");
+  CHECK(usage_error({"watch", "--encrypt"}, {}, keys).find("--encrypt needs a key") == 0);
+  const Invocation inv = parse({"join", "--encrypt", "--key-file", "c.key"}, {}, keys);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<JoinOptions>(inv.options).node.encrypt);
+}
+
+TEST_CASE("keygen: stdout by default, --output FILE, --force only with --output") {
+  Invocation inv = parse({"keygen"});
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<KeygenOptions>(inv.options).output.empty());
+  inv = parse({"keygen", "--output", "/tmp/k", "--force"});
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<KeygenOptions>(inv.options).output == "/tmp/k");
+  CHECK(std::get<KeygenOptions>(inv.options).force);
+  CHECK(usage_error({"keygen", "--force"}).find("--force") == 0);
+  CHECK(usage_error({"keygen", "--output"}).find("--output") != std::string::npos);
+  CHECK(usage_error({"keygen", "--key-file", "x"}).find("--key-file") != std::string::npos);
+  CHECK(usage_error({"keygen", "extra"}).find("unexpected argument 'extra'") == 0);
+  inv = parse({"keygen", "--help"});
+  CHECK(inv.action == Invocation::Action::kPrint);
+  CHECK(inv.text.find("Usage: lanlord keygen") == 0);
+  CHECK(inv.text.find("0600") != std::string::npos);
+  CHECK(inv.text.find("--force") != std::string::npos);
+}
+
+TEST_CASE("join and watch --help explain the trust options, LANLORD_KEY and SIGHUP") {
+  for (const char* command : {"join", "watch"}) {
+    const Invocation inv = parse({command, "--help"});
+    REQUIRE(inv.action == Invocation::Action::kPrint);
+    for (const char* word : {"--key-file", "--encrypt", "--max-clock-skew", "--max-members",
+                             "--new-ids-per-second", "LANLORD_KEY", "SIGHUP", "default: 30s",
+                             "default: 4096", "default: 2000", "lanlord keygen", "Rotation"}) {
+      CHECK_MESSAGE(inv.text.find(word) != std::string::npos, command << ": " << word);
+    }
+  }
+  CHECK(parse({"--help"}).text.find("keygen") != std::string::npos);
 }

@@ -130,7 +130,9 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
                      .channels = {"default", "billing"},
                      .endpoint = "239.1.2.3:7000 on lo (127.0.0.1)",
                      .profile = "fast",
-                     .passive = false});
+                     .passive = false,
+                     .key_ids = {},
+                     .encrypt = false});
   p.printer.membership("n1", MembershipEvent::kJoined, member("n2"), 2);
   p.printer.membership("n1", MembershipEvent::kLeft, member("n2"), 1);
   p.printer.membership("n1", MembershipEvent::kDead, member("n3"), 1);
@@ -160,7 +162,9 @@ TEST_CASE("a passive node's started event has no channels") {
                      .channels = {},
                      .endpoint = "e",
                      .profile = "lan",
-                     .passive = true});
+                     .passive = true,
+                     .key_ids = {},
+                     .encrypt = false});
   CHECK(p.text().find("\"channels\"") == std::string::npos);
   CHECK(p.text().find("\"passive\":true") != std::string::npos);
 }
@@ -172,7 +176,9 @@ TEST_CASE("human events: timestamp, node, then a sentence") {
                      .channels = {"default"},
                      .endpoint = "239.1.2.3:7000 on lo (127.0.0.1)",
                      .profile = "fast",
-                     .passive = false});
+                     .passive = false,
+                     .key_ids = {},
+                     .encrypt = false});
   p.printer.membership("n1", MembershipEvent::kJoined, member("n2"), 2);
   p.printer.leader("n1", "default", PeerId("n1"), true);
   p.printer.leader("n1", "default", PeerId("n0"), false);
@@ -220,7 +226,11 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
       R"("member_list":[{"member":"a","alive":true,"channels":["default"]},)"
       R"({"member":"b","alive":true,"channels":["default"]},)"
       R"({"member":"c","alive":false,"channels":["default"]}],)"
-      R"("channels":[{"channel":"default","leader":"a","leaders":["a"],"ok":true}],"ok":true})"
+      R"("channels":[{"channel":"default","leader":"a","leaders":["a"],"ok":true}],)"
+      R"("trust_problems":[],"warnings":[],)"
+      R"("stats":{"datagrams_in":0,"datagrams_out":0,"refutations":0,"evictions":0,)"
+      R"("stale_resets":0,"duplicate_id":false,"peers":0,"max_clock_offset_ms":0,"drops":{}},)"
+      R"("ok":true})"
       "\n";
   CHECK(json.text() == expected);
 
@@ -234,6 +244,8 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
         "    c  dead   channels default\n"
         "  leaders:\n"
         "    default: a\n"
+        "  stats: 0 datagrams in, 0 out, 0 peers held, 0 refuted, 0 evicted, 0 stale resets, "
+        "max clock offset 0 ms; dropped: none\n"
         "  verdict: ok, every channel has exactly one leader\n");
 
   Verdict bad = ok;
@@ -250,7 +262,8 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
   human_bad.printer.table("w", bad);
   CHECK(human_bad.text().find("    default: a  <- 2 leaders (a, b)\n"
                               "    x: none  <- no leader\n"
-                              "  verdict: NOT OK, 2 of 2 channels have not exactly one leader\n") !=
+                              "  stats: ") != std::string::npos);
+  CHECK(human_bad.text().find("  verdict: NOT OK, 2 of 2 channels have not exactly one leader\n") !=
         std::string::npos);
   Printed json_bad(Format::kJson);
   json_bad.printer.table("w", bad);
@@ -281,4 +294,167 @@ TEST_CASE("the demo's narrative events") {
   Printed human(Format::kHuman);
   human.printer.demo_failover(PeerId("node-2"), "default", 4, 412ms, 400ms);
   CHECK(human.text().find("failover took 412 ms") != std::string::npos);
+}
+
+TEST_CASE("warnings and id conflicts: JSON events on stdout, human lines on stderr") {
+  std::ostringstream out;
+  std::ostringstream err;
+  EventPrinter human(
+      out, Format::kHuman, [] { return kNow; }, &err);
+  human.warning("n1", {lanlord::WarningKind::kUnauthenticated, "no key: anyone can forge", {}});
+  human.id_conflict("n1", {.origin = "127.0.0.1:7000",
+                           .claim = {},
+                           .instance = 5,
+                           .refuted = false,
+                           .duplicate = true,
+                           .stopped = true});
+  human.id_conflict("n1", {.origin = "127.0.0.1:7001",
+                           .claim = {},
+                           .instance = 5,
+                           .refuted = false,
+                           .duplicate = true,
+                           .stopped = false});
+  human.id_conflict("n1", {.origin = "10.0.0.9:1",
+                           .claim = {},
+                           .instance = 0,
+                           .refuted = true,
+                           .duplicate = false,
+                           .stopped = false});
+  CHECK(out.str().empty());
+  const std::string ts = "2024-05-01T12:03:04.056Z n1 ";
+  CHECK(err.str() ==
+        ts + "warning (unauthenticated): no key: anyone can forge\n" + ts +
+            "id conflict: another process with id n1 is running at 127.0.0.1:7000; this one "
+            "started later and stops\n" +
+            ts +
+            "id conflict: another process with id n1 is running at 127.0.0.1:7001; it started "
+            "later and should stop (this one keeps running)\n" +
+            ts +
+            "id conflict: a datagram from 10.0.0.9:1 made a newer claim about id n1; answered "
+            "with a newer heartbeat (a forgery, a replay, or a second process)\n");
+
+  std::ostringstream jout;
+  std::ostringstream jerr;
+  EventPrinter json(
+      jout, Format::kJson, [] { return kNow; }, &jerr);
+  json.warning("n1", {lanlord::WarningKind::kClockOffset, "peer p's clock is off", PeerId("p")});
+  json.warning("n1", {lanlord::WarningKind::kAlone, "alone", {}});
+  json.id_conflict("n1", {.origin = "127.0.0.1:7000",
+                          .claim = {},
+                          .instance = 5,
+                          .refuted = false,
+                          .duplicate = true,
+                          .stopped = true});
+  CHECK(jerr.str().empty());
+  CHECK(
+      jout.str() ==
+      line(
+          R"("event":"warning","node":"n1","kind":"clock_offset","message":"peer p's clock is off","peer":"p"})") +
+          line(R"("event":"warning","node":"n1","kind":"alone","message":"alone","peer":null})") +
+          line(
+              R"("event":"id_conflict","node":"n1","from":"127.0.0.1:7000","refuted":false,"duplicate":true,"stopped":true})"));
+}
+
+TEST_CASE("keys_reloaded names the file and the key ids, primary first") {
+  Printed json(Format::kJson);
+  json.printer.keys_reloaded("n1", "/etc/lanlord/c.key", {0x3fa4c0de, 0x01});
+  CHECK(
+      json.text() ==
+      line(
+          R"("event":"keys_reloaded","node":"n1","file":"/etc/lanlord/c.key","key_ids":["3fa4c0de","00000001"]})"));
+  Printed human(Format::kHuman);
+  human.printer.keys_reloaded("n1", "/etc/lanlord/c.key", {0x3fa4c0de, 0x01});
+  CHECK(human.text() ==
+        "2024-05-01T12:03:04.056Z n1 keys reloaded from /etc/lanlord/c.key: 2 keys, primary "
+        "3fa4c0de, also accepted 00000001\n");
+}
+
+TEST_CASE("a keyed node's started line names its key ids") {
+  Printed json(Format::kJson);
+  json.printer.started({.node = "n1",
+                        .cluster = "c",
+                        .channels = {"default"},
+                        .endpoint = "e",
+                        .profile = "fast",
+                        .passive = false,
+                        .key_ids = {"3fa4c0de", "00000001"},
+                        .encrypt = true});
+  CHECK(json.text().find(R"("key_ids":["3fa4c0de","00000001"],"encrypt":true})") !=
+        std::string::npos);
+  Printed human(Format::kHuman);
+  human.printer.started({.node = "n1",
+                         .cluster = "c",
+                         .channels = {"default"},
+                         .endpoint = "e",
+                         .profile = "fast",
+                         .passive = false,
+                         .key_ids = {"3fa4c0de", "00000001"},
+                         .encrypt = false});
+  CHECK(human.text().find("profile fast, key 3fa4c0de (+1 more)\n") != std::string::npos);
+}
+
+TEST_CASE("stats list the trust counters and every drop reason with a count") {
+  lanlord::NodeStats s;
+  s.datagrams_in = 10;
+  s.refutations = 2;
+  s.evictions = 3;
+  s.peers = 4;
+  s.max_clock_offset = 1500ms;
+  s.drops[static_cast<std::size_t>(lanlord::DropReason::kForeignKey)] = 6;
+  s.drops[static_cast<std::size_t>(lanlord::DropReason::kRateLimited)] = 7;
+  Printed json(Format::kJson);
+  json.printer.stats("n1", s);
+  CHECK(
+      json.text() ==
+      line(
+          R"("event":"stats","node":"n1","datagrams_in":10,"datagrams_out":0,"refutations":2,"evictions":3,"stale_resets":0,"duplicate_id":false,"peers":4,"max_clock_offset_ms":1500,"drops":{"foreign_key":6,"rate_limited":7}})"));
+  Printed human(Format::kHuman);
+  human.printer.stats("n1", s);
+  CHECK(human.text() ==
+        "2024-05-01T12:03:04.056Z n1 stats: 10 datagrams in, 0 out, 4 peers held, 2 refuted, 3 "
+        "evicted, 0 stale resets, max clock offset 1500 ms; dropped: foreign_key 6, "
+        "rate_limited 7\n");
+}
+
+TEST_CASE("the watch table shows trust problems, warnings and the stats") {
+  Verdict v;
+  v.channels = {{.channel = "default",
+                 .leader = PeerId("a"),
+                 .leaders = {PeerId("a")},
+                 .ok = true,
+                 .problem = ""}};
+  v.trust_problems = {"2 messages outside the clock-skew window"};
+  v.warnings = {"another cluster shares this group"};
+  v.stats.drops[static_cast<std::size_t>(lanlord::DropReason::kClockSkew)] = 2;
+  v.ok = false;
+  v.problem = "2 messages outside the clock-skew window";
+  Printed human(Format::kHuman);
+  human.printer.table("w", v);
+  CHECK(human.text().find("  trust problems:\n"
+                          "    2 messages outside the clock-skew window\n"
+                          "  warnings:\n"
+                          "    another cluster shares this group\n"
+                          "  stats: 0 datagrams in") != std::string::npos);
+  CHECK(human.text().find("dropped: clock_skew 2\n  verdict: NOT OK, 2 messages outside") !=
+        std::string::npos);
+  Printed json(Format::kJson);
+  json.printer.table("w", v);
+  CHECK(json.text().find(R"("trust_problems":["2 messages outside the clock-skew window"],)"
+                         R"("warnings":["another cluster shares this group"],)") !=
+        std::string::npos);
+  CHECK(json.text().find(R"("drops":{"clock_skew":2}})") != std::string::npos);
+}
+
+TEST_CASE("member_evicted and the members_evicted summary") {
+  Printed json(Format::kJson);
+  json.printer.membership("n1", MembershipEvent::kEvicted, member("x"), 3);
+  json.printer.evictions("n1", 250, 3);
+  CHECK(json.text() ==
+        line(R"("event":"member_evicted","node":"n1","member":"x","members":3})") +
+            line(R"("event":"members_evicted","node":"n1","count":250,"members":3})"));
+  Printed human(Format::kHuman);
+  human.printer.evictions("n1", 1, 2);
+  CHECK(human.text() ==
+        "2024-05-01T12:03:04.056Z n1 members evicted: 1 peer heard only once was dropped to make "
+        "room (--max-members) (2 alive)\n");
 }
