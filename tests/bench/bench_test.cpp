@@ -269,7 +269,7 @@ TEST_CASE("a JSON row parses back with the fields the issue asks for") {
   CHECK_FALSE(row_from_json("{\"event\":\"leader\"}").has_value());
 }
 
-TEST_CASE("a row's auth mode goes out and back; rows saved before it read as none") {
+TEST_CASE("a row's auth mode goes out and back, and rows saved before it read as none") {
   Row r;
   r.scenario = "startup";
   r.transport = "udp";
