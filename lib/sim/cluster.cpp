@@ -21,6 +21,7 @@ class SimCluster::Node {
     c.cluster = options.cluster;
     c.channels = channels_;
     c.profile = options.profile;
+    c.authenticated = options.authenticated;
     core_ = std::make_unique<NodeCore>(scheduler_, std::move(c));
     core_->start();
   }
@@ -150,6 +151,7 @@ void SimCluster::flush(std::size_t i) {
   Ready r = c->ready();
   NodeRecord& rec = n.record();
   for (const NodeEvent& e : r.events) {
+    if (observers_.event) observers_.event(i, e);
     if (const auto* lc = std::get_if<LeadershipChanged>(&e)) {
       if (lc->channel != channel()) continue;
       rec.callback_invoked = true;
@@ -197,8 +199,10 @@ void SimCluster::flush(std::size_t i) {
         throw std::logic_error("SimCluster: a node produced an unencodable message: " +
                                s.message());
       }
+      if (observers_.sent) observers_.sent(i, m, &bytes);
       net_.broadcast(i, Payload{std::move(bytes)});
     } else {
+      if (observers_.sent) observers_.sent(i, m, nullptr);
       net_.broadcast(i, Payload{std::move(m)});
     }
   }

@@ -387,12 +387,14 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     // heartbeat interval; when nothing newer than the claim has come for
     // two intervals while older messages keep coming, the claim is void
     // and the sender's messages are believed again (its membership entry
-    // starts afresh). One forgery its victim never hears costs two
-    // heartbeat intervals plus a declaration, under two alive_expiration
-    // periods. With a key every admitted claim is the sender's own, so
-    // this never applies.
+    // starts afresh). "Newer than the claim" is across streams: a claim
+    // that raised one stream (a forged proposal) leaves the others
+    // admitting the sender's real, older messages, which confirm nothing.
+    // One forgery its victim never hears costs two heartbeat intervals
+    // plus a declaration, under two alive_expiration periods. With a key every admitted claim is
+    // the sender's own, so this never applies.
     if (config_.authenticated ||
-        now - s.heard <= 2 * config_.profile.membership.heartbeat_interval) {
+        now - s.newest_at <= 2 * config_.profile.membership.heartbeat_interval) {
       count_drop(DropReason::kStale, origin);
       return false;
     }
@@ -415,7 +417,10 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
   }
   s.incarnation = m.time.incarnation;
   *last = m.time;
-  s.newest = std::max(s.newest, m.time);
+  if (m.time > s.newest) {
+    s.newest = m.time;
+    s.newest_at = now;
+  }
   s.heard = now;
   if (s.admitted < 2) ++s.admitted;
   s.clock_offset = std::chrono::nanoseconds(static_cast<std::int64_t>(m.sent_at - now_wall));

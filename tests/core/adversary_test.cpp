@@ -1,0 +1,478 @@
+// The simulated adversary (adversary.hpp) against production NodeCores, in
+// simulated time, over many seeds. A stable cluster of 3-6 nodes converges
+// (one leader named by all; every node sees every other), then for 35-45 s
+// of simulated time (so that recordings age past the 30 s clock-skew
+// window) the adversary records, replays, mutates and forges in bursts.
+//
+//   unkeyed   Anyone can forge, so a forged declaration from a made-up
+//             lower id does make the leader step down. What must hold:
+//             every disturbance heals within two alive_expiration periods
+//             of the adversary's last injection (one real leader, named
+//             by all; every node sees exactly the real others alive, no
+//             made-up member), and stays healed. The
+//             worst time to heal is printed.
+//   keyed     Every node has the cluster key (the wire codec with a MAC,
+//             or encryption); the adversary does not. Each seed runs twice
+//             with the same network randomness (loss, duplication,
+//             jitter): without the adversary and with it. The traces of
+//             leader, leadership, membership and id-conflict events
+//             (time, node, content) must be identical: zero changes caused
+//             by the adversary. No datagram the adversary made or changed
+//             is admitted (only authentic replays of copies the network
+//             lost may be).
+//
+//   LANLORD_ADVERSARY_SEEDS=N        seeds per mode (default 200; scripts/sim-seeds.sh: 2000)
+//   LANLORD_ADVERSARY_SEED=S         replay exactly one seed (printed on failure)
+//   LANLORD_ADVERSARY_KEEP_GOING=1   run every seed instead of stopping at the first failure
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "adversary.hpp"
+#include "lanlord/profile.hpp"
+#include "scenario.hpp"
+#ifdef LANLORD_HAVE_WIRE_CODEC
+#include "lanlord/keyring.hpp"
+#include "lanlord/wire.hpp"
+#endif
+
+using namespace lanlord;
+using namespace lanlord::test;
+
+namespace {
+
+std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  return std::strtoull(v, nullptr, 10);
+}
+
+std::string ms(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+// What one seed sets up: the profile (mostly the default, lan; a quarter
+// fast), mild network faults, 3-6 nodes with random ids.
+struct Setting {
+  Profile profile;
+  sim::LinkFaults faults;
+  std::vector<std::string> ids;
+  Duration attack{};  // how long the adversary acts
+  bool wire = false;  // unkeyed: the wire codec (so datagrams to flip bits in)
+  bool encrypt = false;
+  std::string describe() const {
+    std::ostringstream out;
+    out << "profile " << profile.name << ", " << ids.size() << " nodes, loss " << faults.loss
+        << ", duplicate " << faults.duplicate << ", delay " << ms(faults.delay) << "+"
+        << ms(faults.jitter) << ", attack " << ms(attack) << (wire ? ", wire codec" : "")
+        << (encrypt ? ", encrypted" : "");
+    return out.str();
+  }
+};
+
+Setting setting_for(std::uint64_t seed, double max_loss) {
+  sim::Rng r(seed * 0x9e3779b97f4a7c15ULL + 0xad);
+  Setting s;
+  s.profile = *find_profile(r.chance(0.75) ? "lan" : "fast");
+  const Duration hb = s.profile.membership.heartbeat_interval;
+  s.faults.loss = r.unit() * max_loss;
+  s.faults.duplicate = r.unit() * 0.05;
+  s.faults.delay = r.duration(Duration::zero(), hb / 100);
+  s.faults.jitter = r.duration(Duration::zero(), hb / 20);
+  const auto n = r.between(3, 6);
+  for (std::int64_t i = 0; i < n; ++i) {
+    s.ids.push_back("n" + std::to_string(r.between(0, 9999)) + "-" + std::to_string(i));
+  }
+  s.attack = r.duration(std::chrono::seconds(35), std::chrono::seconds(45));
+  s.wire = r.chance(0.5);
+  s.encrypt = r.chance(0.5);
+  return s;
+}
+
+// One leader, a real node, named by every node; every node sees exactly
+// the other real nodes alive (no made-up member). (Not necessarily the
+// lowest id: Fabric's leader keeps the lead when a lower id turns up, and
+// a lost proposal at startup can elect another; an election the adversary
+// forces goes to the lowest.)
+bool healed(const sim::SimCluster& c) {
+  const auto leaders = c.leaders();
+  if (leaders.size() != 1) return false;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c.running(i)) return false;
+    const NodeCore& core = c.core(i);
+    const auto l = core.leader(c.channel());
+    if (!l || *l != c.id(leaders[0])) return false;
+    const auto view = core.membership().alive_peers();
+    if (view.size() != c.size() - 1) return false;
+    for (const PeerId& p : view) {
+      if (!c.index_of(p.bytes())) return false;
+    }
+  }
+  return true;
+}
+
+struct SeedResult {
+  bool ok = true;
+  std::string failure;
+  Duration heal{};  // unkeyed: from the last injection until healed for good
+  Duration virtual_time{};
+  AdversaryStats stats;
+  std::uint64_t drops_unauthenticated = 0, drops_foreign_key = 0, drops_clock_skew = 0,
+                drops_stale = 0, drops_implausible = 0;
+  std::uint64_t events_after_convergence = 0;  // keyed: in the attacked run
+};
+
+void add_drops(SeedResult& res, const sim::SimCluster& c) {
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c.running(i)) continue;
+    const NodeStats s = c.core(i).stats();
+    res.drops_unauthenticated += s.dropped(DropReason::kUnauthenticated);
+    res.drops_foreign_key += s.dropped(DropReason::kForeignKey);
+    res.drops_clock_skew += s.dropped(DropReason::kClockSkew);
+    res.drops_stale += s.dropped(DropReason::kStale);
+    res.drops_implausible += s.dropped(DropReason::kImplausible);
+  }
+}
+
+// --- unkeyed -----------------------------------------------------------------
+
+SeedResult unkeyed_seed(std::uint64_t seed) {
+  SeedResult res;
+  const Setting s = setting_for(seed, 0.005);
+  sim::SimClusterOptions o;
+  o.profile = s.profile;
+  o.seed = seed;
+  o.faults = s.faults;
+#ifdef LANLORD_HAVE_WIRE_CODEC
+  if (s.wire) o.codec = wire::codec();
+#endif
+  sim::SimCluster c(o);
+  AdversaryOptions ao;
+  Adversary adv(c, seed, ao);
+  c.set_observers({[&adv](std::size_t node, const Message& m, const sim::Bytes* d) {
+                     adv.record(node, m, d);
+                   },
+                   {}});
+  for (const auto& id : s.ids) c.spawn(id);
+  const auto fail = [&](const std::string& what) {
+    res.ok = false;
+    res.failure = "  " + what + "\n  " + s.describe() + "\n" + describe_cluster(c);
+  };
+  const MembershipConfig& m = s.profile.membership;
+  if (!c.run_until([&] { return healed(c); }, std::chrono::seconds(30))) {
+    fail("did not converge before the attack");
+    return res;
+  }
+  const TimePoint t0 = c.now();
+  TimePoint last_wrong{};
+  const auto poll = [&] {
+    if (!healed(c)) last_wrong = c.now();
+  };
+  const TimePoint last = adv.run_bursts(s.attack, poll);
+  // Two alive_expiration periods to heal, then two leader_alive_thresholds
+  // in which it must stay healed.
+  const Duration bound = 2 * m.alive_expiration;
+  const TimePoint until = last + bound + 2 * s.profile.election.leader_alive_threshold;
+  if (until > c.now()) {
+    c.run_until(
+        [&] {
+          poll();
+          return false;
+        },
+        until - c.now());
+  }
+  res.virtual_time = c.now() - t0;
+  res.stats = adv.stats();
+  add_drops(res, c);
+  if (!c.violations().empty()) {
+    fail("safety: " + c.violations().front());
+    return res;
+  }
+  if (!healed(c)) {
+    fail("not healed " + ms(c.now() - last) + " after the last injection");
+    return res;
+  }
+  res.heal = last_wrong > last ? last_wrong - last : Duration::zero();
+  if (res.heal > bound) {
+    fail("healed " + ms(res.heal) + " after the last injection, more than two alive_expiration (" +
+         ms(bound) + ")");
+  }
+  return res;
+}
+
+// --- keyed -------------------------------------------------------------------
+
+#ifdef LANLORD_HAVE_WIRE_CODEC
+
+// A key made from the seed, so that a seed replays exactly.
+Keyring seeded_keyring(sim::Rng& r) {
+  static const char* const kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<std::uint8_t> key(32);
+  for (auto& b : key) b = static_cast<std::uint8_t>(r.next());
+  std::string text;
+  for (std::size_t i = 0; i < key.size(); i += 3) {
+    const std::uint32_t v = (std::uint32_t{key[i]} << 16) |
+                            (i + 1 < key.size() ? std::uint32_t{key[i + 1]} << 8 : 0) |
+                            (i + 2 < key.size() ? std::uint32_t{key[i + 2]} : 0);
+    text += kAlphabet[(v >> 18) & 63];
+    text += kAlphabet[(v >> 12) & 63];
+    text += i + 1 < key.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    text += i + 2 < key.size() ? kAlphabet[v & 63] : '=';
+  }
+  Result<Keyring> ring = Keyring::from_base64(text);
+  REQUIRE(ring.ok());
+  return std::move(ring.value());
+}
+
+struct KeyedRun {
+  std::vector<std::string> trace;
+  std::size_t converged_at = 0;  // trace entries before the attack began
+  SeedResult result;
+};
+
+std::string describe_event(const NodeEvent& e) {
+  std::ostringstream out;
+  if (const auto* lc = std::get_if<LeaderChanged>(&e)) {
+    out << "leader " << lc->channel << " " << (lc->leader ? lc->leader->bytes() : "-")
+        << (lc->is_self ? " self" : "");
+  } else if (const auto* ls = std::get_if<LeadershipChanged>(&e)) {
+    out << "leadership " << ls->channel << " " << ls->is_leader;
+  } else if (const auto* mc = std::get_if<MemberChanged>(&e)) {
+    out << "member " << to_string(mc->event) << " " << mc->member.id.bytes() << " "
+        << mc->member.incarnation;
+  } else if (const auto* ic = std::get_if<IdConflict>(&e)) {
+    out << "id conflict " << ic->claim.incarnation << "/" << ic->claim.seq;
+  }
+  return out.str();
+}
+
+KeyedRun keyed_run(std::uint64_t seed, bool attack) {
+  KeyedRun run;
+  SeedResult& res = run.result;
+  const Setting s = setting_for(seed, 0.02);
+  sim::Rng keys(seed ^ 0x6b657973ULL);
+  const Keyring ring = seeded_keyring(keys);
+  const Keyring other = seeded_keyring(keys);
+  sim::SimClusterOptions o;
+  o.profile = s.profile;
+  o.seed = seed;
+  o.faults = s.faults;
+  o.codec = wire::codec(wire::Security{&ring, s.encrypt});
+  o.authenticated = true;
+  sim::SimCluster c(o);
+  AdversaryOptions ao;
+  ao.bytes_only = true;
+  ao.forge_codecs = {wire::codec(), wire::codec(wire::Security{&other, false}),
+                     wire::codec(wire::Security{&other, true})};
+  // A replay never overtakes its original.
+  ao.min_replay_age = s.faults.delay + s.faults.jitter + std::chrono::nanoseconds(1);
+  Adversary adv(c, seed, ao);
+  c.set_observers(
+      {[&adv](std::size_t node, const Message& m, const sim::Bytes* d) { adv.record(node, m, d); },
+       [&run, &c](std::size_t node, const NodeEvent& e) {
+         if (std::holds_alternative<Dropped>(e) || std::holds_alternative<Warning>(e)) return;
+         run.trace.push_back(std::to_string(c.now().time_since_epoch().count()) + " " +
+                             c.id(node).bytes() + " " + describe_event(e));
+       }});
+  for (const auto& id : s.ids) c.spawn(id);
+  if (!c.run_until([&] { return healed(c); }, std::chrono::seconds(30))) {
+    res.ok = false;
+    res.failure = "  did not converge before the attack\n  " + s.describe() + "\n" +
+                  describe_cluster(c);
+    return run;
+  }
+  run.converged_at = run.trace.size();
+  const TimePoint t0 = c.now();
+  if (attack) {
+    adv.run_bursts(s.attack);
+    c.scheduler().run_until(t0 + s.attack);
+  } else {
+    c.run_for(s.attack);
+  }
+  const MembershipConfig& m = s.profile.membership;
+  c.run_for(2 * m.alive_expiration + 2 * s.profile.election.leader_alive_threshold);
+  res.virtual_time = c.now() - t0;
+  res.stats = adv.stats();
+  res.events_after_convergence = run.trace.size() - run.converged_at;
+  add_drops(res, c);
+  if (!c.violations().empty()) {
+    res.ok = false;
+    res.failure = "  safety: " + c.violations().front() + "\n  " + s.describe() + "\n";
+  }
+  return run;
+}
+
+SeedResult keyed_seed(std::uint64_t seed) {
+  const KeyedRun quiet = keyed_run(seed, false);
+  if (!quiet.result.ok) return quiet.result;
+  KeyedRun attacked = keyed_run(seed, true);
+  SeedResult res = attacked.result;
+  if (!res.ok) return res;
+  const Setting s = setting_for(seed, 0.02);
+  if (res.stats.admitted_forgeries != 0) {
+    res.ok = false;
+    res.failure = "  " + std::to_string(res.stats.admitted_forgeries) +
+                  " datagrams the adversary made or changed were admitted (first: " +
+                  res.stats.admitted_forgery_kinds.front() + ")\n  " + s.describe() + "\n";
+    return res;
+  }
+  if (attacked.trace != quiet.trace) {
+    std::size_t k = 0;
+    while (k < attacked.trace.size() && k < quiet.trace.size() &&
+           attacked.trace[k] == quiet.trace[k]) {
+      ++k;
+    }
+    res.ok = false;
+    res.failure = "  the adversary changed the events: first difference at entry " +
+                  std::to_string(k) + "\n    without: " +
+                  (k < quiet.trace.size() ? quiet.trace[k] : "(end)") +
+                  "\n    with:    " + (k < attacked.trace.size() ? attacked.trace[k] : "(end)") +
+                  "\n  " + s.describe() + "\n";
+    return res;
+  }
+  if (res.drops_unauthenticated == 0 || res.drops_foreign_key == 0) {
+    res.ok = false;
+    res.failure = "  the adversary's forgeries never reached the codec's checks\n  " +
+                  s.describe() + "\n";
+  }
+  return res;
+}
+
+#endif  // LANLORD_HAVE_WIRE_CODEC
+
+// --- the sweep -----------------------------------------------------------------
+
+struct Totals {
+  std::uint64_t ran = 0, failed = 0;
+  Duration virtual_time{};
+  Duration worst_heal{};
+  std::uint64_t worst_heal_seed = 0;
+  AdversaryStats stats;
+  std::uint64_t unauthenticated = 0, foreign_key = 0, clock_skew = 0, stale = 0, implausible = 0;
+  std::uint64_t events_after_convergence = 0;
+
+  void add(std::uint64_t seed, const SeedResult& r) {
+    ++ran;
+    virtual_time += r.virtual_time;
+    if (r.heal > worst_heal) {
+      worst_heal = r.heal;
+      worst_heal_seed = seed;
+    }
+    stats.injected += r.stats.injected;
+    stats.replays += r.stats.replays;
+    stats.old_replays += r.stats.old_replays;
+    stats.bit_flips += r.stats.bit_flips;
+    stats.mutations += r.stats.mutations;
+    stats.raised += r.stats.raised;
+    stats.leaves += r.stats.leaves;
+    stats.fakes += r.stats.fakes;
+    stats.off += r.stats.off;
+    stats.foreign += r.stats.foreign;
+    stats.admitted_replays += r.stats.admitted_replays;
+    stats.admitted_forgeries += r.stats.admitted_forgeries;
+    unauthenticated += r.drops_unauthenticated;
+    foreign_key += r.drops_foreign_key;
+    clock_skew += r.drops_clock_skew;
+    stale += r.drops_stale;
+    implausible += r.drops_implausible;
+    events_after_convergence += r.events_after_convergence;
+  }
+};
+
+template <typename Fn>
+Totals run_seeds(Fn&& one) {
+  const doctest::ContextOptions& ctx = *doctest::getContextOptions();
+  const std::string test_name = ctx.currentTest->m_name;
+  const std::string binary = ctx.binary_name.c_str();
+  const bool replay = std::getenv("LANLORD_ADVERSARY_SEED") != nullptr;
+  const bool keep_going = env_u64("LANLORD_ADVERSARY_KEEP_GOING", 0) != 0;
+  const std::uint64_t first = env_u64("LANLORD_ADVERSARY_SEED", 1);
+  const std::uint64_t count = replay ? 1 : env_u64("LANLORD_ADVERSARY_SEEDS", 200);
+  Totals t;
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    const SeedResult r = one(seed);
+    t.add(seed, r);
+    if (!r.ok) {
+      ++t.failed;
+      FAIL_CHECK("seed " << seed << " failed; replay: LANLORD_ADVERSARY_SEED=" << seed << " "
+                         << shell_quote(binary) << " " << shell_quote("-tc=" + test_name) << "\n"
+                         << r.failure);
+      if (!keep_going) break;
+    }
+  }
+  CHECK(t.failed == 0);
+  return t;
+}
+
+std::string summary_head(const std::string& name, const Totals& t,
+                         std::chrono::steady_clock::duration wall) {
+  using std::chrono::duration_cast;
+  std::ostringstream out;
+  out << name << ": " << t.ran << " seeds run, " << t.failed << " failed, "
+      << duration_cast<std::chrono::seconds>(t.virtual_time).count() << " s of virtual time in "
+      << duration_cast<std::chrono::milliseconds>(wall).count() << " ms of wall time; "
+      << t.stats.injected << " copies injected (" << t.stats.replays << " replays, "
+      << t.stats.old_replays << " older than 30 s, " << t.stats.bit_flips << " bit-flipped, "
+      << t.stats.mutations << " mutated, " << t.stats.raised << " raised, " << t.stats.leaves
+      << " forged leaves, " << t.stats.fakes << " fake lower ids, " << t.stats.off
+      << " off-cluster/off-clock, " << t.stats.foreign << " signed with no or another key)";
+  return out.str();
+}
+
+void report(const std::string& line) {
+  MESSAGE(line);
+  std::cout << line << "\n";
+}
+
+}  // namespace
+
+TEST_CASE("adversary without a key: every disturbance heals within two alive_expiration periods") {
+  const auto start = std::chrono::steady_clock::now();
+  const Totals t = run_seeds(unkeyed_seed);
+  std::ostringstream line;
+  line << summary_head("adversary, unkeyed", t, std::chrono::steady_clock::now() - start)
+       << "; worst time to heal after the last injection " << ms(t.worst_heal) << " (seed "
+       << t.worst_heal_seed << "); drops: " << t.stale << " stale, " << t.clock_skew
+       << " clock skew, " << t.implausible << " implausible";
+  report(line.str());
+}
+
+#ifdef LANLORD_HAVE_WIRE_CODEC
+TEST_CASE("adversary with a key: zero changes of leader or membership") {
+  const auto start = std::chrono::steady_clock::now();
+  const Totals t = run_seeds(keyed_seed);
+  std::ostringstream line;
+  line << summary_head("adversary, keyed", t, std::chrono::steady_clock::now() - start)
+       << "; events after convergence identical with and without the adversary ("
+       << t.events_after_convergence << " events from network faults); admitted: "
+       << t.stats.admitted_forgeries << " forgeries, " << t.stats.admitted_replays
+       << " authentic replays of lost copies; drops: " << t.unauthenticated
+       << " unauthenticated, " << t.foreign_key << " foreign key, " << t.clock_skew
+       << " clock skew, " << t.stale << " stale";
+  report(line.str());
+  CHECK(t.clock_skew > 0);  // old replays reached the freshness check
+}
+#endif
+
+TEST_CASE("adversary: a seed replays exactly") {
+  const SeedResult a = unkeyed_seed(7);
+  const SeedResult b = unkeyed_seed(7);
+  CHECK(a.ok == b.ok);
+  CHECK(a.heal == b.heal);
+  CHECK(a.stats.injected == b.stats.injected);
+  CHECK(a.virtual_time == b.virtual_time);
+}
