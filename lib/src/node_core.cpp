@@ -479,6 +479,15 @@ void NodeCore::on_own_id(const Message& m, std::string_view origin) {
     count_drop(DropReason::kSelf, origin);
     return;
   }
+  // A claim within this life further ahead than seq_slack is one the
+  // peers that heard this node lately drop as implausible (their jump
+  // check); adopting it would make them drop this node's real messages
+  // instead, until the jump became plausible with time.
+  if (m.time.incarnation == incarnation_ && m.time.seq > seq_ &&
+      m.time.seq - seq_ > config_.trust.seq_slack) {
+    count_drop(DropReason::kImplausible, origin);
+    return;
+  }
   // Someone else used our id: another process, a forger, or a replay.
   count_drop(DropReason::kIdConflict, origin);
   const TimePoint now = scheduler_.now();

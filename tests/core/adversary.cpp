@@ -272,6 +272,26 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
     if (!c_.options().codec->encode(*value, encoded)) return;
     datagram = &encoded;
   }
+  if (options_.log) {
+    std::string line = std::to_string(c_.now().time_since_epoch().count() / 1000000) + "ms " +
+                       kind_name(static_cast<int>(kind)) + " -> " + c_.id(to).bytes() + ": ";
+    if (value) {
+      line += value->cluster + " " + value->sender.bytes() + " " +
+              std::to_string(value->time.incarnation) + "/" + std::to_string(value->time.seq) +
+              " inst " + std::to_string(value->instance) + " sent " +
+              std::to_string(value->sent_at) + " ";
+      if (const auto* hb = std::get_if<Heartbeat>(&value->body)) {
+        line += "heartbeat " + std::to_string(hb->channels.size()) + " channels";
+      } else if (const auto* ld = std::get_if<Leadership>(&value->body)) {
+        line += (ld->declaration ? "declaration " : "proposal ") + ld->channel;
+      } else {
+        line += "leave";
+      }
+    } else {
+      line += std::to_string(datagram->size()) + " bytes";
+    }
+    options_.log(line);
+  }
   const NodeStats before = c_.core(to).stats();
   if (datagram) {
     c_.inject_bytes(to, *datagram);

@@ -40,6 +40,9 @@ struct AdversaryOptions {
   // How the adversary encodes its own forgeries as datagrams (bytes_only:
   // required, e.g. the wire codec without a key and with another key).
   std::vector<Codec> forge_codecs;
+  // Every injection, one line each (what, to whom, the message), for
+  // investigating a failing seed; nullptr: none.
+  std::function<void(const std::string&)> log;
   // Recordings younger than this are not replayed. With the network's
   // largest one-way delay here, a replay never overtakes its original: an
   // authentic message delivered early is not an attack.

@@ -124,6 +124,23 @@ bool healed(const sim::SimCluster& c) {
   return true;
 }
 
+// Who each node does not see alive, and made-up members it does.
+std::string views(const sim::SimCluster& c) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c.running(i)) continue;
+    for (const Member& m : c.core(i).members()) {
+      if (m.id == c.id(i)) continue;
+      const bool real = c.index_of(m.id.bytes()).has_value();
+      if (real != m.alive) {
+        out << "  " << c.id(i).bytes() << " sees " << m.id.bytes() << (m.alive ? " alive" : " dead")
+            << " (incarnation " << m.incarnation << ")\n";
+      }
+    }
+  }
+  return out.str();
+}
+
 struct SeedResult {
   bool ok = true;
   std::string failure;
@@ -147,6 +164,22 @@ void add_drops(SeedResult& res, const sim::SimCluster& c) {
   }
 }
 
+std::string describe_event(const NodeEvent& e) {
+  std::ostringstream out;
+  if (const auto* lc = std::get_if<LeaderChanged>(&e)) {
+    out << "leader " << lc->channel << " " << (lc->leader ? lc->leader->bytes() : "-")
+        << (lc->is_self ? " self" : "");
+  } else if (const auto* ls = std::get_if<LeadershipChanged>(&e)) {
+    out << "leadership " << ls->channel << " " << ls->is_leader;
+  } else if (const auto* mc = std::get_if<MemberChanged>(&e)) {
+    out << "member " << to_string(mc->event) << " " << mc->member.id.bytes() << " "
+        << mc->member.incarnation;
+  } else if (const auto* ic = std::get_if<IdConflict>(&e)) {
+    out << "id conflict " << ic->claim.incarnation << "/" << ic->claim.seq;
+  }
+  return out.str();
+}
+
 // --- unkeyed -----------------------------------------------------------------
 
 SeedResult unkeyed_seed(std::uint64_t seed) {
@@ -161,15 +194,21 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
 #endif
   sim::SimCluster c(o);
   AdversaryOptions ao;
+  const bool trace = env_u64("LANLORD_ADVERSARY_TRACE", 0) != 0;
+  if (trace) ao.log = [](const std::string& line) { std::cout << line << "\n"; };
   Adversary adv(c, seed, ao);
   c.set_observers({[&adv](std::size_t node, const Message& m, const sim::Bytes* d) {
                      adv.record(node, m, d);
                    },
-                   {}});
+                   [&c, trace](std::size_t node, const NodeEvent& e) {
+                     if (!trace || std::holds_alternative<Dropped>(e)) return;
+                     std::cout << c.now().time_since_epoch().count() / 1000000 << "ms   "
+                               << c.id(node).bytes() << " " << describe_event(e) << "\n";
+                   }});
   for (const auto& id : s.ids) c.spawn(id);
   const auto fail = [&](const std::string& what) {
     res.ok = false;
-    res.failure = "  " + what + "\n  " + s.describe() + "\n" + describe_cluster(c);
+    res.failure = "  " + what + "\n  " + s.describe() + "\n" + describe_cluster(c) + views(c);
   };
   const MembershipConfig& m = s.profile.membership;
   if (!c.run_until([&] { return healed(c); }, std::chrono::seconds(30))) {
@@ -244,21 +283,6 @@ struct KeyedRun {
   SeedResult result;
 };
 
-std::string describe_event(const NodeEvent& e) {
-  std::ostringstream out;
-  if (const auto* lc = std::get_if<LeaderChanged>(&e)) {
-    out << "leader " << lc->channel << " " << (lc->leader ? lc->leader->bytes() : "-")
-        << (lc->is_self ? " self" : "");
-  } else if (const auto* ls = std::get_if<LeadershipChanged>(&e)) {
-    out << "leadership " << ls->channel << " " << ls->is_leader;
-  } else if (const auto* mc = std::get_if<MemberChanged>(&e)) {
-    out << "member " << to_string(mc->event) << " " << mc->member.id.bytes() << " "
-        << mc->member.incarnation;
-  } else if (const auto* ic = std::get_if<IdConflict>(&e)) {
-    out << "id conflict " << ic->claim.incarnation << "/" << ic->claim.seq;
-  }
-  return out.str();
-}
 
 KeyedRun keyed_run(std::uint64_t seed, bool attack) {
   KeyedRun run;
