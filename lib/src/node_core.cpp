@@ -386,8 +386,7 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     // real PeerTime. An honest sender follows its last message within a
     // heartbeat interval; when nothing newer than the claim has come for
     // two intervals while older messages keep coming, the claim is void
-    // and the sender's messages are believed again (its membership entry
-    // starts afresh). "Newer than the claim" is across streams: a claim
+    // and the sender's messages are believed again. "Newer than the claim" is across streams: a claim
     // that raised one stream (a forged proposal) leaves the others
     // admitting the sender's real, older messages, which confirm nothing.
     // One forgery its victim never hears costs two heartbeat intervals
@@ -398,7 +397,11 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
       count_drop(DropReason::kStale, origin);
       return false;
     }
-    membership_->forget(m.sender, false);
+    // The membership entry starts afresh only when the claim reached it (a
+    // forged life or leave); otherwise the sender stays alive, so that the
+    // message at hand, a declaration perhaps, counts at once.
+    const std::optional<Member> entry = membership_->find(m.sender);
+    if (!entry || entry->incarnation != m.time.incarnation) membership_->forget(m.sender, false);
     Sender fresh;
     fresh.admitted = s.admitted;
     fresh.timings_warned = s.timings_warned;

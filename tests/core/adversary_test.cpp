@@ -184,7 +184,7 @@ std::string describe_event(const NodeEvent& e) {
 
 SeedResult unkeyed_seed(std::uint64_t seed) {
   SeedResult res;
-  const Setting s = setting_for(seed, 0.005);
+  const Setting s = setting_for(seed, 0.0);
   sim::SimClusterOptions o;
   o.profile = s.profile;
   o.seed = seed;
@@ -201,7 +201,13 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
                      adv.record(node, m, d);
                    },
                    [&c, trace](std::size_t node, const NodeEvent& e) {
-                     if (!trace || std::holds_alternative<Dropped>(e)) return;
+                     if (!trace) return;
+                     if (const auto* d = std::get_if<Dropped>(&e)) {
+                       std::cout << c.now().time_since_epoch().count() / 1000000 << "ms   "
+                                 << c.id(node).bytes() << " dropped "
+                                 << drop_reason_name(d->reason) << "\n";
+                       return;
+                     }
                      std::cout << c.now().time_since_epoch().count() / 1000000 << "ms   "
                                << c.id(node).bytes() << " " << describe_event(e) << "\n";
                    }});
