@@ -302,8 +302,20 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
   last_ = c_.now();
   if (!c_.running(to)) return;
   const NodeStats after = c_.core(to).stats();
-  const bool admitted =
-      after.messages_in > before.messages_in && after.dropped_total() == before.dropped_total();
+  std::optional<DropReason> dropped;
+  for (std::size_t r = 0; r < kDropReasonCount; ++r) {
+    if (after.drops[r] > before.drops[r]) dropped = static_cast<DropReason>(r);
+  }
+  if (kind == Kind::kOldReplay) {
+    ++stats_.old_copies;
+    if (dropped != DropReason::kClockSkew) ++stats_.old_copies_not_skew;
+  }
+  if (kind == Kind::kRaised && value && value->sender == c_.id(to) &&
+      value->instance == c_.core(to).instance() && dropped == DropReason::kIdConflict) {
+    ++stats_.claims_heard_by_subject;
+    if (after.refutations == before.refutations) ++stats_.claims_unrefuted;
+  }
+  const bool admitted = after.messages_in > before.messages_in && !dropped;
   if (!admitted) return;
   if (kind == Kind::kReplay || kind == Kind::kOldReplay) {
     ++stats_.admitted_replays;

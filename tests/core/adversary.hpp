@@ -67,6 +67,15 @@ struct AdversaryStats {
   std::uint64_t admitted_replays = 0;
   std::uint64_t admitted_forgeries = 0;
   std::vector<std::string> admitted_forgery_kinds;  // what they were (the first few)
+  // Replays older than the clock-skew window handed to nodes, and of those
+  // the ones not dropped for their send time (kClockSkew): must be none.
+  std::uint64_t old_copies = 0;
+  std::uint64_t old_copies_not_skew = 0;
+  // Raised claims about a node, with its own instance, that it heard and
+  // took for a newer claim than its own PeerTime (kIdConflict), and of
+  // those the ones it did not refute: must be none.
+  std::uint64_t claims_heard_by_subject = 0;
+  std::uint64_t claims_unrefuted = 0;
 };
 
 class Adversary {

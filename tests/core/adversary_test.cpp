@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -102,26 +103,37 @@ Setting setting_for(std::uint64_t seed, double max_loss) {
   return s;
 }
 
-// One leader, a real node, named by every node; every node sees exactly
-// the other real nodes alive (no made-up member). (Not necessarily the
-// lowest id: Fabric's leader keeps the lead when a lower id turns up, and
-// a lost proposal at startup can elect another; an election the adversary
-// forces goes to the lowest.)
-bool healed(const sim::SimCluster& c) {
-  const auto leaders = c.leaders();
-  if (leaders.size() != 1) return false;
+// Every node sees exactly the other real nodes alive: no real one missing,
+// no made-up member.
+bool views_exact(const sim::SimCluster& c) {
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (!c.running(i)) return false;
-    const NodeCore& core = c.core(i);
-    const auto l = core.leader(c.channel());
-    if (!l || *l != c.id(leaders[0])) return false;
-    const auto view = core.membership().alive_peers();
+    const auto view = c.core(i).membership().alive_peers();
     if (view.size() != c.size() - 1) return false;
     for (const PeerId& p : view) {
       if (!c.index_of(p.bytes())) return false;
     }
   }
   return true;
+}
+
+// One leader, a real node, named by every node. (Not necessarily the
+// lowest id: Fabric's leader keeps the lead when a lower id turns up, and
+// a lost proposal at startup can elect another; an election the adversary
+// forces goes to the lowest.)
+bool leader_agreed(const sim::SimCluster& c) {
+  const auto leaders = c.leaders();
+  if (leaders.size() != 1) return false;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c.running(i)) return false;
+    const auto l = c.core(i).leader(c.channel());
+    if (!l || *l != c.id(leaders[0])) return false;
+  }
+  return true;
+}
+
+bool healed(const sim::SimCluster& c) {
+  return views_exact(c) && leader_agreed(c);
 }
 
 // Who each node does not see alive, and made-up members it does.
@@ -144,7 +156,12 @@ std::string views(const sim::SimCluster& c) {
 struct SeedResult {
   bool ok = true;
   std::string failure;
-  Duration heal{};  // unkeyed: from the last injection until healed for good
+  // Unkeyed: from the last injection until the views were exact for good,
+  // and until one leader was agreed for good; whether that took longer
+  // than two alive_expiration periods.
+  Duration heal_views{}, heal_leader{};
+  bool beyond_two_expirations = false;
+  std::string profile;
   Duration virtual_time{};
   AdversaryStats stats;
   std::uint64_t drops_unauthenticated = 0, drops_foreign_key = 0, drops_clock_skew = 0,
@@ -221,24 +238,34 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
     fail("did not converge before the attack");
     return res;
   }
+  res.profile = s.profile.name;
   const TimePoint t0 = c.now();
-  TimePoint last_wrong{};
+  TimePoint views_wrong{}, leader_wrong{};
   const auto poll = [&] {
-    if (!healed(c)) last_wrong = c.now();
+    if (!views_exact(c)) views_wrong = c.now();
+    if (!leader_agreed(c)) leader_wrong = c.now();
   };
   const TimePoint last = adv.run_bursts(s.attack, poll);
-  // Two alive_expiration periods to heal, then two leader_alive_thresholds
-  // in which it must stay healed.
-  const Duration bound = 2 * m.alive_expiration;
-  const TimePoint until = last + bound + 2 * s.profile.election.leader_alive_threshold;
-  if (until > c.now()) {
-    c.run_until(
-        [&] {
-          poll();
-          return false;
-        },
-        until - c.now());
-  }
+  // Membership heals within two alive_expiration periods. The leader may
+  // take longer: a forged declaration or proposal carrying a real id (one
+  // lower than the leader's) makes the leader step down or a candidate
+  // back off, and Fabric's followers wait out their leader_alive_threshold
+  // windows before a new election: at worst a window under way, a whole
+  // silent one and an election (2T + E), plus delivery.
+  const ElectionConfig& e = s.profile.election;
+  const Duration max_delay = s.faults.delay + s.faults.jitter;
+  const Duration views_bound = 2 * m.alive_expiration;
+  const Duration leader_bound =
+      std::max(views_bound, 2 * e.leader_alive_threshold + e.leader_election_duration) +
+      2 * max_delay;
+  // Then two leader_alive_thresholds in which it must stay healed.
+  const TimePoint until = last + leader_bound + 2 * e.leader_alive_threshold;
+  c.run_until(
+      [&] {
+        poll();
+        return false;
+      },
+      until - c.now());
   res.virtual_time = c.now() - t0;
   res.stats = adv.stats();
   add_drops(res, c);
@@ -250,10 +277,21 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
     fail("not healed " + ms(c.now() - last) + " after the last injection");
     return res;
   }
-  res.heal = last_wrong > last ? last_wrong - last : Duration::zero();
-  if (res.heal > bound) {
-    fail("healed " + ms(res.heal) + " after the last injection, more than two alive_expiration (" +
-         ms(bound) + ")");
+  res.heal_views = views_wrong > last ? views_wrong - last : Duration::zero();
+  res.heal_leader = leader_wrong > last ? leader_wrong - last : Duration::zero();
+  res.beyond_two_expirations = res.heal_leader > views_bound;
+  if (res.heal_views > views_bound) {
+    fail("views exact " + ms(res.heal_views) +
+         " after the last injection, more than two alive_expiration (" + ms(views_bound) + ")");
+  } else if (res.heal_leader > leader_bound) {
+    fail("leader agreed " + ms(res.heal_leader) + " after the last injection, more than " +
+         ms(leader_bound));
+  } else if (res.stats.old_copies_not_skew != 0) {
+    fail(std::to_string(res.stats.old_copies_not_skew) +
+         " replays older than the skew window were not dropped for their send time");
+  } else if (res.stats.claims_unrefuted != 0) {
+    fail(std::to_string(res.stats.claims_unrefuted) +
+         " newer claims about a node that it heard went unrefuted");
   }
   return res;
 }
@@ -389,8 +427,13 @@ SeedResult keyed_seed(std::uint64_t seed) {
 struct Totals {
   std::uint64_t ran = 0, failed = 0;
   Duration virtual_time{};
-  Duration worst_heal{};
-  std::uint64_t worst_heal_seed = 0;
+  // Unkeyed, per profile: the worst times to heal and their seeds.
+  struct Heal {
+    std::uint64_t seeds = 0, beyond = 0;
+    Duration views{}, leader{};
+    std::uint64_t views_seed = 0, leader_seed = 0;
+  };
+  std::map<std::string, Heal> heal;
   AdversaryStats stats;
   std::uint64_t unauthenticated = 0, foreign_key = 0, clock_skew = 0, stale = 0, implausible = 0;
   std::uint64_t events_after_convergence = 0;
@@ -398,9 +441,18 @@ struct Totals {
   void add(std::uint64_t seed, const SeedResult& r) {
     ++ran;
     virtual_time += r.virtual_time;
-    if (r.heal > worst_heal) {
-      worst_heal = r.heal;
-      worst_heal_seed = seed;
+    if (!r.profile.empty()) {
+      Heal& h = heal[r.profile];
+      ++h.seeds;
+      if (r.beyond_two_expirations) ++h.beyond;
+      if (r.heal_views > h.views) {
+        h.views = r.heal_views;
+        h.views_seed = seed;
+      }
+      if (r.heal_leader > h.leader) {
+        h.leader = r.heal_leader;
+        h.leader_seed = seed;
+      }
     }
     stats.injected += r.stats.injected;
     stats.replays += r.stats.replays;
@@ -414,6 +466,10 @@ struct Totals {
     stats.foreign += r.stats.foreign;
     stats.admitted_replays += r.stats.admitted_replays;
     stats.admitted_forgeries += r.stats.admitted_forgeries;
+    stats.old_copies += r.stats.old_copies;
+    stats.old_copies_not_skew += r.stats.old_copies_not_skew;
+    stats.claims_heard_by_subject += r.stats.claims_heard_by_subject;
+    stats.claims_unrefuted += r.stats.claims_unrefuted;
     unauthenticated += r.drops_unauthenticated;
     foreign_key += r.drops_foreign_key;
     clock_skew += r.drops_clock_skew;
@@ -475,8 +531,15 @@ TEST_CASE("adversary without a key: every disturbance heals within two alive_exp
   const Totals t = run_seeds(unkeyed_seed);
   std::ostringstream line;
   line << summary_head("adversary, unkeyed", t, std::chrono::steady_clock::now() - start)
-       << "; worst time to heal after the last injection " << ms(t.worst_heal) << " (seed "
-       << t.worst_heal_seed << "); drops: " << t.stale << " stale, " << t.clock_skew
+       << "; worst times to heal after the last injection:";
+  for (const auto& [profile, h] : t.heal) {
+    line << " " << profile << " (" << h.seeds << " seeds) views " << ms(h.views) << " (seed "
+         << h.views_seed << "), leader " << ms(h.leader) << " (seed " << h.leader_seed << "), "
+         << h.beyond << " seeds with the leader beyond two alive_expiration;";
+  }
+  line << " old replays " << t.stats.old_copies << " copies, all dropped for their send time; "
+       << t.stats.claims_heard_by_subject << " claims heard by their subject, all refuted; drops: "
+       << t.stale << " stale, " << t.clock_skew
        << " clock skew, " << t.implausible << " implausible";
   report(line.str());
 }
@@ -502,7 +565,8 @@ TEST_CASE("adversary: a seed replays exactly") {
   const SeedResult a = unkeyed_seed(7);
   const SeedResult b = unkeyed_seed(7);
   CHECK(a.ok == b.ok);
-  CHECK(a.heal == b.heal);
+  CHECK(a.heal_views == b.heal_views);
+  CHECK(a.heal_leader == b.heal_leader);
   CHECK(a.stats.injected == b.stats.injected);
   CHECK(a.virtual_time == b.virtual_time);
 }
