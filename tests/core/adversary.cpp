@@ -318,7 +318,7 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
   const bool admitted = after.messages_in > before.messages_in && !dropped;
   if (!admitted) return;
   if (kind == Kind::kReplay || kind == Kind::kOldReplay) {
-    ++stats_.admitted_replays;
+    if (stats_.admitted_replays++ == 0) stats_.first_admitted_replay = c_.now();
   } else {
     ++stats_.admitted_forgeries;
     if (stats_.admitted_forgery_kinds.size() < 8) {

@@ -65,6 +65,7 @@ struct AdversaryStats {
   // authentic messages may be admitted by a keyed node (their originals
   // were lost on the way), never anything the adversary made or changed.
   std::uint64_t admitted_replays = 0;
+  TimePoint first_admitted_replay{};  // when the first was (TimePoint{}: never)
   std::uint64_t admitted_forgeries = 0;
   std::vector<std::string> admitted_forgery_kinds;  // what they were (the first few)
   // Replays older than the clock-skew window handed to nodes, and of those
