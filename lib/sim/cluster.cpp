@@ -132,6 +132,7 @@ void SimCluster::deliver(std::size_t i, const Payload& payload) {
     m = &decoded;
   }
   const bool admitted = c->step(*m, origin);
+  if (observers_.received) observers_.received(i, *m, admitted);
   // Safety: after accepting a declaration from a lower id, no claim to lead.
   const auto* ld = std::get_if<Leadership>(&m->body);
   if (admitted && ld && ld->declaration && ld->channel == channel() && m->sender < c->id() &&

@@ -386,12 +386,11 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     // real PeerTime. An honest sender follows its last message within a
     // heartbeat interval; when nothing newer than the claim has come for
     // two intervals while older messages keep coming, the claim is void
-    // and the sender's messages are believed again. "Newer than the claim" is across streams: a claim
-    // that raised one stream (a forged proposal) leaves the others
-    // admitting the sender's real, older messages, which confirm nothing.
-    // One forgery its victim never hears costs two heartbeat intervals
-    // plus a declaration, under two alive_expiration periods. With a key every admitted claim is
-    // the sender's own, so this never applies.
+    // and the sender's messages are believed again. "Newer than the claim" is across streams: a
+    // claim that raised one stream (a forged proposal) leaves the others admitting the sender's
+    // real, older messages, which confirm nothing. One forgery its victim never hears costs two
+    // heartbeat intervals plus a declaration, under two alive_expiration periods. With a key every
+    // admitted claim is the sender's own, so this never applies.
     if (config_.authenticated ||
         now - s.newest_at <= 2 * config_.profile.membership.heartbeat_interval) {
       count_drop(DropReason::kStale, origin);

@@ -55,6 +55,29 @@ void Adversary::record(std::size_t node, const Message& message, const sim::Byte
   if (recent_.size() > kRecent) recent_.pop_front();
 }
 
+namespace {
+std::string stream_of(const Message& m) {
+  const auto* ld = std::get_if<Leadership>(&m.body);
+  return ld ? ld->channel : std::string();
+}
+}  // namespace
+
+void Adversary::received(std::size_t node, const Message& message, bool admitted) {
+  if (!admitted) return;
+  Admitted& a = admitted_[{node, message.sender}];
+  a.incarnation = std::max(a.incarnation, message.time.incarnation);
+  PeerTime& t = a.streams[stream_of(message)];
+  t = std::max(t, message.time);
+}
+
+bool Adversary::news(std::size_t node, const Message& m) const {
+  const auto it = admitted_.find({node, m.sender});
+  if (it == admitted_.end()) return true;
+  if (m.time.incarnation < it->second.incarnation) return false;
+  const auto s = it->second.streams.find(stream_of(m));
+  return s == it->second.streams.end() || m.time > s->second;
+}
+
 const Adversary::Recording* Adversary::pick_recording(bool old) {
   const TimePoint now = c_.now();
   if (old) {
@@ -71,7 +94,8 @@ const Adversary::Recording* Adversary::pick_recording(bool old) {
   if (ready.empty()) return nullptr;
   // Mostly the latest few: the replays most likely to be news.
   const std::size_t n = ready.size();
-  const std::size_t back = rng_.chance(0.5) ? rng_.below(std::min<std::size_t>(n, 8)) : rng_.below(n);
+  const std::size_t back =
+      rng_.chance(0.5) ? rng_.below(std::min<std::size_t>(n, 8)) : rng_.below(n);
   return ready[n - 1 - back];
 }
 
@@ -124,7 +148,8 @@ Message Adversary::mutate(Message m) {
       if (auto* hb = std::get_if<Heartbeat>(&m.body)) {
         switch (rng_.below(4)) {
           case 0:
-            if (!hb->channels.empty()) flip_char(hb->channels[rng_.below(hb->channels.size())], rng_);
+            if (!hb->channels.empty())
+              flip_char(hb->channels[rng_.below(hb->channels.size())], rng_);
             break;
           case 1:
             hb->channels.clear();
@@ -293,6 +318,7 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
     options_.log(line);
   }
   const NodeStats before = c_.core(to).stats();
+  const bool was_news = value && news(to, *value);
   if (datagram) {
     c_.inject_bytes(to, *datagram);
   } else {
@@ -319,6 +345,7 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
   if (!admitted) return;
   if (kind == Kind::kReplay || kind == Kind::kOldReplay) {
     if (stats_.admitted_replays++ == 0) stats_.first_admitted_replay = c_.now();
+    if (!was_news) ++stats_.admitted_stale_replays;
   } else {
     ++stats_.admitted_forgeries;
     if (stats_.admitted_forgery_kinds.size() < 8) {
@@ -375,7 +402,7 @@ void Adversary::act() {
     if (old) ++stats_.old_replays;
     const Kind k = old ? Kind::kOldReplay : Kind::kReplay;
     if (!rec->datagram.empty()) {
-      send_bytes(k, rec->datagram);
+      for (std::size_t to : targets()) deliver(k, to, rec->message, &rec->datagram);
     } else if (!bytes) {
       for (std::size_t to : targets()) deliver(k, to, rec->message, nullptr);
     }

@@ -51,8 +51,8 @@ struct AdversaryOptions {
 
 // What the adversary did, and what became of it.
 struct AdversaryStats {
-  std::uint64_t injected = 0;  // copies handed to nodes
-  std::uint64_t replays = 0;   // unmodified recordings
+  std::uint64_t injected = 0;     // copies handed to nodes
+  std::uint64_t replays = 0;      // unmodified recordings
   std::uint64_t old_replays = 0;  // of which older than the clock-skew window (30 s)
   std::uint64_t bit_flips = 0;    // datagrams with bits flipped
   std::uint64_t mutations = 0;    // message values with a field's bit flipped
@@ -67,6 +67,9 @@ struct AdversaryStats {
   std::uint64_t admitted_replays = 0;
   TimePoint first_admitted_replay{};  // when the first was (TimePoint{}: never)
   std::uint64_t admitted_forgeries = 0;
+  // Admitted replays that were not news to the node (it had admitted the
+  // same or a newer PeerTime in that stream, or a newer life): must be none.
+  std::uint64_t admitted_stale_replays = 0;
   std::vector<std::string> admitted_forgery_kinds;  // what they were (the first few)
   // Replays older than the clock-skew window handed to nodes, and of those
   // the ones not dropped for their send time (kClockSkew): must be none.
@@ -85,6 +88,10 @@ class Adversary {
 
   // SimObservers::sent: remembers the message (and its datagram).
   void record(std::size_t node, const Message& message, const sim::Bytes* datagram);
+  // SimObservers::received: what each node admitted, per sender and
+  // stream, to tell a replay that is news (its original was lost) from one
+  // a node took although it had admitted something newer.
+  void received(std::size_t node, const Message& message, bool admitted);
 
   // One attack: a replay, a mutation or a forgery, into one random node or
   // all of them.
@@ -115,7 +122,17 @@ class Adversary {
     Message message;
     sim::Bytes datagram;  // empty without a codec
   };
-  enum class Kind { kReplay, kOldReplay, kBitFlip, kMutation, kRaised, kLeave, kFake, kOff, kForeign };
+  enum class Kind {
+    kReplay,
+    kOldReplay,
+    kBitFlip,
+    kMutation,
+    kRaised,
+    kLeave,
+    kFake,
+    kOff,
+    kForeign
+  };
 
   std::uint64_t wall_ns() const;
   const Recording* pick_recording(bool old);
@@ -141,6 +158,14 @@ class Adversary {
   std::vector<Recording> old_;    // a sample of all recordings, kept for old replays
   std::uint64_t recorded_ = 0;
   std::map<std::size_t, Message> latest_;
+  // Per (node, sender): the newest life admitted, and per stream ("" for
+  // membership, else the channel) the newest PeerTime admitted.
+  struct Admitted {
+    std::uint64_t incarnation = 0;
+    std::map<std::string, PeerTime> streams;
+  };
+  std::map<std::pair<std::size_t, PeerId>, Admitted> admitted_;
+  bool news(std::size_t node, const Message& m) const;
   struct Fake {
     std::uint64_t incarnation = 0;
     std::uint64_t seq = 0;

@@ -53,6 +53,9 @@ struct SimObservers {
   std::function<void(std::size_t node, const Message& message, const Bytes* datagram)> sent;
   // Node `node` reported `event` (every kind, every channel).
   std::function<void(std::size_t node, const NodeEvent& event)> event;
+  // Node `node` stepped `message` (decoded, when there is a codec) and
+  // admitted it or not. Datagrams the codec dropped are not reported.
+  std::function<void(std::size_t node, const Message& message, bool admitted)> received;
 };
 
 // What the cluster observed of one node, across its restarts.
