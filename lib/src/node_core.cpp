@@ -628,10 +628,14 @@ void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
 void NodeCore::housekeeping() {
   const TimePoint now = scheduler_.now();
   const MembershipConfig& m = config_.profile.membership;
-  // Senders silent for longer than membership remembers the dead. A message
-  // replayed from before a forgotten entry is admitted again; without
-  // authentication a forger can do worse anyway.
-  const TimePoint horizon = now - m.alive_expiration - m.forget_after;
+  // Senders silent for longer than membership remembers the dead, and at
+  // least twice the clock-skew window: until then a recording of their
+  // messages can pass the freshness check (sent up to one window ahead of
+  // this clock, accepted up to one window late), and with a key only the
+  // PeerTimes kept here stop it bringing a departed node back. Older
+  // recordings fail the freshness check.
+  const TimePoint horizon =
+      now - std::max(m.alive_expiration + m.forget_after, 2 * config_.trust.max_clock_skew);
   std::erase_if(senders_, [horizon](const auto& kv) { return kv.second.heard < horizon; });
   // The eviction queue: drop what is confirmed or gone from its front, and
   // compact it when skipped entries pile up behind an unconfirmed one.

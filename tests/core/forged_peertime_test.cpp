@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -196,4 +197,38 @@ TEST_CASE(
     CHECK(r.c.record(i).peers_dead == 0);
     CHECK(r.c.core(i).membership().is_alive(PeerId("p2")));
   }
+}
+
+TEST_CASE(
+    "replay with a key: a departed node's datagram is stale until it is too old for the skew "
+    "window") {
+  // Found by the adversary sweep. With `fast`, a silent sender used to be
+  // forgotten alive_expiration + forget_after (10.3 s) after it was last
+  // heard, while a recording of its messages passes the freshness check
+  // for 30 s: an authentic heartbeat of a crashed node, replayed 15 s
+  // later, was admitted and brought it back for alive_expiration.
+  sim::SimClusterOptions o = Run::options(1);
+  o.authenticated = true;  // every message here counts as authenticated
+  sim::SimCluster c(o);
+  std::optional<Message> last;
+  c.set_observers({[&last](std::size_t node, const Message& m, const sim::Bytes*) {
+                     if (node == 2 && std::holds_alternative<Heartbeat>(m.body)) last = m;
+                   },
+                   {},
+                   {}});
+  for (const char* id : {"p0", "p1", "p2"}) c.spawn(id);
+  c.run_for(3s);
+  REQUIRE(last.has_value());
+  c.crash(2);
+  c.run_for(15s);
+  const std::uint64_t joined = c.record(0).peers_joined;
+  c.inject(0, *last);
+  CHECK(c.core(0).stats().dropped(DropReason::kStale) >= 1);
+  CHECK(c.record(0).peers_joined == joined);
+  CHECK_FALSE(c.core(0).membership().is_alive(PeerId("p2")));
+  // Past twice the window the entry goes, and the freshness check stops the copy.
+  c.run_for(50s);
+  c.inject(0, *last);
+  CHECK(c.core(0).stats().dropped(DropReason::kClockSkew) == 1);
+  CHECK(c.record(0).peers_joined == joined);
 }
