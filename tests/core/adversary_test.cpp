@@ -21,6 +21,15 @@
 //             is admitted (only authentic replays of copies the network
 //             lost may be).
 //
+// Seen failing, each with its bug planted in the code under test (200
+// seeds per mode): the freshness check off (old replays not dropped for
+// their send time, both modes); refutation off (claims heard by their
+// subject go unrefuted); a keyed codec that takes untagged datagrams, or
+// a tag that does not verify (forgeries admitted); the stale-claim rule
+// applied with a key (replays that are not news admitted, after a crash);
+// the stale-claim rule timed by any admission instead of the newest
+// PeerTime, and claims far ahead in a node's own life adopted (not healed).
+//
 //   LANLORD_ADVERSARY_SEEDS=N        seeds per mode (default 200; scripts/sim-seeds.sh: 2000)
 //   LANLORD_ADVERSARY_SEED=S         replay exactly one seed (printed on failure)
 //   LANLORD_ADVERSARY_KEEP_GOING=1   run every seed instead of stopping at the first failure
