@@ -11,6 +11,7 @@ packages=(
   doctest-dev
   nlohmann-json3-dev   # the JSON-lines reader of cli/toolkit (lanlord::app)
   clang-format-14      # scripts/check-format.sh
+  clang-14 libclang-rt-14-dev  # fuzzing (scripts/fuzz.sh): clang-14 alone lacks libFuzzer and the sanitizer runtimes
   iproute2       # `ip netns` for the IPv6 namespace test
   gnuplot-nox    # benchmark plots
 )

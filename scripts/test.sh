@@ -7,6 +7,8 @@
 #              transport, cli and bench suites (bench: reduced counts)
 #   4. tsan    ThreadSanitizer, only the threaded parts: the suites
 #              labelled transport, socket or cli and what they run
+#   5. fuzz    clang-14 + libFuzzer: a small build of the decoder and the
+#              core only (tests/fuzz), each target 15 s (scripts/fuzz.sh)
 # Real-socket tests stretch their waits and CTest timeouts by one factor
 # in the sanitizer passes (tests/time_scale.hpp). Knobs:
 #   LANLORD_SIM_SEEDS=N          seeds for the randomized simulation (default 500,
@@ -15,6 +17,7 @@
 #                                the ASan pass runs 20 unless set)
 #   LANLORD_TEST_TIME_SCALE=N    the sanitizer passes' factor (default 5)
 #   LANLORD_SKIP_SANITIZE=1      skip passes 3 and 4 (local iteration only)
+#   LANLORD_SKIP_FUZZ=1          skip pass 5 (local iteration only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -100,4 +103,13 @@ if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
   fi
   TSAN_OPTIONS=$tsan_options \
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L 'transport|socket|cli'
+fi
+
+# The 10-minute runs are scripts/fuzz.sh's default; here a short run on
+# the committed corpus replays every seed and catches what is shallow.
+if [ "${LANLORD_SKIP_FUZZ:-0}" != 1 ]; then
+  begin "build fuzz (clang-14)"
+  scripts/fuzz.sh 0
+  begin "fuzz (2 x 15 s)"
+  scripts/fuzz.sh 15
 fi

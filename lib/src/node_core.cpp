@@ -195,7 +195,7 @@ void NodeCore::start() {
   }
   if (config_.loopback && !config_.passive) {
     alone_check_.arm(config_.profile.election.startup_grace_period, [this] {
-      if (running() && membership_->alive_count() == 0) {
+      if (running() && !heard_peer_) {
         warn(WarningKind::kAlone,
              "this node is on a loopback interface and has heard no other member: other hosts "
              "cannot hear it; name the LAN interface (--interface eth0) to join them");
@@ -417,6 +417,7 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
       return false;
     }
   }
+  heard_peer_ = true;
   s.incarnation = m.time.incarnation;
   *last = m.time;
   if (m.time > s.newest) {

@@ -95,11 +95,20 @@ TEST_CASE("--version, --help and help COMMAND print and succeed") {
   CHECK(inv.action == Invocation::Action::kPrint);
 }
 
-TEST_CASE("join defaults: a host-pid id, channel default, loopback, the lan profile") {
+TEST_CASE("join defaults: a host-random id, channel default, loopback, the lan profile") {
   const JoinOptions o = join({});
   const lanlord::NodeConfig d;
-  CHECK_FALSE(o.node.id.empty());
-  CHECK(o.node.id == lanlord::default_node_id());
+  // <host>-<6 hex digits>: random, so two processes never share a default
+  // id, even in containers with their own PID namespaces.
+  const std::string id = o.node.id;
+  REQUIRE(id.size() > 7);
+  CHECK(id[id.size() - 7] == '-');
+  CHECK(id.find_first_not_of("0123456789abcdef", id.size() - 6) == std::string::npos);
+  CHECK(id.substr(0, id.size() - 7) ==
+        lanlord::default_node_id().substr(0, lanlord::default_node_id().size() - 7));
+  int same = 0;
+  for (int i = 0; i < 8; ++i) same += lanlord::default_node_id() == id ? 1 : 0;
+  CHECK(same < 2);
   CHECK(o.node.channels == std::vector<std::string>{"default"});
   CHECK(o.node.interface_name == "lo");
   CHECK(o.node.group == d.group);

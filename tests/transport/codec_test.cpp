@@ -91,6 +91,24 @@ TEST_CASE("codec: a heartbeat round-trips with every field") {
   CHECK(d.message.version == kProtocolVersion);
 }
 
+// Found by tests/fuzz (fuzz_decode, fuzz_node_core): names are any bytes
+// within their limits, a NUL included; the encoder used to cut text at the
+// first NUL, so a node in channel "a\0b" sent heartbeats for "a", and one
+// in "\0b" sent heartbeats every peer dropped as malformed.
+TEST_CASE("codec: names with a NUL byte round-trip whole") {
+  const std::string nul_inside("a\0b", 3);
+  const std::string nul_first("\0b", 2);
+  for (const Body& body :
+       {Body{Heartbeat{{nul_inside, nul_first}, "", 0}}, Body{Leadership{nul_inside, true}},
+        Body{Leadership{nul_first, false}}}) {
+    Message m = message(body);
+    m.cluster = nul_first;
+    Decoded d = decode(encoded(m));
+    REQUIRE(d.ok);
+    CHECK(d.message == m);
+  }
+}
+
 TEST_CASE("codec: proposals, declarations and leaves round-trip") {
   for (const Body& body : {Body{Leadership{"billing", false}}, Body{Leadership{"billing", true}},
                            Body{Leave{}}, Body{Heartbeat{}}}) {
@@ -474,7 +492,8 @@ TEST_CASE("codec: every truncation of a tagged datagram is dropped") {
   }
 }
 
-TEST_CASE("codec: key rotation: a ring [new, old] hears both; dropping old ends old") {
+TEST_CASE(
+    "codec: key rotation: a ring [new, old] hears both, and once old is removed it is foreign") {
   // Rolling a new key in, nodes move from [old] through [new, old] to
   // [new], not all at once: a node at [new, old] hears every stage.
   const Keyring old_only = ring(kOldKey);
@@ -613,7 +632,7 @@ TEST_CASE("codec: WIRE.md's example heartbeat, byte by byte") {
 TEST_CASE("codec: what a key costs per datagram (measured, no bound)") {
   const Keyring keys = ring(kNewKey);
   const Message m = message(Heartbeat{{"default"}, "203.0.113.5:8080"});
-  constexpr int kRounds = 20000;
+  constexpr int kRounds = 5000;
   for (int mode = 0; mode < 3; ++mode) {
     const Keyring* k = mode == 0 ? nullptr : &keys;
     const Bytes d = mode == 0 ? encoded(m) : sealed(m, keys, mode == 2);

@@ -4,7 +4,9 @@
 #include <boost/asio/post.hpp>
 
 #include <array>
+#include <cstdio>
 #include <mutex>
+#include <random>
 #include <utility>
 
 #include "lanlord/node_core.hpp"
@@ -23,7 +25,13 @@ std::string default_node_id() {
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
   const std::string name = host[0] != '\0' ? host.data() : "host";
-  return name + "-" + std::to_string(::getpid());
+  // Random, not the pid: containers in their own PID namespaces on one
+  // host share both the host name and the pid (often 1).
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%06x", static_cast<unsigned>(rd() & 0xffffff));
+  // Ids are at most kMaxIdSize bytes: keep the suffix, shorten the host.
+  return name.substr(0, kMaxIdSize - 7) + "-" + suffix;
 }
 
 Result<Profile> resolve_profile(const NodeConfig& config) {
@@ -42,6 +50,8 @@ NodeCoreConfig core_config(const NodeConfig& c, Profile profile) {
   out.metadata = c.metadata;
   out.passive = c.passive;
   out.profile = std::move(profile);
+  out.authenticated = c.keys.has_value();
+  out.trust = c.trust;
   return out;
 }
 
@@ -62,14 +72,19 @@ Status validate_config(const NodeConfig& c) {
     return Status::error("interface is empty: name one (e.g. lo, eth0) or give its address");
   }
   if (!resolved) return resolved.status();
+  if (c.encrypt && !c.keys) {
+    return Status::error("encryption needs a key: give one (--key-file or LANLORD_KEY)");
+  }
   if (!c.passive) {
     // The largest message a node sends is its heartbeat: it must fit.
     Message probe;
     probe.cluster = c.cluster;
     probe.sender = PeerId(c.id);
     probe.time = {~std::uint64_t{0}, ~std::uint64_t{0}};
-    probe.body = Heartbeat{c.channels, c.metadata};
-    if (wire::Encoded e = wire::encode(probe); !e.status) {
+    probe.sent_at = probe.instance = ~std::uint64_t{0};
+    probe.body = Heartbeat{c.channels, c.metadata, ~std::uint32_t{0}};
+    const wire::Security security{c.keys ? &*c.keys : nullptr, c.encrypt};
+    if (wire::Encoded e = wire::encode(probe, security); !e.status) {
       return Status::error("the heartbeat does not fit in a datagram: " + e.status.message());
     }
   }
@@ -122,6 +137,17 @@ class Node::Impl {
     std::lock_guard lock(guard_->mutex);
     return state_ == State::kRunning;
   }
+  Status reload_keys(Keyring keys) {
+    std::lock_guard lock(guard_->mutex);
+    if (!keys_) {
+      return Status::error(
+          "this node runs without a key; authentication cannot be switched on "
+          "while it runs: restart it with the key");
+    }
+    if (keys.size() == 0) return Status::error("the new keyring is empty");
+    keys_ = std::make_shared<const Keyring>(std::move(keys));
+    return Status::ok();
+  }
   bool is_leader(const std::string& channel) const {
     std::lock_guard lock(guard_->mutex);
     return state_ == State::kRunning && core_->is_leader(channel);
@@ -156,6 +182,7 @@ class Node::Impl {
   void pump();
   void send(const Message& m);
   void report(const NodeEvent& event);
+  void halted();
 
   transport::Strand strand_;
   std::shared_ptr<NodeGuard> guard_;
@@ -164,6 +191,8 @@ class Node::Impl {
 
   State state_ = State::kCreated;
   NodeStats io_;  // the datagram counters; the core keeps the rest
+  // The keys in use; replaced whole by reload_keys(). Empty: unkeyed.
+  std::shared_ptr<const Keyring> keys_;
 
   // Declared in dependency order: the core uses hooked_, which uses
   // scheduler_; both are destroyed after it.
@@ -184,7 +213,12 @@ Status Node::Impl::start() {
       !s) {
     return s;
   }
-  core_ = std::make_unique<NodeCore>(hooked_, core_config(config_, *resolve_profile(config_)));
+  NodeCoreConfig core = core_config(config_, *resolve_profile(config_));
+  if (const auto itf = transport::find_interface(config_.interface_name); itf) {
+    core.loopback = itf->loopback;
+  }
+  if (config_.keys) keys_ = std::make_shared<const Keyring>(*config_.keys);
+  core_ = std::make_unique<NodeCore>(hooked_, std::move(core));
 
   state_ = State::kRunning;
   link_.start(
@@ -211,14 +245,25 @@ void Node::Impl::on_datagram(std::span<const std::uint8_t> datagram, const udp::
   io_.bytes_in += datagram.size();
   // The sender's address only matters to an on_drop observer: format it
   // only then.
-  const std::string origin = callbacks_.on_drop ? transport::format_endpoint(from) : std::string();
-  wire::Decoded d = wire::decode(datagram);
+  // The sender's address is evidence for duplicate-id detection and named
+  // in warnings, so it is always formatted.
+  const std::string origin = transport::format_endpoint(from);
+  wire::Decoded d = wire::decode(datagram, keys_.get());
   if (d.ok) {
     core_->step(d.message, origin);
   } else {
     core_->drop(d.reason, origin);
   }
   pump();
+  if (!core_->running() && state_ == State::kRunning) halted();
+}
+
+void Node::Impl::halted() {
+  // The core stopped itself: another live process holds this node's id
+  // and this one is the newer. No leave (it would remove the other).
+  state_ = State::kStopped;
+  link_.close();
+  scheduler_.shutdown();
 }
 
 void Node::Impl::pump() {
@@ -235,7 +280,7 @@ void Node::Impl::pump() {
 }
 
 void Node::Impl::send(const Message& m) {
-  const wire::Encoded e = wire::encode(m);
+  const wire::Encoded e = wire::encode(m, wire::Security{keys_.get(), config_.encrypt});
   if (!e.status) {  // validate_config() makes this unreachable
     ++io_.send_errors;
     return;
@@ -257,6 +302,10 @@ void Node::Impl::report(const NodeEvent& event) {
     if (callbacks_.on_membership) callbacks_.on_membership(mc->event, mc->member);
   } else if (const auto* d = std::get_if<Dropped>(&event)) {
     if (callbacks_.on_drop) callbacks_.on_drop(d->reason, d->origin);
+  } else if (const auto* w = std::get_if<Warning>(&event)) {
+    if (callbacks_.on_warning) callbacks_.on_warning(*w);
+  } else if (const auto* ic = std::get_if<IdConflict>(&event)) {
+    if (callbacks_.on_id_conflict) callbacks_.on_id_conflict(*ic);
   }
 }
 
@@ -283,6 +332,9 @@ void Node::stop() {
 }
 bool Node::running() const {
   return impl_->running();
+}
+Status Node::reload_keys(Keyring keys) {
+  return impl_->reload_keys(std::move(keys));
 }
 void Node::yield(const std::string& channel) {
   impl_->yield(channel);

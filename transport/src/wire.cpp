@@ -42,6 +42,12 @@ kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
   return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
 }
 
+// With its size: names are any bytes, a NUL included (std::string's
+// conversion to Text stopped at the first NUL and sent another name).
+capnp::Text::Reader text_of(const std::string& s) {
+  return capnp::Text::Reader(s.data(), s.size());
+}
+
 std::string string_of(capnp::Data::Reader d) {
   return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
 }
@@ -168,7 +174,7 @@ Encoded encode(const Message& m, const Security& security) {
   capnp::MallocMessageBuilder builder(kMaxPayloadWords + 1);
   auto env = builder.initRoot<s::Envelope>();
   env.setVersion(m.version);
-  env.setCluster(m.cluster);
+  env.setCluster(text_of(m.cluster));
   env.setSender(bytes_of(m.sender.bytes()));
   auto time = env.initTime();
   time.setIncarnation(m.time.incarnation);
@@ -182,12 +188,12 @@ Encoded encode(const Message& m, const Security& security) {
         if constexpr (std::is_same_v<T, Heartbeat>) {
           auto hb = body.initHeartbeat();
           auto channels = hb.initChannels(static_cast<unsigned>(b.channels.size()));
-          for (unsigned i = 0; i < b.channels.size(); ++i) channels.set(i, b.channels[i]);
+          for (unsigned i = 0; i < b.channels.size(); ++i) channels.set(i, text_of(b.channels[i]));
           hb.setMetadata(bytes_of(b.metadata));
           hb.setTimings(b.timings);
         } else if constexpr (std::is_same_v<T, Leadership>) {
           auto ld = body.initLeadership();
-          ld.setChannel(b.channel);
+          ld.setChannel(text_of(b.channel));
           ld.setKind(b.declaration ? s::Leadership::Kind::DECLARATION
                                    : s::Leadership::Kind::PROPOSAL);
         } else {

@@ -329,6 +329,7 @@ class NodeCore {
   TimePoint refuted_at_{};         // rate limit of refutation heartbeats
   bool refuted_once_ = false;
   bool reported_duplicate_ = false;
+  bool heard_peer_ = false;       // a message of another node was admitted
   std::array<bool, 5> warned_{};  // per WarningKind without a peer
   Timer housekeeping_;
   Timer alone_check_;

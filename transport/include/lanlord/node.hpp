@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "lanlord/keyring.hpp"
 #include "lanlord/membership.hpp"
 #include "lanlord/message.hpp"
 #include "lanlord/node_core.hpp"
@@ -32,6 +33,7 @@
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
+#include "lanlord/trust.hpp"
 
 namespace lanlord {
 
@@ -61,6 +63,16 @@ struct NodeConfig {
   // it hears, the leader of every channel it hears of (`channels` is
   // ignored). For observers such as `lanlord watch`.
   bool passive = false;
+  // The cluster's keys (Keyring::load_file, Keyring::from_base64). With
+  // keys, every datagram sent carries a tag made with the first (primary)
+  // key, and every datagram received without a valid tag from one of them
+  // is dropped (unauthenticated; another cluster's key: foreign_key).
+  // Without keys traffic is unauthenticated, and the node says so once.
+  std::optional<Keyring> keys;
+  // Also encrypt every payload (XChaCha20-Poly1305); requires keys.
+  bool encrypt = false;
+  // Freshness window, plausibility, member cap, new-id rate.
+  TrustConfig trust;
 };
 
 // Checks `config` without touching the network: id, names and sizes, the
@@ -74,7 +86,8 @@ Status validate_config(const NodeConfig& config);
 // uses the same.
 Result<Profile> resolve_profile(const NodeConfig& config);
 
-// "<hostname>-<pid>": a readable id unique on a host.
+// "<hostname>-<6 random hex digits>": readable, and unique per process even
+// where pids are not (containers in their own PID namespaces).
 std::string default_node_id();
 
 // Observers. They run on the node's strand (so never concurrently with
@@ -93,6 +106,13 @@ struct NodeCallbacks {
   // A received datagram was dropped; `from` is the sender's "address:port".
   // For --verbose logging; keep it cheap (it sees every looped-back datagram).
   std::function<void(DropReason reason, const std::string& from)> on_drop;
+  // Something about the deployment looks wrong (no key, alone on
+  // loopback, a peer's timings or clock differ...); each said once.
+  std::function<void(const Warning& warning)> on_warning;
+  // A datagram carried this node's id. When `conflict.stopped`, another
+  // live process holds the id and this node, the newer, has stopped
+  // without a leave (running() is false): the owner should exit.
+  std::function<void(const IdConflict& conflict)> on_id_conflict;
 };
 
 // ChannelStats and NodeStats: see lanlord/node_core.hpp.
@@ -128,6 +148,12 @@ class Node {
 
   bool running() const;
 
+  // Replaces the keys (e.g. after the key file changed: SIGHUP). The first
+  // key becomes primary at once; datagrams tagged with any of them are
+  // accepted from now on. An error (and no change) when the node runs
+  // unkeyed or `keys` is empty: a cluster cannot switch authentication on
+  // or off without a restart.
+  Status reload_keys(Keyring keys);
   // Fabric's Yield() for `channel`: if this node leads it, it steps down
   // and stays out of that channel's elections until it hears a new leader
   // (or 6 x leader_alive_threshold passes), so another node takes over.

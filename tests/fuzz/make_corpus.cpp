@@ -1,0 +1,303 @@
+// Writes the seed corpus of the fuzz targets: real datagrams (every body
+// kind, the largest heartbeat the limits allow, a few refused ones) for
+// fuzz_decode, and short scenarios in node_core_input.hpp's language for
+// fuzz_node_core. Usage: lanlord_fuzz_corpus <dir> (writes <dir>/decode/
+// and <dir>/node_core/, overwriting files of the same name).
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lanlord/wire.hpp"
+#include "node_core_input.hpp"
+
+namespace {
+
+using namespace lanlord;
+using fuzz::Op;
+using fuzz::OpKind;
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+// A peer that started five seconds before the node under test.
+const std::uint64_t kPeerLife = fuzz::start_wall_ns() - 5'000'000'000;
+
+Message message(std::string sender, PeerTime time, Body body,
+                std::string cluster = fuzz::kCluster) {
+  Message m;
+  m.cluster = std::move(cluster);
+  m.sender = PeerId(std::move(sender));
+  m.time = time;
+  m.sent_at = fuzz::start_wall_ns();
+  m.instance = time.incarnation;
+  m.body = std::move(body);
+  return m;
+}
+Message heartbeat(std::string sender, std::uint64_t seq, std::vector<std::string> channels) {
+  return message(std::move(sender), {kPeerLife, seq}, Heartbeat{std::move(channels), "", 0});
+}
+Message proposal(std::string sender, std::uint64_t seq, std::string channel = "default") {
+  return message(std::move(sender), {kPeerLife, seq}, Leadership{std::move(channel), false});
+}
+Message declaration(std::string sender, std::uint64_t seq, std::string channel = "default") {
+  return message(std::move(sender), {kPeerLife, seq}, Leadership{std::move(channel), true});
+}
+Message leave(std::string sender, std::uint64_t seq) {
+  return message(std::move(sender), {kPeerLife, seq}, Leave{});
+}
+
+// Every field at its limit: the largest datagram an honest node sends.
+// Should the limits together exceed a datagram, the metadata is cut
+// until the heartbeat fits (the encoder refuses it otherwise).
+Message largest_heartbeat(std::string cluster) {
+  Heartbeat hb;
+  for (std::size_t i = 0; i < kMaxChannels; ++i) {
+    std::string name = "default";
+    if (i > 0) name = "channel-" + std::to_string(i);
+    name.resize(kMaxChannelSize, '.');
+    hb.channels.push_back(name);
+  }
+  hb.timings = std::numeric_limits<std::uint32_t>::max();
+  Message m =
+      message(std::string(kMaxIdSize, 'a'), {kMax, kMax}, std::move(hb), std::move(cluster));
+  m.sent_at = kMax;
+  m.instance = kMax;
+  for (std::size_t size = kMaxMetadataSize;; --size) {
+    std::get<Heartbeat>(m.body).metadata.assign(size, 'm');
+    if (wire::encode(m).status || size == 0) break;
+  }
+  if (const std::size_t size = std::get<Heartbeat>(m.body).metadata.size();
+      size < kMaxMetadataSize) {
+    std::fprintf(
+        stderr,
+        "make_corpus: with every other field at its limit, metadata fits only %zu of %zu bytes\n",
+        size, kMaxMetadataSize);
+  }
+  return m;
+}
+
+Bytes encode(const Message& m) {
+  wire::Encoded e = wire::encode(m);
+  if (!e.status) {
+    std::fprintf(stderr, "make_corpus: cannot encode a seed: %s\n", e.status.message().c_str());
+    std::exit(1);
+  }
+  return std::move(e.datagram);
+}
+
+void write_file(const std::filesystem::path& path, const Bytes& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    std::fprintf(stderr, "make_corpus: cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+}
+
+Op datagram(Bytes bytes) {
+  return Op{.kind = OpKind::kDatagram, .datagram = std::move(bytes)};
+}
+Op datagram(const Message& m) {
+  return datagram(encode(m));
+}
+Op direct(Message m) {
+  return Op{.kind = OpKind::kMessage, .message = std::move(m)};
+}
+Op advance(std::uint32_t ms) {
+  return Op{.kind = OpKind::kAdvance, .advance_ms = ms};
+}
+Op on_channel(OpKind kind, std::string channel) {
+  return Op{.kind = kind, .channel = std::move(channel)};
+}
+Op stop() {
+  return Op{.kind = OpKind::kStop};
+}
+
+// The profiles by their index in profile_names().
+constexpr std::uint8_t kFabric = 0, kLan = 1, kFast = 2;
+
+fuzz::Setup setup(std::uint8_t profile, std::vector<std::string> channels, bool passive = false) {
+  fuzz::Setup s;
+  s.profile = profile;
+  s.channels = std::move(channels);
+  s.passive = passive;
+  return s;
+}
+
+void write_decode_seeds(const std::filesystem::path& dir) {
+  std::vector<std::pair<std::string, Bytes>> seeds;
+  Message hb =
+      message("node-a", {kPeerLife, 1}, Heartbeat{{"default"}, "10.0.0.1:8080", 0x1234abcd});
+  seeds.emplace_back("heartbeat", encode(hb));
+  seeds.emplace_back("heartbeat-empty", encode(message("n", {}, Heartbeat{}, "")));
+  seeds.emplace_back("heartbeat-largest",
+                     encode(largest_heartbeat(std::string(kMaxClusterSize, 'c'))));
+  seeds.emplace_back("heartbeat-binary-id",
+                     encode(message(std::string("\x00\xff\x01\\", 4), {1, kMax},
+                                    Heartbeat{{"a", "b"}, std::string("\x00", 1), 0})));
+  seeds.emplace_back("proposal", encode(proposal("node-a", 2)));
+  seeds.emplace_back("declaration", encode(declaration("node-a", 3)));
+  seeds.emplace_back("leave", encode(leave("node-a", 4)));
+  // Refused, or accepted with something extra: starting points for the
+  // decoder's checks.
+  Bytes trailer = encode(hb);
+  trailer.insert(trailer.end(), 16, 0xaa);  // layout 1 ignores a trailer
+  seeds.emplace_back("heartbeat-trailer", trailer);
+  Bytes layout2 = encode(hb);
+  layout2[4] = 2;
+  seeds.emplace_back("layout-2", layout2);
+  Bytes magic = encode(hb);
+  magic[0] = 'X';
+  seeds.emplace_back("bad-magic", magic);
+  Bytes truncated = encode(hb);
+  truncated.resize(truncated.size() / 2);
+  seeds.emplace_back("truncated", truncated);
+  Message v2 = proposal("node-a", 2);
+  v2.version = kProtocolVersion + 1;
+  seeds.emplace_back("version-2", encode(v2));
+  for (const auto& [name, bytes] : seeds) write_file(dir / name, bytes);
+}
+
+void write_node_core_seeds(const std::filesystem::path& dir) {
+  std::vector<std::pair<std::string, fuzz::Input>> seeds;
+
+  // A follower: node-a (a lower id) heartbeats and declares every second, then leaves.
+  fuzz::Input follower{setup(kLan, {"default"}), {}};
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 8; ++i) {
+    follower.ops.push_back(datagram(heartbeat("node-a", ++seq, {"default"})));
+    follower.ops.push_back(datagram(declaration("node-a", ++seq)));
+    follower.ops.push_back(advance(1000));
+  }
+  follower.ops.push_back(datagram(leave("node-a", ++seq)));
+  follower.ops.push_back(advance(3000));
+  seeds.emplace_back("follower-lan", follower);
+
+  // Alone, the node leads; a higher id joins; yield, channels come and go, stop.
+  seeds.emplace_back(
+      "leader-fast",
+      fuzz::Input{setup(kFast, {"default", "alpha"}),
+                  {advance(1500), datagram(heartbeat("node-c", 1, {"default", "alpha"})),
+                   advance(500), on_channel(OpKind::kYield, "default"), advance(500),
+                   on_channel(OpKind::kJoin, "beta"), on_channel(OpKind::kLeave, "alpha"),
+                   advance(1000), stop(), advance(1000), datagram(heartbeat("node-c", 2, {}))}});
+
+  // A contest: proposals from both sides, then a lower id declares.
+  seeds.emplace_back(
+      "contest-fast",
+      fuzz::Input{setup(kFast, {"default"}),
+                  {datagram(heartbeat("node-a", 1, {"default"})),
+                   datagram(heartbeat("node-c", 1, {"default"})), advance(1100),
+                   datagram(proposal("node-c", 2)), datagram(proposal("node-a", 2)), advance(200),
+                   datagram(declaration("node-c", 3)), datagram(declaration("node-a", 3)),
+                   advance(200), datagram(leave("node-a", 4)), advance(1500)}});
+
+  // A passive watcher: leaders of channels it only hears of.
+  seeds.emplace_back("passive-lan",
+                     fuzz::Input{setup(kLan, {}, true),
+                                 {datagram(heartbeat("node-a", 1, {"default", "alpha"})),
+                                  datagram(declaration("node-a", 2)), advance(1000),
+                                  datagram(heartbeat("node-c", 1, {"alpha"})),
+                                  datagram(declaration("node-c", 2, "alpha")), advance(10000),
+                                  datagram(declaration("node-a", 3, "alpha"))}});
+
+  // Admission at its edges, with messages no codec would pass: the node's
+  // own id (its life, another life), another cluster, another version,
+  // names over the limits, a channel it does not run, times at UINT64_MAX
+  // and then behind them.
+  const std::uint64_t self_life = fuzz::start_wall_ns();
+  Message over_version = heartbeat("node-a", 1, {"default"});
+  over_version.version = kProtocolVersion + 1;
+  Message too_many = heartbeat("node-a", 2, {});
+  too_many.body = Heartbeat{std::vector<std::string>(kMaxChannels + 1, "default"), "", 0};
+  seeds.emplace_back(
+      "admission-edges",
+      fuzz::Input{
+          setup(kLan, {"default"}),
+          {direct(message(fuzz::kSelfId, {self_life, 1}, Heartbeat{{"default"}, "", 0})),
+           direct(message(fuzz::kSelfId, {self_life + 1, 1}, Heartbeat{{"default"}, "", 0})),
+           direct(message("node-a", {kPeerLife, 1}, Leave{}, "other")), direct(over_version),
+           direct(message("", {kPeerLife, 1}, Leave{})),
+           direct(message(std::string(kMaxIdSize + 1, 'x'), {kPeerLife, 1}, Leave{})),
+           direct(too_many),
+           direct(heartbeat("node-a", 3, {std::string(kMaxChannelSize + 1, 'n')})),
+           direct(proposal("node-a", 4, "beta")),
+           direct(message("node-a", {kMax, kMax}, Heartbeat{{"default"}, "", 0})),
+           direct(message("node-a", {kMax, kMax}, Leadership{"default", true})),
+           direct(declaration("node-a", 5)), advance(2000),
+           direct(message("node-a", {kMax, kMax}, Leave{})), advance(5000)}});
+
+  // The largest heartbeat, from a member of this cluster.
+  seeds.emplace_back("largest-heartbeat",
+                     fuzz::Input{setup(kLan, {"default"}),
+                                 {datagram(largest_heartbeat(fuzz::kCluster)), advance(2000)}});
+
+  // Fabric's timings without fast failover turned around: a peer restarts
+  // (a new incarnation) and then falls silent until it is dead.
+  Message restarted = heartbeat("node-a", 1, {"default"});
+  restarted.time.incarnation = kPeerLife + 1;
+  seeds.emplace_back("fabric-restart",
+                     fuzz::Input{[] {
+                                   fuzz::Setup s = setup(kFabric, {"default"});
+                                   s.flip_fast_failover = true;
+                                   return s;
+                                 }(),
+                                 {datagram(heartbeat("node-a", 1, {"default"})), advance(5000),
+                                  datagram(restarted), datagram(declaration("node-a", 2)),
+                                  advance(30000), advance(30000), advance(30000), stop()}});
+
+  // Datagrams the codec refuses, counted as drops.
+  Bytes bad = encode(heartbeat("node-a", 1, {"default"}));
+  Bytes bad_magic = bad;
+  bad_magic[0] = 'X';
+  Bytes layout2 = bad;
+  layout2[4] = 2;
+  Bytes truncated = bad;
+  truncated.resize(12);
+  seeds.emplace_back(
+      "refused-datagrams",
+      fuzz::Input{setup(kLan, {"default"}),
+                  {datagram(bad_magic), datagram(layout2), datagram(truncated), datagram(Bytes{}),
+                   datagram(Bytes(kMaxDatagramSize + 1, 0)), datagram(bad), advance(1000)}});
+
+  // The node's own incarnation at UINT64_MAX: its sequence numbers carry on.
+  seeds.emplace_back("incarnation-max",
+                     fuzz::Input{[] {
+                                   fuzz::Setup s = setup(kFast, {"default"});
+                                   s.incarnation = kMax;
+                                   return s;
+                                 }(),
+                                 {advance(2000), datagram(heartbeat("node-a", 1, {"default"})),
+                                  advance(2000), on_channel(OpKind::kLeave, "default"),
+                                  on_channel(OpKind::kJoin, "default"), advance(2000)}});
+
+  for (const auto& [name, input] : seeds) {
+    const Bytes bytes = fuzz::write_input(input);
+    if (!(fuzz::read_input(bytes.data(), bytes.size()) == input)) {
+      std::fprintf(stderr, "make_corpus: %s does not read back as written\n", name.c_str());
+      std::exit(1);
+    }
+    write_file(dir / name, bytes);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
+    return 2;
+  }
+  const std::filesystem::path root = argv[1];
+  std::filesystem::create_directories(root / "decode");
+  std::filesystem::create_directories(root / "node_core");
+  write_decode_seeds(root / "decode");
+  write_node_core_seeds(root / "node_core");
+  std::printf("make_corpus: wrote %s/decode and %s/node_core\n", root.c_str(), root.c_str());
+  return 0;
+}
