@@ -21,6 +21,7 @@ class SimCluster::Node {
     c.cluster = options.cluster;
     c.channels = channels_;
     c.profile = options.profile;
+    c.authenticated = options.authenticated;
     core_ = std::make_unique<NodeCore>(scheduler_, std::move(c));
     core_->start();
   }
@@ -131,6 +132,7 @@ void SimCluster::deliver(std::size_t i, const Payload& payload) {
     m = &decoded;
   }
   const bool admitted = c->step(*m, origin);
+  if (observers_.received) observers_.received(i, *m, admitted);
   // Safety: after accepting a declaration from a lower id, no claim to lead.
   const auto* ld = std::get_if<Leadership>(&m->body);
   if (admitted && ld && ld->declaration && ld->channel == channel() && m->sender < c->id() &&
@@ -150,6 +152,7 @@ void SimCluster::flush(std::size_t i) {
   Ready r = c->ready();
   NodeRecord& rec = n.record();
   for (const NodeEvent& e : r.events) {
+    if (observers_.event) observers_.event(i, e);
     if (const auto* lc = std::get_if<LeadershipChanged>(&e)) {
       if (lc->channel != channel()) continue;
       rec.callback_invoked = true;
@@ -197,8 +200,10 @@ void SimCluster::flush(std::size_t i) {
         throw std::logic_error("SimCluster: a node produced an unencodable message: " +
                                s.message());
       }
+      if (observers_.sent) observers_.sent(i, m, &bytes);
       net_.broadcast(i, Payload{std::move(bytes)});
     } else {
+      if (observers_.sent) observers_.sent(i, m, nullptr);
       net_.broadcast(i, Payload{std::move(m)});
     }
   }

@@ -388,18 +388,26 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     // real PeerTime. An honest sender follows its last message within a
     // heartbeat interval; when nothing newer than the claim has come for
     // one and a half intervals while older messages keep coming, the claim
-    // is void and the sender's messages are believed again (its membership
-    // entry starts afresh). One forgery its victim never hears costs that
-    // plus a declaration interval. With a key every admitted claim is the
-    // sender's own, so this never applies.
+    // is void and the sender's messages are believed again. "Newer than the
+    // claim" is across streams: a claim that raised one stream (a forged
+    // proposal) leaves the others admitting the sender's real, older
+    // messages, which confirm nothing. With a key every admitted claim is
+    // the sender's own, so this never applies.
     if (config_.authenticated ||
-        now - s.heard <= config_.profile.membership.heartbeat_interval * 3 / 2) {
+        now - s.newest_at <= config_.profile.membership.heartbeat_interval * 3 / 2) {
       count_drop(DropReason::kStale, origin);
       return false;
     }
-    // Membership holds the claim's life too: take it back to this one,
-    // quietly (the member never went away), or start afresh after a leave.
-    if (!membership_->rebase(m.sender, m.time.incarnation)) membership_->forget(m.sender, false);
+    // When the claim reached membership (a forged life), take the entry back
+    // to this life quietly: the member never went away. After a forged
+    // leave it starts afresh. Otherwise it stays as it is, so that the
+    // message at hand, a declaration perhaps, counts at once.
+    const std::optional<Member> entry = membership_->find(m.sender);
+    if (!entry) {
+      membership_->forget(m.sender, false);
+    } else if (entry->incarnation != m.time.incarnation) {
+      membership_->rebase(m.sender, m.time.incarnation);
+    }
     Sender fresh;
     fresh.admitted = s.admitted;
     fresh.timings_warned = s.timings_warned;
@@ -421,7 +429,10 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
   s.instance = m.instance;
   s.incarnation = m.time.incarnation;
   *last = m.time;
-  s.newest = std::max(s.newest, m.time);
+  if (m.time > s.newest) {
+    s.newest = m.time;
+    s.newest_at = now;
+  }
   s.heard = now;
   if (s.admitted < 2) ++s.admitted;
   s.clock_offset = std::chrono::nanoseconds(static_cast<std::int64_t>(m.sent_at - now_wall));
@@ -478,6 +489,15 @@ void NodeCore::on_own_id(const Message& m, std::string_view origin) {
     // Our own multicast comes back (loopback delivery is on, so that nodes
     // on one host hear each other).
     count_drop(DropReason::kSelf, origin);
+    return;
+  }
+  // A claim within this life further ahead than seq_slack is one the
+  // peers that heard this node lately drop as implausible (their jump
+  // check); adopting it would make them drop this node's real messages
+  // instead, until the jump became plausible with time.
+  if (m.time.incarnation == incarnation_ && m.time.seq > seq_ &&
+      m.time.seq - seq_ > config_.trust.seq_slack) {
+    count_drop(DropReason::kImplausible, origin);
     return;
   }
   // Someone else used our id: another process, a forger, or a replay.
@@ -622,12 +642,12 @@ void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
 void NodeCore::housekeeping() {
   const TimePoint now = scheduler_.now();
   const MembershipConfig& m = config_.profile.membership;
-  // Senders silent for longer than membership remembers the dead. A message
-  // replayed from before a forgotten entry is admitted again; without
-  // authentication a forger can do worse anyway.
-  // A sender is remembered at least twice the clock-skew window after it
-  // was last heard, so that a replay still fresh by its send time (even
-  // from a peer whose clock is off by up to the window) meets its PeerTime.
+  // Senders silent for longer than membership remembers the dead, and at
+  // least twice the clock-skew window: until then a recording of their
+  // messages can pass the freshness check (sent up to one window ahead of
+  // this clock, accepted up to one window late), and with a key only the
+  // PeerTimes kept here stop it bringing a departed node back. Older
+  // recordings fail the freshness check.
   const TimePoint horizon =
       now - std::max(m.alive_expiration + m.forget_after, 2 * config_.trust.max_clock_skew);
   std::erase_if(senders_, [horizon](const auto& kv) { return kv.second.heard < horizon; });

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -180,4 +181,82 @@ TEST_CASE("forged leave: the victim refutes it and its peers take it back at onc
   r.wrong_for(10s, &last_wrong);
   CHECK(last_wrong <= r.c.profile().membership.heartbeat_interval);
   for (std::size_t i : {1u, 2u}) CHECK(r.c.core(i).membership().is_alive(PeerId("p0")));
+}
+
+TEST_CASE(
+    "forged PeerTime: a forged proposal that raised only a leader's leadership stream is void "
+    "after two heartbeat intervals, with no event") {
+  // Found by the adversary sweep (adversary_test.cpp). p1 alone hears a
+  // proposal carrying p0's id and a raised sequence: p0's declarations are
+  // stale there, while its heartbeats (another stream) keep coming. They
+  // must not count as confirming the claim, or p1 never hears its leader
+  // again and leads beside it. Voiding the claim must not drop p0 from
+  // p1's view either: the claim never reached membership.
+  Run r;
+  Message proposal = forged_heartbeat(r.c, 0, {r.c.core(0).incarnation(), 1000});
+  proposal.body = Leadership{r.c.channel(), false};
+  const std::uint64_t joined = r.c.record(1).peers_joined;
+  const std::uint64_t changes = r.c.record(1).leader_changes;
+  r.c.inject(1, proposal);
+  CHECK(r.wrong_for(10s) == Duration::zero());
+  CHECK(r.c.core(1).leader(r.c.channel()) == PeerId("p0"));
+  CHECK(r.c.record(1).leader_changes == changes);
+  CHECK(r.c.record(1).peers_joined == joined);
+  CHECK(r.c.record(1).peers_dead == 0);
+  CHECK(r.c.core(1).stats().stale_resets == 1);
+}
+
+TEST_CASE(
+    "forged PeerTime: a claim further ahead in a node's own life than its peers accept is not "
+    "adopted") {
+  // Found by the adversary sweep. A heartbeat carrying p2's id and a
+  // sequence 20,000 ahead: plausible for a life of this age, but a jump
+  // p2's peers drop (they heard p2 a moment ago). Had p2 adopted it, its
+  // own messages would have been that jump for its peers, dropped as
+  // implausible until time made them plausible: p2 dead in their view for
+  // about ten seconds.
+  Run r;
+  const Message claim = forged_heartbeat(r.c, 2, {r.c.core(2).incarnation(), 20000});
+  for (std::size_t to : {0u, 1u, 2u}) r.c.inject(to, claim);
+  CHECK(r.c.core(2).stats().refutations == 0);
+  CHECK(r.c.core(2).stats().dropped(DropReason::kImplausible) == 1);
+  r.c.run_for(5s);
+  for (std::size_t i : {0u, 1u}) {
+    CHECK(r.c.record(i).peers_dead == 0);
+    CHECK(r.c.core(i).membership().is_alive(PeerId("p2")));
+  }
+}
+
+TEST_CASE(
+    "replay with a key: a departed node's datagram is stale until it is too old for the skew "
+    "window") {
+  // Found by the adversary sweep. With `fast`, a silent sender used to be
+  // forgotten alive_expiration + forget_after (10.3 s) after it was last
+  // heard, while a recording of its messages passes the freshness check
+  // for 30 s: an authentic heartbeat of a crashed node, replayed 15 s
+  // later, was admitted and brought it back for alive_expiration.
+  sim::SimClusterOptions o = Run::options(1);
+  o.authenticated = true;  // every message here counts as authenticated
+  sim::SimCluster c(o);
+  std::optional<Message> last;
+  c.set_observers({[&last](std::size_t node, const Message& m, const sim::Bytes*) {
+                     if (node == 2 && std::holds_alternative<Heartbeat>(m.body)) last = m;
+                   },
+                   {},
+                   {}});
+  for (const char* id : {"p0", "p1", "p2"}) c.spawn(id);
+  c.run_for(3s);
+  REQUIRE(last.has_value());
+  c.crash(2);
+  c.run_for(15s);
+  const std::uint64_t joined = c.record(0).peers_joined;
+  c.inject(0, *last);
+  CHECK(c.core(0).stats().dropped(DropReason::kStale) >= 1);
+  CHECK(c.record(0).peers_joined == joined);
+  CHECK_FALSE(c.core(0).membership().is_alive(PeerId("p2")));
+  // Past twice the window the entry goes, and the freshness check stops the copy.
+  c.run_for(50s);
+  c.inject(0, *last);
+  CHECK(c.core(0).stats().dropped(DropReason::kClockSkew) == 1);
+  CHECK(c.record(0).peers_joined == joined);
 }

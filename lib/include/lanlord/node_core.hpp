@@ -269,6 +269,7 @@ class NodeCore {
     PeerTime membership;                                       // the newest heartbeat or leave
     std::vector<std::pair<std::string, PeerTime>> leadership;  // per channel
     PeerTime newest;                                           // across streams
+    TimePoint newest_at{};                                     // when `newest` last grew
     TimePoint heard{};
     std::uint32_t admitted = 0;         // messages admitted, saturating: 2 or more is confirmed
     bool left = false;                  // the newest membership message was a leave

@@ -37,6 +37,25 @@ struct SimClusterOptions {
   // by each receiver (a test's codec decorator may damage them). Otherwise
   // copies are message values.
   std::optional<Codec> codec;
+  // The codec authenticates every datagram with the cluster key (a keyed
+  // wire codec): nodes run with NodeCoreConfig::authenticated.
+  bool authenticated = false;
+};
+
+// Watchers of what every node hands out, for tests (a recorder of the
+// traffic, a trace of the events). Called from inside the cluster, after
+// the node's outputs are taken; they may read the cluster but must not
+// drive it (no inject, run, crash, ...). They draw nothing from the
+// cluster's Rng, so a run with observers is the same run as without.
+struct SimObservers {
+  // Node `node` sent `message`; `datagram` is its encoding when the
+  // cluster has a codec, else nullptr. Both are valid only during the call.
+  std::function<void(std::size_t node, const Message& message, const Bytes* datagram)> sent;
+  // Node `node` reported `event` (every kind, every channel).
+  std::function<void(std::size_t node, const NodeEvent& event)> event;
+  // Node `node` stepped `message` (decoded, when there is a codec) and
+  // admitted it or not. Datagrams the codec dropped are not reported.
+  std::function<void(std::size_t node, const Message& message, bool admitted)> received;
 };
 
 // What the cluster observed of one node, across its restarts.
@@ -112,6 +131,8 @@ class SimCluster {
   const NodeCore& core(std::size_t i) const;
   const NodeRecord& record(std::size_t i) const;
   void reset_callback_invoked(std::size_t i);
+  // Replaces the observers (empty members: not called).
+  void set_observers(SimObservers observers) { observers_ = std::move(observers); }
   // The first channel of the options: what leaders() and the records watch.
   const std::string& channel() const { return options_.channels.front(); }
 
@@ -144,6 +165,7 @@ class SimCluster {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::map<PeerId, std::size_t> index_of_;
   std::vector<std::string> violations_;
+  SimObservers observers_;
 };
 
 }  // namespace lanlord::sim
