@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The flood figure of the member cap: a member under a flood of made-up
+# ids, in its own process, with what the issue pins:
+#   - the `lan` profile and the default trust settings (max_members 4096,
+#     new_ids_per_second 2000);
+#   - 20,000 fake-id datagrams a second for 60 s (1.2 M unique ids): valid,
+#     unkeyed heartbeats with the right cluster and a fresh send time;
+#   - SO_RCVBUF as the node sets it (read back from the kernel with ss and
+#     printed), a normal build (not under ASan).
+# Two real members run (n1, measured, and n2); the flood comes from a third
+# process (tests/tools/flood.cpp). Everything stays on loopback (TTL 0).
+# Prints n1's RSS before and at the end, its maximum and growth, the peers
+# it held, its evictions and rate-limited drops, whether any real member
+# was declared dead, and what the kernel dropped. Exits 1 when a target
+# is missed: growth < 10 MB, no real member dead or evicted.
+#
+# Knobs: FLOOD_RATE (20000), FLOOD_SECONDS (60), LANLORD_BUILD_DIR (build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=${LANLORD_BUILD_DIR:-build}
+rate=${FLOOD_RATE:-20000}
+seconds=${FLOOD_SECONDS:-60}
+tool=$build/tests/tools/lanlord_flood
+if [ ! -x "$tool" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" --target lanlord_flood
+fi
+if grep -q -- '-fsanitize' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "flood.sh: $build is a sanitizer build; the figure is for a normal build" >&2
+  exit 2
+fi
+
+# A group, port and cluster of our own (never the defaults).
+group=239.$((RANDOM % 254 + 1)).$((RANDOM % 254 + 1)).$((RANDOM % 254 + 1))
+port=$((20000 + RANDOM % 40000))
+cluster=flood-$RANDOM
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+common=(--group "$group" --port "$port" --cluster "$cluster" --profile lan)
+"$tool" node --id n1 "${common[@]}" >"$tmp/n1.jsonl" &
+n1=$!
+pids+=("$n1")
+"$tool" node --id n2 "${common[@]}" >"$tmp/n2.jsonl" &
+pids+=($!)
+
+# A JSON field of a line: number, string or null (flat fields only).
+field() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p"; }
+last() { tail -n 1 "$tmp/$1.jsonl"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# n1's socket as the kernel sees it: skmem's rb (receive buffer) and d (drops).
+skmem() {
+  ss -uampn "sport = :$port" 2>/dev/null | tr -s ' \n' ' ' |
+    grep -o "pid=$n1,[^)]*) *skmem:([^)]*)" | sed -n "s/.*[(,]$1\([0-9]*\).*/\1/p" | head -n 1
+}
+
+echo "== flood: $rate fake ids/s for ${seconds}s at n1 (group $group:$port on lo, profile lan)"
+# The cluster first: both members alive and one leader (lan: ~5-6 s).
+for _ in $(seq 1 300); do
+  if [ -s "$tmp/n1.jsonl" ] && [ "$(last n1 | field real_alive)" = 2 ] &&
+    [ "$(last n1 | field leader)" != null ] && [ "$(last n2 | field real_alive)" = 2 ]; then
+    break
+  fi
+  sleep 0.1
+done
+[ "$(last n1 | field real_alive)" = 2 ] || {
+  echo "flood.sh: the two members did not find each other" >&2
+  exit 1
+}
+leader=$(last n1 | field leader)
+rcvbuf=$(skmem rb)
+drops_before=$(skmem d)
+in_before=$(last n1 | field datagrams_in)
+rss_start=$(rss_kb "$n1")
+echo "cluster up: leader $leader; n1 RSS ${rss_start} kB; n1 SO_RCVBUF ${rcvbuf:-?} bytes" \
+  "(net.core.rmem_default $(cat /proc/sys/net/core/rmem_default)," \
+  "rmem_max $(cat /proc/sys/net/core/rmem_max))"
+
+"$tool" send --group "$group" --port "$port" --cluster "$cluster" --rate "$rate" \
+  --seconds "$seconds" >"$tmp/send.json" &
+sender=$!
+pids+=("$sender")
+rss_max=$rss_start
+echo "t_s rss_kb peers evictions rate_limited" >"$tmp/samples.txt"
+t=0
+while kill -0 "$sender" 2>/dev/null; do
+  sleep 1
+  t=$((t + 1))
+  r=$(rss_kb "$n1")
+  [ "$r" -gt "$rss_max" ] && rss_max=$r
+  l=$(last n1)
+  echo "$t $r $(echo "$l" | field peers) $(echo "$l" | field evictions)" \
+    "$(echo "$l" | field rate_limited)" >>"$tmp/samples.txt"
+done
+wait "$sender" || true
+# One alive_expiration and a report more, so late deaths would show.
+sleep 4
+rss_end=$(rss_kb "$n1")
+[ "$rss_end" -gt "$rss_max" ] && rss_max=$rss_end
+drops_after=$(skmem d)
+kill -TERM "${pids[0]}" "${pids[1]}"
+wait "${pids[0]}" "${pids[1]}" || true
+
+sent=$(field sent <"$tmp/send.json")
+peers_max=$(field peers <"$tmp/n1.jsonl" | sort -n | tail -n 1)
+end=$(last n1)
+in_delta=$(($(echo "$end" | field datagrams_in) - in_before))
+growth_kb=$((rss_max - rss_start))
+real_events=$(cat "$tmp/n1.jsonl" "$tmp/n2.jsonl" | field real_member_events | sort -u |
+  grep -v '^{}$' || true)
+# Anything but the two members joining each other at startup.
+bad_events=$(echo "$end $(last n2)" | grep -o '"\(dead\|evicted\|left\|restarted\) n[12]":[0-9]*' || true)
+
+echo "samples (every second):"
+column -t "$tmp/samples.txt" 2>/dev/null || cat "$tmp/samples.txt"
+echo "sender:                 $(cat "$tmp/send.json")"
+echo "n1 RSS start:           ${rss_start} kB"
+echo "n1 RSS max:             ${rss_max} kB"
+echo "n1 RSS end:             ${rss_end} kB"
+echo "n1 RSS growth (max):    ${growth_kb} kB (target < 10240 kB)"
+echo "n1 peers held at end:   $(echo "$end" | field peers) (max seen ${peers_max}; cap 4096)"
+echo "n1 evictions:           $(echo "$end" | field evictions)"
+echo "n1 rate_limited drops:  $(echo "$end" | field rate_limited)"
+echo "n1 member_cap drops:    $(echo "$end" | field member_cap)"
+echo "n1 receive_errors:      $(echo "$end" | field receive_errors)"
+echo "n1 datagrams received:  ${in_delta} during the flood (${sent} sent, plus n1's and n2's own)"
+echo "n1 kernel drops:        $((${drops_after:-0} - ${drops_before:-0})) (socket skmem d, ss)"
+echo "leader:                 before $leader, after $(echo "$end" | field leader)," \
+  "changes seen by n1: $(echo "$end" | field leader_changes)"
+echo "real member events:     ${real_events:-none}"
+ok=1
+if [ "$growth_kb" -ge 10240 ]; then
+  echo "MISSED: RSS grew by ${growth_kb} kB" >&2
+  ok=0
+fi
+if [ -n "$bad_events" ]; then
+  echo "MISSED: a real member was declared dead, evicted, left or restarted: $bad_events" >&2
+  ok=0
+fi
+[ "$ok" = 1 ] && echo "targets met: growth < 10 MB, no real member declared dead"
+[ "$ok" = 1 ]
