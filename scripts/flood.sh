@@ -55,10 +55,12 @@ pids+=($!)
 field() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p"; }
 last() { tail -n 1 "$tmp/$1.jsonl"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# utime + stime of a process, in clock ticks (fields 14 and 15 after the name).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # n1's socket as the kernel sees it: skmem's rb (receive buffer) and d (drops).
 skmem() {
-  ss -uampn "sport = :$port" 2>/dev/null | tr -s ' \n' ' ' |
-    grep -o "pid=$n1,[^)]*) *skmem:([^)]*)" | sed -n "s/.*[(,]$1\([0-9]*\).*/\1/p" | head -n 1
+  ss -uampn "sport = :$port" 2>/dev/null | tr '\n\t' '  ' | grep -o "pid=$n1,[^s]*skmem:([^)]*)" |
+    sed -n "s/.*[(,]$1\([0-9]*\).*/\1/p" | head -n 1 || true
 }
 
 echo "== flood: $rate fake ids/s for ${seconds}s at n1 (group $group:$port on lo, profile lan)"
@@ -88,11 +90,12 @@ echo "cluster up: leader $leader; n1 RSS ${rss_start} kB; n1 SO_RCVBUF ${rcvbuf:
 sender=$!
 pids+=("$sender")
 rss_max=$rss_start
+cpu_start=$(cpu_ticks "$n1")
+flood_start=$SECONDS
 echo "t_s rss_kb peers evictions rate_limited" >"$tmp/samples.txt"
-t=0
 while kill -0 "$sender" 2>/dev/null; do
   sleep 1
-  t=$((t + 1))
+  t=$((SECONDS - flood_start))
   r=$(rss_kb "$n1")
   [ "$r" -gt "$rss_max" ] && rss_max=$r
   l=$(last n1)
@@ -100,23 +103,26 @@ while kill -0 "$sender" 2>/dev/null; do
     "$(echo "$l" | field rate_limited)" >>"$tmp/samples.txt"
 done
 wait "$sender" || true
+cpu_flood=$(($(cpu_ticks "$n1") - cpu_start))
 # One alive_expiration and a report more, so late deaths would show.
 sleep 4
 rss_end=$(rss_kb "$n1")
 [ "$rss_end" -gt "$rss_max" ] && rss_max=$rss_end
 drops_after=$(skmem d)
+# The figures before the members stop (their leaves are not the flood's).
+end=$(last n1)
+end2=$(last n2)
 kill -TERM "${pids[0]}" "${pids[1]}"
 wait "${pids[0]}" "${pids[1]}" || true
 
 sent=$(field sent <"$tmp/send.json")
 peers_max=$(field peers <"$tmp/n1.jsonl" | sort -n | tail -n 1)
-end=$(last n1)
 in_delta=$(($(echo "$end" | field datagrams_in) - in_before))
 growth_kb=$((rss_max - rss_start))
-real_events=$(cat "$tmp/n1.jsonl" "$tmp/n2.jsonl" | field real_member_events | sort -u |
-  grep -v '^{}$' || true)
+events() { sed -n 's/.*"real_member_events":{\([^}]*\)}.*/\1/p'; }
+real_events="n1 saw {$(echo "$end" | events)}, n2 saw {$(echo "$end2" | events)}"
 # Anything but the two members joining each other at startup.
-bad_events=$(echo "$end $(last n2)" | grep -o '"\(dead\|evicted\|left\|restarted\) n[12]":[0-9]*' || true)
+bad_events=$(echo "$end $end2" | grep -o '"\(dead\|evicted\|left\|restarted\) n[12]":[0-9]*' || true)
 
 echo "samples (every second):"
 column -t "$tmp/samples.txt" 2>/dev/null || cat "$tmp/samples.txt"
@@ -131,10 +137,13 @@ echo "n1 rate_limited drops:  $(echo "$end" | field rate_limited)"
 echo "n1 member_cap drops:    $(echo "$end" | field member_cap)"
 echo "n1 receive_errors:      $(echo "$end" | field receive_errors)"
 echo "n1 datagrams received:  ${in_delta} during the flood (${sent} sent, plus n1's and n2's own)"
+tck=$(getconf CLK_TCK)
+echo "n1 CPU during flood:    $(printf '%d.%02d' $((cpu_flood / tck)) $(((cpu_flood % tck) * 100 / tck))) s" \
+  "(user + system, flood and 4 s after; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "n1 kernel drops:        $((${drops_after:-0} - ${drops_before:-0})) (socket skmem d, ss)"
 echo "leader:                 before $leader, after $(echo "$end" | field leader)," \
   "changes seen by n1: $(echo "$end" | field leader_changes)"
-echo "real member events:     ${real_events:-none}"
+echo "real member events:     ${real_events}"
 ok=1
 if [ "$growth_kb" -ge 10240 ]; then
   echo "MISSED: RSS grew by ${growth_kb} kB" >&2
