@@ -37,6 +37,13 @@ inline NodeConfig scaled_fast_config(const Net& net, const std::string& id) {
   return c;
 }
 
+// An id as text when it is printable ASCII, else in hex.
+inline std::string shown(const PeerId& id) {
+  const std::string& b = id.bytes();
+  const bool text = std::all_of(b.begin(), b.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  return text ? b : "0x" + id.hex();
+}
+
 // How many callbacks each node had reported at one moment; what came after.
 struct EventMark {
   std::vector<std::size_t> leaders;
@@ -63,7 +70,7 @@ struct EventMark {
     for (const auto& [event, n] : by_event) out += std::to_string(n) + " " + event + ", ";
     return out + std::to_string(r.leaders.size() - leaders.at(i)) + " leader changes";
   }
-  // "member dead 6e31; leader of default: none; ..." (ids in hex) for node i since the mark. leader
+  // "member dead n1; leader of default: none; ..." for node i since the mark. leader
   // of default: none, ..." for node i since the mark.
   std::string since(Nodes& nodes, std::size_t i) const {
     Recorder& r = nodes.recorder(i);
@@ -71,11 +78,11 @@ struct EventMark {
     std::string out;
     for (std::size_t k = membership.at(i); k < r.membership.size(); ++k) {
       out += "member " + std::string(to_string(r.membership[k].first)) + " " +
-             r.membership[k].second.id.hex() + "; ";
+             shown(r.membership[k].second.id) + "; ";
     }
     for (std::size_t k = leaders.at(i); k < r.leaders.size(); ++k) {
       const auto& [channel, leader, self] = r.leaders[k];
-      out += "leader of " + channel + ": " + (leader ? leader->hex() : "none") + "; ";
+      out += "leader of " + channel + ": " + (leader ? shown(*leader) : "none") + "; ";
     }
     return out;
   }
@@ -106,7 +113,8 @@ class Injector {
   void send(const Bytes& datagram) {
     if (sent_ >= window_ && sent_ % 16 == 0) {
       REQUIRE_MESSAGE(wait_until([this] { return slowest_received() + window_ >= sent_; }),
-                      "the nodes stopped reading: " << slowest_received() << " of " << sent_);
+                      "the nodes stopped reading (" << stopped() << "): " << slowest_received()
+                                                    << " of " << sent_);
     }
     // A full send buffer is rare on loopback; wait for room.
     REQUIRE(wait_until([&] { return sender_.send(datagram); }));
@@ -141,6 +149,16 @@ class Injector {
       if (from == origin) out.push_back(reason);
     }
     return out;
+  }
+
+  // The ids of the nodes no longer running ("none").
+  std::string stopped() const {
+    std::string out;
+    for (std::size_t i = 0; i < nodes_->size(); ++i) {
+      if (!nodes_->node(i).running())
+        out += (out.empty() ? "" : ", ") + nodes_->node(i).config().id;
+    }
+    return out.empty() ? "none stopped" : out + " stopped";
   }
 
   std::uint64_t sent() const { return sent_; }
