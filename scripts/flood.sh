@@ -5,8 +5,9 @@
 #     new_ids_per_second 2000);
 #   - 20,000 fake-id datagrams a second for 60 s (1.2 M unique ids): valid,
 #     unkeyed heartbeats with the right cluster and a fresh send time;
-#   - SO_RCVBUF as the node sets it (read back from the kernel with ss and
-#     printed), a normal build (not under ASan).
+#   - SO_RCVBUF as the node sets it: it sets none, so the kernel's default
+#     applies (net.core.rmem_default, 212992 bytes on Debian; read back from
+#     the kernel with ss and printed), a normal build (not under ASan).
 # Two real members run (n1, measured, and n2); the flood comes from a third
 # process (tests/tools/flood.cpp). Everything stays on loopback (TTL 0).
 # Prints n1's RSS before and at the end, its maximum and growth, the peers
