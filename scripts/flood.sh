@@ -23,13 +23,13 @@ build=${LANLORD_BUILD_DIR:-build}
 rate=${FLOOD_RATE:-20000}
 seconds=${FLOOD_SECONDS:-60}
 tool=$build/tests/tools/lanlord_flood
-if [ ! -x "$tool" ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" --target lanlord_flood
-fi
-if grep -q -- '-fsanitize' "$build/CMakeCache.txt" 2>/dev/null; then
+if grep -Eq '^LANLORD_(SANITIZE|TSAN):BOOL=(ON|1|TRUE|YES)' "$build/CMakeCache.txt" 2>/dev/null; then
   echo "flood.sh: $build is a sanitizer build; the figure is for a normal build" >&2
   exit 2
+fi
+if [ ! -x "$tool" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target lanlord_flood
 fi
 
 # A group, port and cluster of our own (never the defaults).
