@@ -46,11 +46,12 @@ cleanup() {
 trap cleanup EXIT
 
 common=(--group "$group" --port "$port" --cluster "$cluster" --profile lan)
-"$tool" node --id n1 "${common[@]}" >"$tmp/n1.jsonl" &
+"$tool" node --id n1 "${common[@]}" >"$tmp/n1.jsonl" 2>"$tmp/n1.events" &
 n1=$!
 pids+=("$n1")
-"$tool" node --id n2 "${common[@]}" >"$tmp/n2.jsonl" &
-pids+=($!)
+"$tool" node --id n2 "${common[@]}" >"$tmp/n2.jsonl" 2>"$tmp/n2.events" &
+n2=$!
+pids+=("$n2")
 
 # A JSON field of a line: number, string or null (flat fields only).
 field() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p"; }
@@ -60,7 +61,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # n1's socket as the kernel sees it: skmem's rb (receive buffer) and d (drops).
 skmem() {
-  ss -uampn "sport = :$port" 2>/dev/null | tr '\n\t' '  ' | grep -o "pid=$n1,[^s]*skmem:([^)]*)" |
+  ss -uampn "sport = :$port" 2>/dev/null | tr '\n\t' '  ' | grep -o "pid=${2:-$n1},[^s]*skmem:([^)]*)" |
     sed -n "s/.*[(,]$1\([0-9]*\).*/\1/p" | head -n 1 || true
 }
 
@@ -91,9 +92,11 @@ echo "cluster up: leader $leader; n1 RSS ${rss_start} kB; n1 SO_RCVBUF ${rcvbuf:
 sender=$!
 pids+=("$sender")
 rss_max=$rss_start
+flood_ms=$(last n1 | field t_ms)
 cpu_start=$(cpu_ticks "$n1")
 flood_start=$SECONDS
-echo "t_s rss_kb peers evictions rate_limited" >"$tmp/samples.txt"
+echo "t_s rss_kb peers evictions rate_limited kernel_drops_n1 kernel_drops_n2 real_alive_n1" \
+  "real_alive_n2" >"$tmp/samples.txt"
 while kill -0 "$sender" 2>/dev/null; do
   sleep 1
   t=$((SECONDS - flood_start))
@@ -101,7 +104,8 @@ while kill -0 "$sender" 2>/dev/null; do
   [ "$r" -gt "$rss_max" ] && rss_max=$r
   l=$(last n1)
   echo "$t $r $(echo "$l" | field peers) $(echo "$l" | field evictions)" \
-    "$(echo "$l" | field rate_limited)" >>"$tmp/samples.txt"
+    "$(echo "$l" | field rate_limited) $(skmem d) $(skmem d "$n2") $(echo "$l" | field real_alive)" \
+    "$(last n2 | field real_alive)" >>"$tmp/samples.txt"
 done
 wait "$sender" || true
 cpu_flood=$(($(cpu_ticks "$n1") - cpu_start))
@@ -137,6 +141,8 @@ echo "n1 evictions:           $(echo "$end" | field evictions)"
 echo "n1 rate_limited drops:  $(echo "$end" | field rate_limited)"
 echo "n1 member_cap drops:    $(echo "$end" | field member_cap)"
 echo "n1 receive_errors:      $(echo "$end" | field receive_errors)"
+echo "send errors:            n1 $(echo "$end" | field send_errors) of $(echo "$end" | field datagrams_out)," \
+  "n2 $(echo "$end2" | field send_errors) of $(echo "$end2" | field datagrams_out) datagrams out"
 echo "n1 datagrams received:  ${in_delta} during the flood (${sent} sent, plus n1's and n2's own)"
 tck=$(getconf CLK_TCK)
 echo "n1 CPU during flood:    $(printf '%d.%02d' $((cpu_flood / tck)) $(((cpu_flood % tck) * 100 / tck))) s" \
@@ -145,6 +151,10 @@ echo "n1 kernel drops:        $((${drops_after:-0} - ${drops_before:-0})) (socke
 echo "leader:                 before $leader, after $(echo "$end" | field leader)," \
   "changes seen by n1: $(echo "$end" | field leader_changes)"
 echo "real member events:     ${real_events}"
+echo "  as they happened (ms since each member started; the flood began at n1's ${flood_ms} ms;" \
+  "a left at the very end is the members stopping):"
+sed 's/^/    n1 /' "$tmp/n1.events"
+sed 's/^/    n2 /' "$tmp/n2.events"
 ok=1
 if [ "$growth_kb" -ge 10240 ]; then
   echo "MISSED: RSS grew by ${growth_kb} kB" >&2

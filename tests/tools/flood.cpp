@@ -6,7 +6,8 @@
 //       Runs one Node on loopback until SIGINT/SIGTERM, then stops it
 //       gracefully. Prints one JSON line a second (and a last one at the
 //       end): what it holds, what it refused, and every event that touched
-//       a member whose id does not start with "fake-" (a real member).
+//       a member whose id does not start with "fake-" (a real member); each
+//       such event also goes to stderr as it happens, with its time.
 //   lanlord_flood send --group G --port P --cluster C --rate N --seconds S
 //       Sends N valid, unkeyed heartbeats a second, each from a new id
 //       "fake-<n>" in channel "default", for S seconds, paced on a 1 ms grid;
@@ -94,10 +95,19 @@ int run_node(const std::map<std::string, std::string>& o) {
     ++leader_changes;
     leader = l;
   };
+  const auto start = std::chrono::steady_clock::now();
+  const auto ms_since_start = [&start] {
+    return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count());
+  };
   cb.on_membership = [&](MembershipEvent e, const Member& m) {
     if (!real(m.id)) return;
     std::lock_guard lock(mutex);
     ++real_events[std::string(to_string(e)) + " " + m.id.bytes()];
+    // When, to set beside the kernel's drops (stderr: stdout is one report a second).
+    std::fprintf(stderr, "%lld ms: member %s %s\n", ms_since_start(),
+                 std::string(to_string(e)).c_str(), m.id.bytes().c_str());
   };
 
   boost::asio::io_context io;
@@ -114,7 +124,6 @@ int run_node(const std::map<std::string, std::string>& o) {
   });
   std::thread runner([&io] { io.run(); });
 
-  const auto start = std::chrono::steady_clock::now();
   const auto report = [&] {
     const NodeStats s = node.stats();
     std::size_t alive = 0;
@@ -126,16 +135,17 @@ int run_node(const std::map<std::string, std::string>& o) {
     }
     std::printf(
         "{\"t_ms\":%lld,\"peers\":%llu,\"evictions\":%llu,\"rate_limited\":%llu,"
-        "\"member_cap\":%llu,\"datagrams_in\":%llu,\"receive_errors\":%llu,\"real_alive\":%zu,"
+        "\"member_cap\":%llu,\"datagrams_in\":%llu,\"receive_errors\":%llu,\"datagrams_out\":%llu,"
+        "\"send_errors\":%llu,\"real_alive\":%zu,"
         "\"leader\":%s,\"leader_changes\":%llu,\"real_member_events\":{%s}}\n",
-        static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now() - start)
-                                   .count()),
-        static_cast<unsigned long long>(s.peers), static_cast<unsigned long long>(s.evictions),
+        ms_since_start(), static_cast<unsigned long long>(s.peers),
+        static_cast<unsigned long long>(s.evictions),
         static_cast<unsigned long long>(s.dropped(DropReason::kRateLimited)),
         static_cast<unsigned long long>(s.dropped(DropReason::kMemberCap)),
         static_cast<unsigned long long>(s.datagrams_in),
-        static_cast<unsigned long long>(s.receive_errors), alive,
+        static_cast<unsigned long long>(s.receive_errors),
+        static_cast<unsigned long long>(s.datagrams_out),
+        static_cast<unsigned long long>(s.send_errors), alive,
         leader ? json_text(leader->bytes()).c_str() : "null",
         static_cast<unsigned long long>(leader_changes), events.c_str());
     std::fflush(stdout);
