@@ -416,10 +416,15 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     last = stream(s);
     ++counters_.stale_resets;
   } else if (m.time.incarnation == s.newest.incarnation && m.time.seq > s.newest.seq) {
-    // Within one life the sequence grows at most as fast as the sender can send.
+    // Within one life the sequence grows at most as fast as the sender can
+    // send. A sender that refuted claims this node never heard jumps by
+    // their sum, though: once its stream has not advanced for one and a
+    // half heartbeat intervals, a jump within the absolute bound above is
+    // believed, as a void claim is.
     const double since_s = std::chrono::duration<double>(now - s.heard).count();
     if (static_cast<double>(m.time.seq - s.newest.seq) >
-        static_cast<double>(trust.seq_slack) + trust.max_send_rate * since_s) {
+            static_cast<double>(trust.seq_slack) + trust.max_send_rate * since_s &&
+        now - s.newest_at <= config_.profile.membership.heartbeat_interval * 3 / 2) {
       count_drop(DropReason::kImplausible, origin);
       return false;
     }

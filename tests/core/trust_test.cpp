@@ -91,15 +91,33 @@ TEST_CASE("trust: a send time outside the skew window is clock_skew, inside it i
   CHECK(h.core.stats().max_clock_offset == 29s);
 }
 
-TEST_CASE("trust: a sequence jump beyond the sender's rate is implausible") {
+TEST_CASE(
+    "trust: a sequence jump beyond the sender's rate is implausible while its stream "
+    "advances") {
   Harness h;
-  CHECK(h.core.step(h.hb("p", 1)));
-  h.sched.run_for(1s);
   const TrustConfig t;
-  // In one second at most max_send_rate messages plus the slack.
-  CHECK_FALSE(h.core.step(h.hb("p", 1 + t.seq_slack + t.max_send_rate + 100)));
+  std::uint64_t seq = 1;
+  CHECK(h.core.step(h.hb("p", seq)));
+  for (int i = 0; i < 10; ++i) {  // one second of heartbeats
+    h.sched.run_for(100ms);
+    CHECK(h.core.step(h.hb("p", ++seq)));
+  }
+  // Heard 100 ms ago: at most the slack plus a tenth of max_send_rate.
+  h.sched.run_for(100ms);
+  CHECK_FALSE(h.core.step(h.hb("p", seq + t.seq_slack + t.max_send_rate / 10 + 100)));
   CHECK(h.dropped(DropReason::kImplausible) == 1);
-  CHECK(h.core.step(h.hb("p", 1 + t.seq_slack)));
+  CHECK(h.core.step(h.hb("p", seq + t.seq_slack)));
+  seq += t.seq_slack;
+  // A sender that refuted claims this node never heard jumps by their sum;
+  // once its stream has stood still for 1.5 heartbeat intervals the jump is
+  // believed, within the absolute bound of its life's age.
+  h.sched.run_for(200ms);
+  CHECK(h.core.step(h.hb("p", seq + 3 * t.seq_slack)));
+  CHECK(h.dropped(DropReason::kImplausible) == 1);
+  // The absolute bound still holds: no life sends faster than the rate.
+  h.sched.run_for(200ms);
+  CHECK_FALSE(h.core.step(h.hb("p", std::uint64_t{1} << 40)));
+  CHECK(h.dropped(DropReason::kImplausible) == 2);
 }
 
 TEST_CASE("trust: with a key, a live process with this id that started earlier stops this one") {

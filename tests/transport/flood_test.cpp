@@ -1,5 +1,5 @@
 // A flood of made-up member ids on real sockets: 10,000 valid, unkeyed
-// heartbeats, each from a new id, against two nodes that hold at most 512
+// heartbeats, each from a new id, against two nodes that hold at most 128
 // peers and admit 500 new ids a second (divided by the test factor). The member cap must hold at
 // every moment, new ids beyond the rate must be refused and the rest evicted oldest-first, and the
 // two real members must neither die nor lose their leader. (scripts/flood.sh runs the full
@@ -21,7 +21,7 @@ using namespace lanlord::test;
 
 TEST_CASE(
     "socket: 10,000 made-up ids are capped, rate limited and evicted, the real members stay") {
-  constexpr std::size_t kCap = 512;
+  constexpr std::size_t kCap = 128;
   constexpr std::size_t kFakes = 10000;
   const Net net = fresh_net();
   IoThread io;
