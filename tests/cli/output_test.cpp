@@ -314,7 +314,7 @@ TEST_CASE("warnings and id conflicts: JSON events on stdout, human lines on stde
                            .refuted = false,
                            .duplicate = true,
                            .stopped = false});
-  human.id_conflict("n1", {.origin = "10.0.0.9:1",
+  human.id_conflict("n1", {.origin = "192.0.2.9:1",
                            .claim = {},
                            .instance = 0,
                            .refuted = true,
@@ -330,7 +330,7 @@ TEST_CASE("warnings and id conflicts: JSON events on stdout, human lines on stde
             "id conflict: another process with id n1 is running at 127.0.0.1:7001; it started "
             "later and should stop (this one keeps running)\n" +
             ts +
-            "id conflict: a datagram from 10.0.0.9:1 made a newer claim about id n1; answered "
+            "id conflict: a datagram from 192.0.2.9:1 made a newer claim about id n1; answered "
             "with a newer heartbeat (a forgery, a replay, or a second process)\n");
 
   std::ostringstream jout;

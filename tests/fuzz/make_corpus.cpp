@@ -132,7 +132,7 @@ fuzz::Setup setup(std::uint8_t profile, std::vector<std::string> channels, bool 
 void write_decode_seeds(const std::filesystem::path& dir) {
   std::vector<std::pair<std::string, Bytes>> seeds;
   Message hb =
-      message("node-a", {kPeerLife, 1}, Heartbeat{{"default"}, "10.0.0.1:8080", 0x1234abcd});
+      message("node-a", {kPeerLife, 1}, Heartbeat{{"default"}, "192.0.2.1:8080", 0x1234abcd});
   seeds.emplace_back("heartbeat", encode(hb));
   seeds.emplace_back("heartbeat-empty", encode(message("n", {}, Heartbeat{}, "")));
   seeds.emplace_back("heartbeat-largest",
