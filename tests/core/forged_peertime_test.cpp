@@ -124,9 +124,13 @@ TEST_CASE(
     CAPTURE(seed);
     Run r(seed);
     const std::uint64_t inc = r.c.core(0).incarnation();
+    const std::uint64_t joined_before = r.c.record(1).peers_joined;
     for (std::size_t to : {1u, 2u}) r.c.inject(to, forged_heartbeat(r.c, 0, {inc + 1, 1}));
     Duration last_wrong{};
     r.wrong_for(15s, &last_wrong);
+    // Voiding the claim takes p0's entry back quietly: p0 never went away.
+    CHECK(r.c.record(1).peers_joined == joined_before);
+    CHECK(r.c.record(1).peers_restarted == 0);
     // The peers void the claim after two heartbeat intervals of stale
     // messages; the successor they elected meanwhile steps down at p0's
     // next declaration (every leader_alive / 2).
