@@ -99,7 +99,10 @@ Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
   handled = true;
   const std::string& k = s.key;
   std::uint64_t n = 0;
-  if (k == "cluster") {
+  if (k == "key-file") {
+    // Read after all settings (parse.cpp, resolve_keys), which knows
+    // whether it came from the command line, the environment or a file.
+  } else if (k == "cluster") {
     c.cluster = s.value;
   } else if (k == "group") {
     c.group = s.value;
@@ -159,10 +162,7 @@ struct JoinApplier {
     bool handled = false;
     if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
     if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
-    if (s.key == "key-file") {
-      // Read after all settings (parse.cpp, resolve_keys), which knows
-      // whether it came from the command line, the environment or a file.
-    } else if (s.key == "id") {
+    if (s.key == "id") {
       o.node.id = s.value;
     } else if (s.key == "metadata") {
       o.node.metadata = s.value;
@@ -180,10 +180,7 @@ struct WatchApplier {
     bool handled = false;
     if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
     if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
-    if (s.key == "key-file") {
-      // Read after all settings (parse.cpp, resolve_keys), which knows
-      // whether it came from the command line, the environment or a file.
-    } else if (s.key == "channel") {
+    if (s.key == "channel") {
       add_channel(s.value, channels_given, o.expect_channels);
     } else if (s.key == "once") {
       return parse_flag(s, o.once);
