@@ -35,7 +35,13 @@ Status check_message(const Message& m) {
     }
     return check_size(hb->metadata.size(), kMaxMetadataSize, "metadata");
   }
-  if (const auto* ld = std::get_if<Leadership>(&m.body)) return check_channel(ld->channel);
+  if (const auto* ld = std::get_if<Leadership>(&m.body)) {
+    if (Status st = check_channel(ld->channel); !st) return st;
+    if (ld->is_handoff() && ld->declaration) {
+      return Status::error("a handoff cannot also be a declaration");
+    }
+    return check_size(ld->successor.bytes().size(), kMaxIdSize, "successor id");
+  }
   return Status::ok();
 }
 

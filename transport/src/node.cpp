@@ -152,6 +152,10 @@ class Node::Impl {
     std::lock_guard lock(guard_->mutex);
     return state_ == State::kRunning && core_->is_leader(channel);
   }
+  LeaderInfo leadership(const std::string& channel) const {
+    std::lock_guard lock(guard_->mutex);
+    return state_ == State::kRunning ? core_->leadership(channel) : LeaderInfo{};
+  }
   std::optional<PeerId> leader(const std::string& channel) const {
     std::lock_guard lock(guard_->mutex);
     return state_ == State::kRunning ? core_->leader(channel) : std::nullopt;
@@ -295,6 +299,10 @@ void Node::Impl::send(const Message& m) {
 
 void Node::Impl::report(const NodeEvent& event) {
   if (const auto* lc = std::get_if<LeaderChanged>(&event)) {
+    if (callbacks_.on_leadership) {
+      callbacks_.on_leadership(lc->channel, LeaderInfo{lc->leader, lc->epoch, lc->metadata,
+                                                       lc->is_self && !config_.passive});
+    }
     if (callbacks_.on_leader_changed) {
       callbacks_.on_leader_changed(lc->channel, lc->leader, lc->is_self && !config_.passive);
     }
@@ -341,6 +349,9 @@ void Node::yield(const std::string& channel) {
 }
 bool Node::is_leader(const std::string& channel) const {
   return impl_->is_leader(channel);
+}
+LeaderInfo Node::leadership(const std::string& channel) const {
+  return impl_->leadership(channel);
 }
 std::optional<PeerId> Node::leader(const std::string& channel) const {
   return impl_->leader(channel);

@@ -1,9 +1,19 @@
 #include "strand_scheduler.hpp"
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace lanlord::transport {
+
+TimePoint StrandScheduler::pause_clock_now() const {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return now();
+  return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::seconds(ts.tv_sec) +
+                                                        std::chrono::nanoseconds(ts.tv_nsec)));
+}
 
 Scheduler::TimerId StrandScheduler::call_after(Duration delay, std::function<void()> fn) {
   const TimerId id = ++next_id_;

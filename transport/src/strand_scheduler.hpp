@@ -35,6 +35,9 @@ class StrandScheduler final : public Scheduler {
   ~StrandScheduler() override { cancel_all(); }
 
   TimePoint now() const override { return Clock::now(); }
+  // CLOCK_BOOTTIME: unlike the steady clock it also counts while the host
+  // is suspended, so a node notices every pause (DECISIONS.md, Clocks).
+  TimePoint pause_clock_now() const override;
   TimerId call_after(Duration delay, std::function<void()> fn) override;
   void cancel(TimerId id) override;
   // Cancels every pending timer (node shutdown).

@@ -58,10 +58,21 @@ struct Heartbeat {
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
-// A leadership proposal or declaration for one channel.
+// A leadership message for one channel: a proposal, a declaration, or a
+// handoff (a leader resigning in favour of a named successor).
 struct Leadership {
   std::string channel;
   bool declaration = false;
+  // A declaration's: the leadership's fencing epoch (lanlord/epoch.hpp).
+  // A proposal's: the highest epoch the sender has heard (0: none). A
+  // handoff's: the epoch that ends.
+  std::uint64_t epoch = 0;
+  // Set only in a handoff (then `declaration` is false): the sender led
+  // `channel` with `epoch` and resigns; `successor` should declare at once
+  // with a higher epoch, and the others wait for it instead of electing.
+  PeerId successor;
+
+  bool is_handoff() const { return !successor.empty(); }
   friend bool operator==(const Leadership&, const Leadership&) = default;
 };
 

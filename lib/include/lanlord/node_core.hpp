@@ -82,15 +82,30 @@ struct NodeCoreConfig {
   Status validate() const;
 };
 
+// A channel's leadership as a node knows it.
+struct LeaderInfo {
+  std::optional<PeerId> leader;  // empty: none known
+  // The leadership's fencing epoch (lanlord/epoch.hpp); 0 when no leader is
+  // known. It changes with every change of hands, and with a new term of
+  // the same leader (after a partition heals).
+  std::uint64_t epoch = 0;
+  std::string metadata;  // the leader's heartbeat metadata ("" if unknown)
+  bool is_self = false;  // this node is the leader
+  friend bool operator==(const LeaderInfo&, const LeaderInfo&) = default;
+};
+
 // Events, in the order they happened. Not queued once stop() has begun.
-struct LeaderChanged {  // the leader this node knows of in `channel` changed
+struct LeaderChanged {  // the leader this node knows of in `channel`, or its epoch, changed
   std::string channel;
   std::optional<PeerId> leader;  // empty: none known
   bool is_self = false;          // this node is now the leader
+  std::uint64_t epoch = 0;       // the leadership's epoch (0: no leader known)
+  std::string metadata;          // the leader's heartbeat metadata
 };
 struct LeadershipChanged {  // Fabric's leadership callback: this node became / stopped being leader
   std::string channel;
   bool is_leader = false;
+  std::uint64_t epoch = 0;  // of the leadership that began or ended
 };
 struct MemberChanged {  // a peer joined, left, died or restarted (Membership's rules)
   MembershipEvent event;
@@ -108,8 +123,11 @@ enum class WarningKind {
   kAlone,             // on loopback and alone when the startup grace ended
   kTimingsDiffer,     // a peer's timings differ from this node's
   kClockOffset,       // a peer's clock is off by more than half the skew window
+  kPaused,            // this node's timers ran late by more than alive_expiration (a
+                      // frozen process, a VM pause): it gave up every leadership at once
 };
-// "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset".
+// "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset",
+// "paused".
 const char* warning_kind_name(WarningKind kind);
 struct Warning {
   WarningKind kind;
@@ -151,6 +169,15 @@ struct ChannelStats {
   std::uint64_t proposals_received = 0;
   std::uint64_t declarations_received = 0;
   std::uint64_t leader_changes = 0;  // LeaderChanged events
+  std::uint64_t epoch = 0;           // the known leader's epoch (0: none known)
+  std::uint64_t handoffs_sent = 0;      // resignations naming a successor
+  std::uint64_t handoffs_received = 0;  // handoffs of the known leader, believed
+  // Declarations not followed: an epoch below one already heard here (a
+  // leader from before a change, or a forgery).
+  std::uint64_t stale_declarations = 0;
+  // Passive nodes: the members that declared leadership of the channel in
+  // the last leader_alive_threshold, by id. More than one: a split.
+  std::vector<PeerId> declaring;
 };
 
 struct NodeStats {
@@ -176,6 +203,7 @@ struct NodeStats {
   // it (raised by a forger, or a clock stepped back) went unconfirmed.
   std::uint64_t stale_resets = 0;
   bool duplicate_id = false;  // another live process holds this node's id
+  std::uint64_t pauses = 0;   // times this node found itself frozen (WarningKind::kPaused)
   std::uint64_t peers = 0;    // peers held (members and admission), at most max_members
   // The largest |clock offset| among peers heard within alive_expiration.
   Duration max_clock_offset{};
@@ -236,6 +264,8 @@ class NodeCore {
   // The leader known in `channel`: this node when leading, else the sender
   // of the latest declaration believed; empty when none is known.
   std::optional<PeerId> leader(std::string_view channel) const;
+  // The leader known in `channel` with its epoch and metadata.
+  LeaderInfo leadership(std::string_view channel) const;
   // The channels this node runs elections in (passive: the channels heard of).
   std::vector<std::string> channels() const;
   // This node first (unless passive), then every peer known, by id.

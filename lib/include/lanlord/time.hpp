@@ -37,6 +37,11 @@ class Scheduler {
   // step, so clock skew is a fault like any other).
   virtual WallTime wall_now() const { return WallClock::now(); }
 
+  // A monotonic clock that keeps counting while the process is stopped
+  // and while the host is suspended, for noticing pauses (production:
+  // CLOCK_BOOTTIME; the simulator: now()). Only differences mean anything.
+  virtual TimePoint pause_clock_now() const { return now(); }
+
   // Runs `fn` once, `delay` from now (a zero or negative delay means "as
   // soon as possible, after the current callback returns").
   virtual TimerId call_after(Duration delay, std::function<void()> fn) = 0;
@@ -56,6 +61,7 @@ class HookedScheduler final : public Scheduler {
 
   TimePoint now() const override { return inner_.now(); }
   WallTime wall_now() const override { return inner_.wall_now() + wall_offset_; }
+  TimePoint pause_clock_now() const override { return inner_.pause_clock_now(); }
   TimerId call_after(Duration delay, std::function<void()> fn) override;
   void cancel(TimerId id) override { inner_.cancel(id); }
 

@@ -97,9 +97,15 @@ std::string default_node_id();
 // this Node. None is called after stop() or destruction has begun.
 struct NodeCallbacks {
   // The leader this node knows of in `channel` changed; empty: none known.
-  // `is_self`: this node is now the leader.
+  // `is_self`: this node is now the leader. (A thin form of on_leadership,
+  // which also sees new epochs of the same leader.)
   std::function<void(const std::string& channel, const std::optional<PeerId>& leader, bool is_self)>
       on_leader_changed;
+  // The leadership this node knows of in `channel` changed: another leader,
+  // none, or a new epoch of the same leader (a new term after a partition
+  // healed). `info.is_self`: this node now leads with `info.epoch`; act on
+  // the epoch, it fences the work of earlier leaders.
+  std::function<void(const std::string& channel, const LeaderInfo& info)> on_leadership;
   // A member joined, left, died or restarted (see Membership's rules);
   // to_string(event) names it. `member` is valid only during the call.
   std::function<void(MembershipEvent event, const Member& member)> on_membership;
@@ -168,6 +174,9 @@ class Node {
   // The leader this node knows of in `channel`: itself when leading; empty
   // when none is known and once stopped.
   std::optional<PeerId> leader(const std::string& channel) const;
+  // The leader this node knows of in `channel` with its fencing epoch and
+  // its metadata; an empty LeaderInfo when none is known and once stopped.
+  LeaderInfo leadership(const std::string& channel) const;
   // This node first (unless passive; alive while running), then every
   // peer heard of, by id. Dead peers stay listed (alive == false) until
   // membership forgets them; peers that left are removed.
