@@ -34,6 +34,8 @@ int run(const lanlord::cli::Invocation& inv) {
                                [](const WatchOptions& o) { return run_watch(o); },
                                [](const DemoOptions& o) { return run_demo(o); },
                                [](const KeygenOptions& o) { return run_keygen(o); },
+                               [](const RunOptions& o) { return run_run(o); },
+                               [](const LeaderOptions& o) { return run_leader(o); },
                                [](const std::monostate&) { return kExitUsage; }},
                     inv.options);
 }

@@ -9,6 +9,7 @@
 // descriptions and help texts), parse (this header: dispatch and checks).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,6 +32,9 @@ namespace lanlord::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // runtime failure; `watch --once`: not one leader each
 inline constexpr int kExitUsage = 2;    // the command line or config file is wrong
+// `run --on-exit exit`: the command failed (exited non-zero or was killed
+// by a signal); lanlord left the cluster.
+inline constexpr int kExitCommandFailed = 3;
 
 // The exit code for a failed Status: a bad setting is a usage error, the
 // rest (network, internal) a runtime failure.
@@ -69,6 +73,29 @@ struct WatchOptions {
   std::vector<std::string> expect_channels;
 };
 
+// `lanlord run`: a node that runs a command only while it leads a channel.
+struct RunOptions {
+  NodeConfig node;  // exactly one channel: the one whose leader runs the command
+  OutputOptions output;
+  KeyOrigin key_origin;
+  std::vector<std::string> command;  // after "--": the program and its arguments
+  // SIGTERM to the command's process group, then SIGKILL after this long.
+  Duration kill_timeout = std::chrono::seconds(10);
+  // What to do when the command exits by itself.
+  enum class OnExit { kExit, kYield, kRestart };
+  OnExit on_exit = OnExit::kExit;
+};
+
+// `lanlord leader`: a passive one-shot query of who leads.
+struct LeaderOptions {
+  NodeConfig node;  // passive
+  OutputOptions output;
+  KeyOrigin key_origin;
+  std::string channel;  // empty: every channel heard of
+  // How long to listen (default: see leader_wait()).
+  std::optional<Duration> wait;
+};
+
 struct DemoOptions {
   std::size_t nodes = 5;
   std::string profile = "fast";
@@ -93,7 +120,9 @@ struct Invocation {
   std::string text;
   // kUsageError: the help command to suggest, e.g. "lanlord join --help".
   std::string help_hint;
-  std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions, KeygenOptions> options;
+  std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions, KeygenOptions, RunOptions,
+               LeaderOptions>
+      options;
 };
 
 // The environment variable holding one base64 cluster key, used when no

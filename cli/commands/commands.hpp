@@ -13,5 +13,9 @@ int run_watch(const WatchOptions& options);
 int run_demo(const DemoOptions& options);
 // Prints a new cluster key, or writes it to a new file.
 int run_keygen(const KeygenOptions& options);
+// Runs a node and, while it leads the channel, the command.
+int run_run(const RunOptions& options);
+// Listens passively and prints the leader of each channel, with its epoch.
+int run_leader(const LeaderOptions& options);
 
 }  // namespace lanlord::cli
