@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The randomized simulation at full count (the test command runs 500 + 200
-# seeds): 2,000 seeds of each sweep by default, every seed to the end, and
-# the scenario scripts. Prints each sweep's summary line (seeds, failures,
+# seeds, and 200 of the fencing-epoch sweep, tests/core/epoch_property_test.cpp):
+# 2,000 seeds of each sweep by default, every seed to the end, and the
+# scenario scripts. Prints each sweep's summary line (seeds, failures,
 # virtual and wall time, corrupted datagrams rejected). Then the simulated
 # adversary (tests/core/adversary_test.cpp; the test command runs 200 seeds
 # per mode) at 2,000 seeds per mode, with its figures: without a key the

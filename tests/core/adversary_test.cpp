@@ -316,6 +316,16 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
   } else if (res.stats.claims_unrefuted != 0) {
     fail(std::to_string(res.stats.claims_unrefuted) +
          " newer claims about a node that it heard went unrefuted");
+  } else if (res.stats.implausible_epochs_not_dropped != 0) {
+    fail(std::to_string(res.stats.implausible_epochs_not_dropped) +
+         " declarations with an implausible epoch were not dropped as implausible");
+  } else if (res.stats.stale_epochs_followed != 0) {
+    fail(std::to_string(res.stats.stale_epochs_followed) +
+         " forged declarations below the epoch a follower knew changed its leader");
+  } else if (res.stats.wrong_handoffs_acted != 0) {
+    fail(std::to_string(res.stats.wrong_handoffs_acted) +
+         " forged handoffs from another sender or with another epoch than the known leader's "
+         "changed a follower's leader");
   }
   return res;
 }
@@ -542,6 +552,14 @@ struct Totals {
     stats.old_copies_not_skew += r.stats.old_copies_not_skew;
     stats.claims_heard_by_subject += r.stats.claims_heard_by_subject;
     stats.claims_unrefuted += r.stats.claims_unrefuted;
+    stats.epochs += r.stats.epochs;
+    stats.implausible_epochs += r.stats.implausible_epochs;
+    stats.handoffs += r.stats.handoffs;
+    stats.implausible_epochs_not_dropped += r.stats.implausible_epochs_not_dropped;
+    stats.stale_epochs_followed += r.stats.stale_epochs_followed;
+    stats.wrong_handoffs_acted += r.stats.wrong_handoffs_acted;
+    stats.stale_epochs_admitted += r.stats.stale_epochs_admitted;
+    stats.wrong_handoffs_admitted += r.stats.wrong_handoffs_admitted;
     unauthenticated += r.drops_unauthenticated;
     foreign_key += r.drops_foreign_key;
     clock_skew += r.drops_clock_skew;
@@ -588,7 +606,9 @@ std::string summary_head(const std::string& name, const Totals& t,
       << t.stats.old_replays << " older than 30 s, " << t.stats.bit_flips << " bit-flipped, "
       << t.stats.mutations << " mutated, " << t.stats.raised << " raised, " << t.stats.leaves
       << " forged leaves, " << t.stats.fakes << " fake lower ids, " << t.stats.off
-      << " off-cluster/off-clock, " << t.stats.foreign << " signed with no or another key)";
+      << " off-cluster/off-clock, " << t.stats.epochs << " forged epochs, "
+      << t.stats.implausible_epochs << " implausible epochs, " << t.stats.handoffs
+      << " forged handoffs, " << t.stats.foreign << " signed with no or another key)";
   return out.str();
 }
 
@@ -611,9 +631,13 @@ TEST_CASE("adversary without a key: every disturbance heals, views within two al
          << h.beyond << " seeds with the leader beyond two alive_expiration;";
   }
   line << " old replays " << t.stats.old_copies << " copies, all dropped for their send time; "
-       << t.stats.claims_heard_by_subject
-       << " claims heard by their subject, all refuted; drops: " << t.stale << " stale, "
-       << t.clock_skew << " clock skew, " << t.implausible << " implausible";
+       << t.stats.claims_heard_by_subject << " claims heard by their subject, all refuted; "
+       << t.stats.stale_epochs_admitted << " stale forged epochs admitted by followers, "
+       << t.stats.stale_epochs_followed << " followed; " << t.stats.wrong_handoffs_admitted
+       << " mismatched forged handoffs admitted by followers, " << t.stats.wrong_handoffs_acted
+       << " acted on; " << t.stats.implausible_epochs_not_dropped
+       << " implausible epochs not dropped; drops: " << t.stale << " stale, " << t.clock_skew
+       << " clock skew, " << t.implausible << " implausible";
   report(line.str());
 }
 
