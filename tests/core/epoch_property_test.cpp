@@ -126,11 +126,10 @@ class Run {
     wire_ = o.codec.has_value();
     c_ = std::make_unique<sim::SimCluster>(o);
     trace_ = std::getenv("LANLORD_EPOCH_TRACE") != nullptr;
-    c_->set_observers({[this](std::size_t i, const Message& m, const sim::Bytes*) { on_sent(i, m); },
-                       [this](std::size_t i, const NodeEvent& e) { on_event(i, e); },
-                       [this](std::size_t i, const Message& m, bool admitted) {
-                         on_received(i, m, admitted);
-                       }});
+    c_->set_observers(
+        {[this](std::size_t i, const Message& m, const sim::Bytes*) { on_sent(i, m); },
+         [this](std::size_t i, const NodeEvent& e) { on_event(i, e); },
+         [this](std::size_t i, const Message& m, bool admitted) { on_received(i, m, admitted); }});
   }
 
   RunResult go() {
@@ -172,7 +171,9 @@ class Run {
     bool warned = false;
   };
 
-  static std::string at(TimePoint t) { return "t=" + ms(t.time_since_epoch()); }
+  static std::string at(TimePoint t) {
+    return "t=" + ms(t.time_since_epoch());
+  }
   std::string setting() const {
     std::ostringstream out;
     out << "  profile " << profile_.name << ", " << c_->size() << " nodes, T=" << ms(T_)
@@ -191,9 +192,15 @@ class Run {
     log_.push_back(std::move(line));
     if (log_.size() > 80) log_.pop_front();
   }
-  std::string name(std::size_t i) const { return c_->id(i).bytes(); }
-  const std::string& ch() const { return c_->channel(); }
-  bool leads(std::size_t i) const { return c_->running(i) && c_->core(i).is_leader(ch()); }
+  std::string name(std::size_t i) const {
+    return c_->id(i).bytes();
+  }
+  const std::string& ch() const {
+    return c_->channel();
+  }
+  bool leads(std::size_t i) const {
+    return c_->running(i) && c_->core(i).is_leader(ch());
+  }
   std::optional<std::size_t> leader() {
     const auto l = c_->leaders();
     if (l.empty()) return std::nullopt;
@@ -233,10 +240,11 @@ class Run {
     }
     if (!ld->declaration) return;
     held(ld->epoch, m.sender, "a declaration sent");
-    if (const auto t = thaw_.find(i); t != thaw_.end() && c_->now() >= t->second.at &&
-                                      ld->epoch == t->second.epoch) {
-      fail("freeze: " + name(i) + " declared its old epoch " + ep(ld->epoch) + " after it thawed (" +
-           at(t->second.at) + ")" + (t->second.stepped_down ? ", having stepped down" : ""));
+    if (const auto t = thaw_.find(i);
+        t != thaw_.end() && c_->now() >= t->second.at && ld->epoch == t->second.epoch) {
+      fail("freeze: " + name(i) + " declared its old epoch " + ep(ld->epoch) +
+           " after it thawed (" + at(t->second.at) + ")" +
+           (t->second.stepped_down ? ", having stepped down" : ""));
     }
   }
 
@@ -440,13 +448,13 @@ class Run {
     for (auto& [i, t] : thaw_) {
       if (c_->now() < t.at + grace || !c_->running(i)) continue;
       if (!t.stepped_down || !t.warned) {
-        fail("freeze: " + name(i) + " thawed at " + at(t.at) + (t.stepped_down ? "" : " and did not step down") +
+        fail("freeze: " + name(i) + " thawed at " + at(t.at) +
+             (t.stepped_down ? "" : " and did not step down") +
              (t.warned ? "" : " and gave no kPaused warning"));
       }
     }
-    std::erase_if(thaw_, [&](const auto& kv) {
-      return kv.second.stepped_down && kv.second.warned;
-    });
+    std::erase_if(thaw_,
+                  [&](const auto& kv) { return kv.second.stepped_down && kv.second.warned; });
   }
 
   // --- (d) and (e) ----------------------------------------------------------------
