@@ -486,7 +486,8 @@ void Adversary::act() {
   const bool codec = c_.options().codec.has_value();
   // Weights: replay, old replay, bit flip, mutation, raised, leave, fake,
   // off, forged epoch, implausible epoch, forged handoff.
-  const std::uint64_t w[] = {20, 10, codec ? 20u : 0u, 20, 12, 8, 8, 5, 10, 5, 10};
+  const std::uint64_t e = options_.epoch_forgeries ? 1 : 0;
+  const std::uint64_t w[] = {20, 10, codec ? 20u : 0u, 20, 12, 8, 8, 5, 10 * e, 5 * e, 10 * e};
   std::uint64_t total = 0;
   for (auto x : w) total += x;
   std::uint64_t pick = rng_.below(total);

@@ -53,6 +53,9 @@ struct AdversaryOptions {
   // largest one-way delay here, a replay never overtakes its original: an
   // authentic message delivered early is not an attack.
   Duration min_replay_age{};
+  // Forged epochs and handoffs among the attacks (off: the attacks from
+  // before epochs existed, to compare the disturbance with and without).
+  bool epoch_forgeries = true;
 };
 
 // What the adversary did, and what became of it.

@@ -27,18 +27,30 @@
 //             is admitted only where it is news to its node (the network
 //             lost the original), and the traces are compared up to it.
 //
+// Forged epochs and handoffs (adversary.hpp), unkeyed, values handed to a
+// node: a declaration with an implausible epoch must be dropped as
+// kImplausible; a forged declaration below the epoch of the leader a
+// follower knows must not change its leader; a forged handoff that is not
+// its known leader's, for its epoch, must not change its leader or make it
+// lead. Plausible forged epochs above the leader's do disturb (followers
+// take the forger for a newer leadership and ignore the real one as stale
+// until a new term), and must heal within the bounds above.
+//
 // Seen failing, each with its bug planted in the code under test (200
-// seeds per mode): the freshness check off (old replays not dropped for
-// their send time, both modes); refutation off (claims heard by their
-// subject go unrefuted); a keyed codec that takes untagged datagrams, or
-// a tag that does not verify (forgeries admitted); the stale-claim rule
-// applied with a key (replays that are not news admitted, after a crash);
-// the stale-claim rule timed by any admission instead of the newest
-// PeerTime, and claims far ahead in a node's own life adopted (not healed).
+// seeds per mode): the epoch plausibility check off in admission (every
+// seed: implausible epochs not dropped); followers taking stale
+// declarations (stale forged epochs followed); a handoff believed whatever
+// its epoch (189 seeds: mismatched handoffs acted on); the freshness check off (old replays not
+// dropped for their send time, both modes); refutation off (claims heard by their subject go
+// unrefuted); a keyed codec that takes untagged datagrams, or a tag that does not verify (forgeries
+// admitted); the stale-claim rule applied with a key (replays that are not news admitted, after a
+// crash); the stale-claim rule timed by any admission instead of the newest PeerTime, and claims
+// far ahead in a node's own life adopted (not healed).
 //
 //   LANLORD_ADVERSARY_SEEDS=N        seeds per mode (default 200; scripts/sim-seeds.sh: 2000)
 //   LANLORD_ADVERSARY_SEED=S         replay exactly one seed (printed on failure)
 //   LANLORD_ADVERSARY_KEEP_GOING=1   run every seed instead of stopping at the first failure
+//   LANLORD_ADVERSARY_EPOCHS=0       no forged epochs or handoffs (to compare the disturbance)
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -234,6 +246,7 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
 #endif
   sim::SimCluster c(o);
   AdversaryOptions ao;
+  ao.epoch_forgeries = env_u64("LANLORD_ADVERSARY_EPOCHS", 1) != 0;
   const bool trace = env_u64("LANLORD_ADVERSARY_TRACE", 0) != 0;
   if (trace) ao.log = [](const std::string& line) { std::cout << line << "\n"; };
   Adversary adv(c, seed, ao);
@@ -377,6 +390,7 @@ KeyedRun keyed_run(std::uint64_t seed, bool attack) {
   sim::SimCluster c(o);
   AdversaryOptions ao;
   ao.bytes_only = true;
+  ao.epoch_forgeries = env_u64("LANLORD_ADVERSARY_EPOCHS", 1) != 0;
   ao.forge_codecs = {wire::codec(), wire::codec(wire::Security{&other, false}),
                      wire::codec(wire::Security{&other, true})};
   // A replay never overtakes its original, nor its successor in the same
