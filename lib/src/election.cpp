@@ -119,6 +119,10 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
   const bool stale = msg.epoch < floor_;
   if (stale && !is_leader()) {
     ++stale_;
+    // A leader exists that does not know the newer epoch: a yielding peer
+    // takes part in elections again, so its next one (a proposal carrying
+    // the newer epoch) makes that leader start a term above it.
+    if (yielding_) stop_yielding();
     return;
   }
   leader_exists_ = true;
@@ -145,10 +149,7 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
     // Two leaders: this one stays (the other has the higher id) and starts
     // a new term above both, so that what either did before is fenced.
     // Answered once per epoch heard; the interrupt declares it at once.
-    if (!absorbed_ || msg.epoch > *absorbed_) {
-      absorbed_ = msg.epoch;
-      start_new_term();
-    }
+    if (absorb(msg.epoch)) start_new_term();
   } else {
     // A follower keeps the leader it heard in this window when a higher id
     // (one about to step down) also declares; otherwise the latest wins.
@@ -167,10 +168,7 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
   // Another leader resigned in this leader's favour: two leaderships
   // overlapped. A new term above both, once per epoch heard.
   if (is_leader() && msg.successor == id_) {
-    if (!absorbed_ || msg.epoch > *absorbed_) {
-      absorbed_ = msg.epoch;
-      start_new_term();
-    }
+    if (absorb(msg.epoch)) start_new_term();
     return;
   }
   // Only the followed leader can hand over its own, current leadership.
@@ -198,6 +196,14 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
     step_timer_.arm(known ? config_.leader_election_duration : Duration::zero(),
                     [this] { steady_state(); });
   }
+}
+
+bool LeaderElectionService::absorb(std::uint64_t epoch) {
+  if (!absorbed_.insert(epoch).second) return false;
+  // Bounded: forged declarations (without a key) may carry any number of
+  // epochs; forgetting the lowest costs at most an extra term.
+  if (absorbed_.size() > 64) absorbed_.erase(absorbed_.begin());
+  return true;
 }
 
 void LeaderElectionService::start_new_term() {
@@ -339,7 +345,7 @@ void LeaderElectionService::become_leader() {
   is_leader_ = true;
   const std::uint64_t e = next_epoch(std::max(highest_, floor_), id_, scheduler_.wall_now());
   highest_ = floor_ = e;
-  absorbed_.reset();
+  absorbed_.clear();
   set_leader(id_, e);
   if (callbacks_.on_leadership) callbacks_.on_leadership(true);
 }

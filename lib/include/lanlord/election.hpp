@@ -186,6 +186,7 @@ class LeaderElectionService {
   void on_declaration(const ElectionMessage& msg);
   void on_handoff(const ElectionMessage& msg);
   void start_new_term();
+  bool absorb(std::uint64_t epoch);
   std::optional<PeerId> successor() const;
   ElectionMessage message(bool is_declaration);
   void sample_membership();
@@ -227,7 +228,10 @@ class LeaderElectionService {
   std::uint64_t epoch_ = 0;                // the leader's epoch (meaningful while leader_ is set)
   std::uint64_t highest_ = 0;              // the highest epoch heard or held
   std::uint64_t floor_ = 0;                // the highest epoch followed or held: below it is stale
-  std::optional<std::uint64_t> absorbed_;  // the highest other leader's epoch a new term answered
+  // Other leaderships a new term of this one answered (each once; cleared
+  // when this peer becomes leader anew, so bounded by the overlaps of one
+  // leadership).
+  std::set<std::uint64_t> absorbed_;
   std::uint64_t stale_ = 0;
   std::uint64_t handoffs_received_ = 0;
 };
