@@ -96,7 +96,10 @@ ElectionMessage LeaderElectionService::message(bool is_declaration) {
 
 void LeaderElectionService::on_message(const ElectionMessage& msg) {
   if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
-  if (msg.sender == id_ || !adapter_.is_alive(msg.sender)) return;  // not in the view
+  if (msg.sender == id_) return;
+  // Not in the view: ignored, except the handoff of the leader whose leave
+  // overtook it (it names the successor; the leave removed its sender).
+  if (!adapter_.is_alive(msg.sender) && !(msg.is_handoff() && resigned(msg))) return;
 
   highest_ = std::max(highest_, msg.epoch);
   if (msg.is_handoff()) {
@@ -171,10 +174,11 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
     if (absorb(msg.epoch)) start_new_term();
     return;
   }
-  // Only the followed leader can hand over its own, current leadership.
-  if (is_leader() || !leader_ || *leader_ != msg.sender || msg.epoch != epoch_) {
-    return;
-  }
+  // Only the followed leader can hand over its own, current leadership
+  // (or the one just lost to its leave, when the leave came first).
+  const bool current = leader_ && *leader_ == msg.sender && msg.epoch == epoch_;
+  if (is_leader() || (!current && !resigned(msg))) return;
+  left_.reset();
   ++handoffs_received_;
   if (msg.successor == id_) {
     // Take over now, with the next epoch, and declare at once.
@@ -196,6 +200,10 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
     step_timer_.arm(known ? config_.leader_election_duration : Duration::zero(),
                     [this] { steady_state(); });
   }
+}
+
+bool LeaderElectionService::resigned(const ElectionMessage& msg) const {
+  return !leader_ && left_ && left_->first == msg.sender && left_->second == msg.epoch;
 }
 
 bool LeaderElectionService::absorb(std::uint64_t epoch) {
@@ -329,6 +337,7 @@ void LeaderElectionService::yield() {
 void LeaderElectionService::peer_down(const PeerId& id) {
   if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
   if (is_leader() || !leader_ || *leader_ != id) return;
+  left_ = std::pair{*leader_, epoch_};
   set_leader(std::nullopt);
   leader_exists_ = false;
   if (phase_ == Phase::kFollowing) {
