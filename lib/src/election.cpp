@@ -131,15 +131,13 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
   leader_exists_ = true;
   interrupt();
   if (msg.sender < id_ && is_leader()) {
-    // With instant handoff, resign to it: it learns that this leadership
-    // existed (a partition healed) and starts a new term above both, and
-    // this peer's followers wait for that instead of electing.
-    if (config_.instant_handoff) {
-      ElectionMessage m = message(false);
-      m.epoch = epoch_;
-      m.successor = msg.sender;
-      adapter_.gossip(m);
-    }
+    // Resign to it: it learns that this leadership existed (a partition
+    // healed) and starts a new term above both; with instant handoff this
+    // peer's followers wait for that instead of electing.
+    ElectionMessage m = message(false);
+    m.epoch = epoch_;
+    m.successor = msg.sender;
+    adapter_.gossip(m);
     stop_being_leader();
     if (stale) {
       ++stale_;
@@ -167,13 +165,14 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
 }
 
 void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
-  if (!config_.instant_handoff) return;
   // Another leader resigned in this leader's favour: two leaderships
-  // overlapped. A new term above both, once per epoch heard.
+  // overlapped. A new term above both, once per epoch heard (every
+  // profile: this changes the epoch, not who leads).
   if (is_leader() && msg.successor == id_) {
     if (absorb(msg.epoch)) start_new_term();
     return;
   }
+  if (!config_.instant_handoff) return;
   // Only the followed leader can hand over its own, current leadership
   // (or the one just lost to its leave, when the leave came first).
   const bool current = leader_ && *leader_ == msg.sender && msg.epoch == epoch_;
