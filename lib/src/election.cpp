@@ -109,7 +109,16 @@ void LeaderElectionService::on_message(const ElectionMessage& msg) {
     // Peers electing while this one leads: if they know a newer epoch
     // (they ignore this leader's declarations as stale), a new term above
     // it, declared at once, brings them back.
-    if (is_leader() && msg.epoch > epoch_) start_new_term();
+    if (is_leader() && msg.epoch > epoch_) {
+      start_new_term();
+    } else if (is_leader() && config_.instant_handoff &&
+               scheduler_.now() - declared_at_ >= config_.leader_election_duration / 4) {
+      // Fast path (not Fabric's): a peer that has not heard this leader
+      // yet (a newcomer whose startup ended between two declarations) is
+      // electing; declare now, so its election ends without a second
+      // leader. At most once per quarter election.
+      interrupt();
+    }
   } else {
     on_declaration(msg);
   }
@@ -289,6 +298,7 @@ void LeaderElectionService::after_election() {
 
 void LeaderElectionService::lead() {
   phase_ = Phase::kLeading;
+  declared_at_ = scheduler_.now();
   adapter_.gossip(message(true));
   adapter_.report_metrics(true);
   sleep_interruptibly(config_.declaration_interval(), &LeaderElectionService::steady_state);

@@ -25,6 +25,9 @@
 //                 its successor (the lowest alive id but its own); the
 //                 successor declares at once and the others wait for it
 //                 instead of electing.
+//                 A leader also declares at once when it hears a proposal,
+//                 so a newcomer that missed its declarations does not lead
+//                 beside it.
 //   Step down:    step_down() gives up leadership at once (a pause).
 #pragma once
 
@@ -237,6 +240,7 @@ class LeaderElectionService {
   // The leader (and epoch) peer_down() last forgot: its handoff may arrive
   // after its leave.
   std::optional<std::pair<PeerId, std::uint64_t>> left_;
+  TimePoint declared_at_{};  // this leader's latest declaration
   std::uint64_t stale_ = 0;
   std::uint64_t handoffs_received_ = 0;
 };
