@@ -33,15 +33,18 @@ po::typed_value<std::string>* text(const char* name) {
 po::options_description network_options(CommandKind cmd) {
   const NodeConfig d;
   po::options_description identity = make_group("Identity");
-  if (cmd == CommandKind::kJoin) {
+  if (cmd == CommandKind::kJoin || cmd == CommandKind::kRun) {
     identity.add_options()
         ("id", text("ID"), ("this node's id, unique in the cluster; the lowest id wins an "
                             "election (default: host name and a random suffix, e.g. " +
                             default_node_id() + ")").c_str())
         ("cluster", text("NAME"), ("the cluster; nodes of other clusters on the same group and "
                                    "port are ignored (default: " + d.cluster + ")").c_str())
-        ("channel", text("NAME"), "a channel to run an election in; repeat for several "
-                                  "(default: default)")
+        ("channel", text("NAME"), cmd == CommandKind::kRun
+                                      ? "the channel whose leader runs the command (required, "
+                                        "exactly one)"
+                                      : "a channel to run an election in; repeat for several "
+                                        "(default: default)")
         ("metadata", text("TEXT"), "application data carried in heartbeats, e.g. this "
                                    "service's address (default: empty)");
   } else {
@@ -103,6 +106,23 @@ po::options_description network_options(CommandKind cmd) {
       ("help,h", "print this help");
   po::options_description all;
   all.add(identity).add(network).add(timing).add(trust).add(output);
+  return all;
+}
+
+// `run`: what happens to the command, then every option of join.
+po::options_description run_options() {
+  const RunOptions d;
+  po::options_description command = make_group("Command (after --)");
+  command.add_options()
+      ("kill-timeout", text("DURATION"), ("after SIGTERM to the command's process group, how "
+                                          "long to wait before SIGKILL (default: " +
+                                          format_duration(d.kill_timeout) + ")").c_str())
+      ("on-exit", text("ACTION"), "when the command exits by itself: exit (leave the cluster; "
+                                  "exit 0 if it succeeded, else 3), yield (give up leadership, "
+                                  "stay a candidate) or restart (keep leading, restart it after "
+                                  "1s, doubling to 30s) (default: exit)");
+  po::options_description all;
+  all.add(command).add(network_options(CommandKind::kRun));
   return all;
 }
 
@@ -204,6 +224,37 @@ const char* const kKeysHelp =
     "Rotation: add the new key as a second line everywhere, SIGHUP; make it the\n"
     "first line everywhere, SIGHUP; remove the old line, SIGHUP.\n";
 
+std::string run_exit_codes_help(std::string s) {
+  return s +
+         ",\n     or another process with this --id is running\n"
+         "  2  usage error (unknown option, bad value, no command after --, not\n"
+         "     exactly one --channel), one line on stderr\n"
+         "  3  --on-exit exit: the command failed (exited non-zero or was killed\n"
+         "     by a signal); 0 when it exited 0\n";
+}
+
+const char* const kRunHelp =
+    "Usage: lanlord run --channel NAME [OPTIONS] -- COMMAND [ARGS...]\n\n"
+    "Join the cluster as `lanlord join` does and run COMMAND only while this\n"
+    "node leads NAME. When leadership is lost, on SIGINT/SIGTERM, or when a new\n"
+    "epoch of this node's leadership begins (the command restarts with it),\n"
+    "the command's process group gets SIGTERM, then SIGKILL after --kill-timeout.\n"
+    "Leadership is given up (a leave on SIGTERM, a yield) only after the command\n"
+    "has exited. The command never outlives this process: a supervisor (a child\n"
+    "of lanlord) kills its process group and every descendant the moment\n"
+    "lanlord dies, even by SIGKILL. A lanlord that is frozen (SIGSTOP) cannot\n"
+    "stop its command: fence the command's side effects with LANLORD_RUN_EPOCH.\n"
+    "The command inherits stdin, stdout and stderr, and the environment plus:\n"
+    "  LANLORD_RUN_CHANNEL  the channel (NAME)\n"
+    "  LANLORD_RUN_EPOCH    the leadership's fencing epoch, in decimal\n"
+    "  LANLORD_RUN_NODE_ID  this node's --id\n"
+    "Events: command_started (+ \"pid\", \"epoch\"), command_stopping (+ \"reason\":\n"
+    "lost_leadership, new_epoch or shutdown), command_exited (+ \"code\" or\n"
+    "\"signal\", \"ran_ms\"), command_restart_scheduled (+ \"delay_ms\"), yielded,\n"
+    "exiting (+ \"code\"), besides join's.\n\n"
+    "Example: lanlord run --channel billing --profile fast --on-exit restart \\\n"
+    "           -- /usr/bin/billing-worker --queue billing\n\n";
+
 std::string exit_codes_help(CommandKind cmd) {
   if (cmd == CommandKind::kKeygen) {
     return "Exit codes:\n  0  success\n  1  the file cannot be written\n"
@@ -221,6 +272,7 @@ std::string exit_codes_help(CommandKind cmd) {
          "     messages outside the clock-skew window";
   }
   if (cmd == CommandKind::kDemo) s += ",\n     or no agreement within the deadline";
+  if (cmd == CommandKind::kRun) return run_exit_codes_help(s);
   return s + "\n  2  usage error (unknown option, bad value), one line on stderr\n";
 }
 
@@ -261,6 +313,9 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "Example: lanlord keygen --output /etc/lanlord/cluster.key\n\n";
       s << describe(options) << "\n" << exit_codes_help(cmd);
       return s.str();
+    case CommandKind::kRun:
+      s << kRunHelp;
+      break;
     case CommandKind::kDemo:
       s << "Usage: lanlord demo [OPTIONS]\n\n"
            "Run N nodes in this process on loopback, show their election, crash the\n"
@@ -287,7 +342,8 @@ std::string main_help(std::string_view version) {
          "  join    become a node: take part in elections and print each event\n"
          "  watch   observe a cluster without taking part: members and leaders\n"
          "  demo    run a local cluster, crash its leader and show the failover\n"
-         "  keygen  make a new cluster key (for --key-file)\n\n"
+         "  keygen  make a new cluster key (for --key-file)\n"
+         "  run     join, and run a command only while this node leads a channel\n\n"
          "Examples:\n"
          "  lanlord demo\n"
          "  lanlord join --id billing-1 --channel billing --profile fast --json\n"
@@ -298,6 +354,7 @@ std::string main_help(std::string_view version) {
 po::options_description command_options(CommandKind command) {
   if (command == CommandKind::kDemo) return demo_options();
   if (command == CommandKind::kKeygen) return keygen_options();
+  if (command == CommandKind::kRun) return run_options();
   return network_options(command);
 }
 

@@ -13,9 +13,9 @@
 
 namespace lanlord::cli {
 
-enum class CommandKind { kJoin, kWatch, kDemo, kKeygen };
+enum class CommandKind { kJoin, kWatch, kDemo, kKeygen, kRun };
 
-// "join", "watch", "demo", "keygen".
+// "join", "watch", "demo", "keygen", "run".
 const char* command_name(CommandKind command);
 
 // The demo runs up to this many nodes in one process.
@@ -33,8 +33,8 @@ struct Setting {
   bool from_command_line() const { return where.empty(); }
 };
 
-using CommandOptions =
-    std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions, KeygenOptions>;
+using CommandOptions = std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions,
+                                    KeygenOptions, RunOptions, LeaderOptions>;
 
 // `command`'s defaults with `settings` applied in order. Keys must be the
 // command's options (the parser has checked). `channel` is repeatable: the
@@ -43,6 +43,9 @@ using CommandOptions =
 // "node.conf:3: port: ...".
 Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
                       CommandOptions& out);
+
+// `run --on-exit`'s words: "exit", "yield", "restart".
+const char* on_exit_name(RunOptions::OnExit on_exit);
 
 // "fabric, lan or fast".
 std::string profile_list();
