@@ -145,8 +145,7 @@ bool Supervisor::setup() {
   // Orphans of the command (double forks, setsid) become this process's
   // children instead of init's, so it can find and kill them.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    std::fprintf(stderr, "lanlord: supervisor: PR_SET_CHILD_SUBREAPER: %s\n",
-                 std::strerror(errno));
+    std::fprintf(stderr, "lanlord: supervisor: PR_SET_CHILD_SUBREAPER: %s\n", std::strerror(errno));
     return false;
   }
   // Second line behind EOF. lanlord forks from its only thread, so the
