@@ -1,19 +1,78 @@
 #include "lanlord/sim/cluster.hpp"
 
+#include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
 namespace lanlord::sim {
 
+namespace {
+constexpr std::size_t kFrozenBuffer = 4096;  // datagrams a frozen node's socket holds
+}  // namespace
+
+namespace {
+
+// A process that can be frozen (SIGSTOP, a VM pause): a timer that falls
+// due while it is frozen fires when it thaws, late.
+class FreezableScheduler final : public Scheduler {
+ public:
+  explicit FreezableScheduler(Scheduler& inner) : inner_(inner) {}
+  FreezableScheduler(const FreezableScheduler&) = delete;
+  FreezableScheduler& operator=(const FreezableScheduler&) = delete;
+  ~FreezableScheduler() override {
+    for (const auto& [id, inner] : live_) inner_.cancel(inner);
+  }
+
+  TimePoint now() const override { return inner_.now(); }
+  WallTime wall_now() const override { return inner_.wall_now(); }
+  TimePoint pause_clock_now() const override { return inner_.pause_clock_now(); }
+  TimerId call_after(Duration delay, std::function<void()> fn) override {
+    const TimerId id = ++next_;
+    post(id, delay, std::make_shared<std::function<void()>>(std::move(fn)));
+    return id;
+  }
+  void cancel(TimerId id) override {
+    const auto it = live_.find(id);
+    if (it == live_.end()) return;
+    inner_.cancel(it->second);
+    live_.erase(it);
+  }
+
+  void freeze_until(TimePoint t) { frozen_until_ = std::max(frozen_until_, t); }
+  bool frozen() const { return inner_.now() < frozen_until_; }
+  TimePoint frozen_until() const { return frozen_until_; }
+
+ private:
+  void post(TimerId id, Duration delay, std::shared_ptr<std::function<void()>> fn) {
+    live_[id] = inner_.call_after(delay, [this, id, fn] {
+      if (frozen()) {
+        post(id, frozen_until_ - inner_.now(), fn);
+        return;
+      }
+      live_.erase(id);
+      (*fn)();
+    });
+  }
+
+  Scheduler& inner_;
+  std::map<TimerId, TimerId> live_;  // this layer's id -> the inner timer's
+  TimerId next_ = 0;
+  TimePoint frozen_until_{};
+};
+
+}  // namespace
+
 // One simulated process: a production NodeCore behind a scheduler that
-// carries its wall-clock offset and hands its outputs to the cluster after
-// every timer.
+// carries its wall-clock offset, can be frozen, and hands its outputs to
+// the cluster after every timer.
 class SimCluster::Node {
  public:
   Node(SimCluster& cluster, std::size_t index, PeerId id, std::vector<std::string> channels)
       : id_(std::move(id)),
         channels_(std::move(channels)),
-        scheduler_(cluster.sched_, [&cluster, index] { cluster.flush(index); }) {}
+        freezable_(cluster.sched_),
+        scheduler_(freezable_, [&cluster, index] { cluster.flush(index); }) {}
 
   void start(const SimClusterOptions& options) {
     NodeCoreConfig c;
@@ -25,7 +84,14 @@ class SimCluster::Node {
     core_ = std::make_unique<NodeCore>(scheduler_, std::move(c));
     core_->start();
   }
-  void crash() { core_.reset(); }
+  void crash() {
+    core_.reset();
+    held_.clear();
+  }
+
+  FreezableScheduler& freezable() { return freezable_; }
+  // Datagrams that arrived while frozen, delivered when it thaws.
+  std::vector<Payload>& held() { return held_; }
 
   const PeerId& id() const { return id_; }
   NodeCore* core() const { return core_.get(); }
@@ -35,7 +101,9 @@ class SimCluster::Node {
  private:
   PeerId id_;
   std::vector<std::string> channels_;
+  FreezableScheduler freezable_;
   HookedScheduler scheduler_;
+  std::vector<Payload> held_;
   std::unique_ptr<NodeCore> core_;  // empty while crashed
   NodeRecord record_;
 };
@@ -94,6 +162,22 @@ void SimCluster::yield(std::size_t i, const std::string& channel) {
   flush(i);
 }
 
+void SimCluster::freeze(std::size_t i, Duration d) {
+  Node& n = *nodes_.at(i);
+  n.freezable().freeze_until(now() + d);
+  sched_.call_after(d, [this, i] {
+    Node& node = *nodes_.at(i);
+    if (node.freezable().frozen()) return;  // frozen again for longer: a later thaw
+    std::vector<Payload> held = std::move(node.held());
+    node.held().clear();
+    for (const Payload& p : held) deliver(i, p);
+  });
+}
+
+bool SimCluster::frozen(std::size_t i) const {
+  return nodes_.at(i)->freezable().frozen();
+}
+
 void SimCluster::set_wall_offset(std::size_t i, Duration offset) {
   nodes_.at(i)->scheduler().set_wall_offset(offset);
 }
@@ -120,6 +204,11 @@ void SimCluster::inject_bytes(std::size_t i, const Bytes& datagram) {
 void SimCluster::deliver(std::size_t i, const Payload& payload) {
   NodeCore* c = nodes_.at(i)->core();
   if (c == nullptr) return;
+  if (nodes_[i]->freezable().frozen()) {
+    // The socket buffer holds them (a bounded one: the rest is lost).
+    if (nodes_[i]->held().size() < kFrozenBuffer) nodes_[i]->held().push_back(payload);
+    return;
+  }
   const std::string origin = "sim";
   const Message* m = std::get_if<Message>(&payload);
   Message decoded;

@@ -1,5 +1,7 @@
 #include "lanlord/election.hpp"
 
+#include "lanlord/epoch.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -86,25 +88,131 @@ void LeaderElectionService::sample_membership() {
   step_timer_.arm(config_.membership_sample_interval, [this] { sample_membership(); });
 }
 
+ElectionMessage LeaderElectionService::message(bool is_declaration) {
+  ElectionMessage m = adapter_.create_message(is_declaration);
+  m.epoch = is_declaration ? epoch_ : highest_;
+  return m;
+}
+
 void LeaderElectionService::on_message(const ElectionMessage& msg) {
   if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
   if (msg.sender == id_ || !adapter_.is_alive(msg.sender)) return;  // not in the view
 
-  if (msg.is_proposal()) {
+  highest_ = std::max(highest_, msg.epoch);
+  if (msg.is_handoff()) {
+    on_handoff(msg);
+  } else if (msg.is_proposal()) {
     proposals_.insert(msg.sender);
+    // Peers electing while this one leads: if they know a newer epoch
+    // (they ignore this leader's declarations as stale), a new term above
+    // it, declared at once, brings them back.
+    if (is_leader() && msg.epoch > epoch_) start_new_term();
+  } else {
+    on_declaration(msg);
+  }
+}
+
+void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
+  // Below an epoch already followed or held: a leader from before a change
+  // (it starts a new term when it hears the newer one, or the proposals of
+  // the peers that ignore it) or a forgery. A follower ignores it.
+  const bool stale = msg.epoch < floor_;
+  if (stale && !is_leader()) {
+    ++stale_;
     return;
   }
   leader_exists_ = true;
   interrupt();
   if (msg.sender < id_ && is_leader()) {
     stop_being_leader();
-    set_leader(msg.sender);
-  } else if (!is_leader()) {
+    if (stale) {
+      ++stale_;
+      set_leader(std::nullopt);
+    } else {
+      floor_ = msg.epoch;
+      set_leader(msg.sender, msg.epoch);
+    }
+  } else if (is_leader()) {
+    // Two leaders: this one stays (the other has the higher id) and starts
+    // a new term above both, so that what either did before is fenced.
+    // Answered once per epoch heard; the interrupt declares it at once.
+    if (!absorbed_ || msg.epoch > *absorbed_) {
+      absorbed_ = msg.epoch;
+      start_new_term();
+    }
+  } else {
     // A follower keeps the leader it heard in this window when a higher id
     // (one about to step down) also declares; otherwise the latest wins.
-    if (!leader_ || msg.sender <= *leader_ || !leader_heard_) set_leader(msg.sender);
+    // A newer epoch of anyone is a newer leadership and wins.
+    const bool newer = leader_ && msg.epoch > epoch_ && *leader_ != msg.sender;
+    if (!leader_ || msg.sender <= *leader_ || !leader_heard_ || newer) {
+      floor_ = msg.epoch;
+      set_leader(msg.sender, msg.epoch);
+    }
     if (leader_ && *leader_ == msg.sender) leader_heard_ = true;
   }
+}
+
+void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
+  // Only the followed leader can hand over its own, current leadership.
+  if (!config_.instant_handoff || is_leader() || !leader_ || *leader_ != msg.sender ||
+      msg.epoch != epoch_) {
+    return;
+  }
+  ++handoffs_received_;
+  if (msg.successor == id_) {
+    // Take over now, with the next epoch, and declare at once.
+    if (yielding_) stop_yielding();
+    proposals_.clear();
+    become_leader();
+    if (phase_ == Phase::kStopped) return;
+    leader_exists_ = true;
+    lead();
+    return;
+  }
+  // The leadership ended: show none until the successor declares, and give
+  // it one election's time before electing without it.
+  set_leader(std::nullopt);
+  leader_exists_ = false;
+  leader_heard_ = false;
+  if (phase_ == Phase::kFollowing) {
+    const bool known = adapter_.is_alive(msg.successor);
+    step_timer_.arm(known ? config_.leader_election_duration : Duration::zero(),
+                    [this] { steady_state(); });
+  }
+}
+
+void LeaderElectionService::start_new_term() {
+  epoch_ = next_epoch(std::max(highest_, epoch_), id_, scheduler_.wall_now());
+  highest_ = floor_ = epoch_;
+  if (callbacks_.on_leader_changed) callbacks_.on_leader_changed(leader_);
+  interrupt();  // declares it at once
+}
+
+std::optional<PeerId> LeaderElectionService::successor() const {
+  std::optional<PeerId> best;
+  for (const PeerId& p : adapter_.peers()) {
+    if (p != id_ && (!best || p < *best)) best = p;
+  }
+  return best;
+}
+
+void LeaderElectionService::hand_off() {
+  if (!config_.instant_handoff || phase_ == Phase::kStopped || !is_leader()) return;
+  if (const std::optional<PeerId> next = successor()) {
+    ElectionMessage m = message(false);
+    m.epoch = epoch_;
+    m.successor = *next;
+    adapter_.gossip(m);
+  }
+}
+
+void LeaderElectionService::step_down() {
+  if (phase_ == Phase::kStopped || phase_ == Phase::kCreated || !is_leader()) return;
+  sleeping_ = false;
+  stop_being_leader();
+  set_leader(std::nullopt);
+  follow();
 }
 
 void LeaderElectionService::steady_state() {
@@ -123,7 +231,7 @@ void LeaderElectionService::begin_election() {
     return;
   }
   phase_ = Phase::kElecting;
-  adapter_.gossip(adapter_.create_message(false));
+  adapter_.gossip(message(false));
   sleep_interruptibly(config_.leader_election_duration, &LeaderElectionService::finish_election);
 }
 
@@ -150,7 +258,7 @@ void LeaderElectionService::after_election() {
 
 void LeaderElectionService::lead() {
   phase_ = Phase::kLeading;
-  adapter_.gossip(adapter_.create_message(true));
+  adapter_.gossip(message(true));
   adapter_.report_metrics(true);
   sleep_interruptibly(config_.declaration_interval(), &LeaderElectionService::steady_state);
 }
@@ -189,6 +297,7 @@ void LeaderElectionService::yield() {
   leader_exists_ = false;  // we were the leader we knew of
   // Stop yielding in any case after a while, even if no leader shows up.
   yield_timer_.arm(6 * config_.leader_alive_threshold, [this] { yielding_ = false; });
+  hand_off();
   stop_being_leader();
   set_leader(std::nullopt);
 }
@@ -210,7 +319,10 @@ void LeaderElectionService::stop_yielding() {
 
 void LeaderElectionService::become_leader() {
   is_leader_ = true;
-  set_leader(id_);
+  const std::uint64_t e = next_epoch(std::max(highest_, floor_), id_, scheduler_.wall_now());
+  highest_ = floor_ = e;
+  absorbed_.reset();
+  set_leader(id_, e);
   if (callbacks_.on_leadership) callbacks_.on_leadership(true);
 }
 
@@ -219,9 +331,11 @@ void LeaderElectionService::stop_being_leader() {
   if (callbacks_.on_leadership) callbacks_.on_leadership(false);
 }
 
-void LeaderElectionService::set_leader(std::optional<PeerId> leader) {
-  if (leader_ == leader) return;
+void LeaderElectionService::set_leader(std::optional<PeerId> leader, std::uint64_t epoch) {
+  if (!leader) epoch = 0;
+  if (leader_ == leader && (!leader_ || epoch_ == epoch)) return;
   leader_ = std::move(leader);
+  epoch_ = epoch;
   if (callbacks_.on_leader_changed) callbacks_.on_leader_changed(leader_);
 }
 

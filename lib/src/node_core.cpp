@@ -1,5 +1,7 @@
 #include "lanlord/node_core.hpp"
 
+#include "lanlord/epoch.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -61,6 +63,8 @@ const char* warning_kind_name(WarningKind kind) {
       return "timings_differ";
     case WarningKind::kClockOffset:
       return "clock_offset";
+    case WarningKind::kPaused:
+      return "paused";
   }
   return "unknown";
 }
@@ -104,22 +108,25 @@ class NodeCore::Channel final : public ElectionAdapter {
     ElectionCallbacks cb;
     cb.on_leader_changed = [this](const std::optional<PeerId>& leader) {
       ++stats.leader_changes;
-      core_.emit(LeaderChanged{stats.channel, leader, leader && *leader == core_.id()});
+      core_.emit(LeaderChanged{stats.channel, leader, leader && *leader == core_.id(),
+                               service->epoch(), core_.metadata_of(leader)});
     };
     cb.on_leadership = [this](bool is_leader) {
-      core_.emit(LeadershipChanged{stats.channel, is_leader});
+      core_.emit(LeadershipChanged{stats.channel, is_leader, service->epoch()});
     };
     service = std::make_unique<LeaderElectionService>(
-        *this, core_.scheduler_, core_.id(), core_.config_.profile.election, std::move(cb));
+        *this, *core_.pause_watch_, core_.id(), core_.config_.profile.election, std::move(cb));
   }
 
   void gossip(const ElectionMessage& msg) override {
-    ++(msg.declaration ? stats.declarations_sent : stats.proposals_sent);
-    core_.send(Leadership{stats.channel, msg.declaration});
+    ++(msg.is_handoff()  ? stats.handoffs_sent
+       : msg.declaration ? stats.declarations_sent
+                         : stats.proposals_sent);
+    core_.send(Leadership{stats.channel, msg.declaration, msg.epoch, msg.successor});
   }
   void accept(MessageHandler handler) override { handler_ = std::move(handler); }
   ElectionMessage create_message(bool is_declaration) override {
-    return {core_.id(), is_declaration};
+    return {core_.id(), is_declaration, 0, {}};
   }
   std::vector<PeerId> peers() override { return core_.membership_->alive_peers(stats.channel); }
   bool is_alive(const PeerId& id) override {
@@ -128,12 +135,14 @@ class NodeCore::Channel final : public ElectionAdapter {
   void report_metrics(bool is_leader) override { stats.is_leader = is_leader; }
 
   // A leadership message of this channel, admitted.
-  void deliver(const PeerId& from, bool declaration) {
-    ++(declaration ? stats.declarations_received : stats.proposals_received);
+  void deliver(const PeerId& from, const Leadership& msg) {
+    if (!msg.is_handoff()) {
+      ++(msg.declaration ? stats.declarations_received : stats.proposals_received);
+    }
     if (!handler_) return;
     // A copy: the handler may replace itself (the service stops inside it).
     const MessageHandler handler = handler_;
-    handler(ElectionMessage{from, declaration});
+    handler(ElectionMessage{from, msg.declaration, msg.epoch, msg.successor});
   }
 
   ChannelStats stats;
@@ -146,11 +155,49 @@ class NodeCore::Channel final : public ElectionAdapter {
   std::unique_ptr<LeaderElectionService> service;
 };
 
+// The scheduler the node's components see: it forwards to the caller's,
+// and before each timer callback checks whether the node was frozen
+// (check_pause), so a paused leader steps down before anything else it
+// does. A callback whose timer check_pause() cancelled does not run.
+class NodeCore::PauseWatch final : public Scheduler {
+ public:
+  PauseWatch(NodeCore& core, Scheduler& inner) : core_(core), inner_(inner) {}
+
+  TimePoint now() const override { return inner_.now(); }
+  WallTime wall_now() const override { return inner_.wall_now(); }
+  TimePoint pause_clock_now() const override { return inner_.pause_clock_now(); }
+  TimerId call_after(Duration delay, std::function<void()> fn) override {
+    auto self = std::make_shared<TimerId>(0);
+    const TimerId id = inner_.call_after(delay, [this, self, fn = std::move(fn)] {
+      checking_ = true;
+      cancelled_ = false;
+      watched_ = *self;
+      core_.check_pause();
+      checking_ = false;
+      if (!cancelled_) fn();
+    });
+    *self = id;
+    return id;
+  }
+  void cancel(TimerId id) override {
+    if (checking_ && id == watched_) cancelled_ = true;
+    inner_.cancel(id);
+  }
+
+ private:
+  NodeCore& core_;
+  Scheduler& inner_;
+  bool checking_ = false;
+  bool cancelled_ = false;
+  TimerId watched_ = 0;
+};
+
 NodeCore::NodeCore(Scheduler& scheduler, NodeCoreConfig config)
     : scheduler_(scheduler),
+      pause_watch_(std::make_unique<PauseWatch>(*this, scheduler)),
       config_(std::move(config)),
-      housekeeping_(scheduler),
-      alone_check_(scheduler) {
+      housekeeping_(*pause_watch_),
+      alone_check_(*pause_watch_) {
   if (Status s = config_.validate(); !s) throw std::invalid_argument("NodeCore: " + s.message());
   if (config_.passive) config_.channels.clear();
   normalize(config_.channels);
@@ -181,8 +228,9 @@ void NodeCore::start() {
     send(Heartbeat{me.channels, me.metadata, timings_});
   };
   mcb.on_event = [this](MembershipEvent e, const Member& m) { on_member_event(e, m); };
+  last_awake_ = scheduler_.pause_clock_now();
   membership_ =
-      std::make_unique<Membership>(scheduler_, config_.id, incarnation_, config_.channels,
+      std::make_unique<Membership>(*pause_watch_, config_.id, incarnation_, config_.channels,
                                    config_.metadata, config_.profile.membership, std::move(mcb));
   for (const std::string& name : config_.channels) add_channel(name);
   membership_->start();  // queues the first heartbeat
@@ -206,6 +254,8 @@ void NodeCore::start() {
 
 void NodeCore::stop() {
   if (state_ != State::kRunning) return;
+  // Leaders name their successors first (instant handoff), then go.
+  for (auto& [name, ch] : channels_) ch->service->hand_off();
   for (auto& [name, ch] : channels_) ch->service->stop();
   membership_->stop();
   housekeeping_.cancel();
@@ -253,6 +303,8 @@ std::vector<std::string> NodeCore::heartbeat_channels() const {
 
 bool NodeCore::step(const Message& m, std::string_view origin) {
   if (!running()) return false;
+  check_pause();
+  if (!running()) return false;
   ++counters_.messages_in;
   if (!admit(m, origin)) return false;
   if (const auto* hb = std::get_if<Heartbeat>(&m.body)) {
@@ -282,6 +334,54 @@ bool NodeCore::step(const Message& m, std::string_view origin) {
     membership_->on_leave(m.sender, m.time.incarnation);
   }
   return true;
+}
+
+void NodeCore::check_pause() {
+  if (!running() || config_.passive) return;
+  const TimePoint now = scheduler_.pause_clock_now();
+  const Duration gap = now - last_awake_;
+  last_awake_ = now;
+  // Timers fire at least every heartbeat interval, so a longer silence
+  // means this process (or its host) was frozen. Past alive_expiration the
+  // peers have declared it dead and may have elected another leader: give
+  // up every leadership before doing anything else.
+  if (gap <= config_.profile.membership.alive_expiration) return;
+  ++counters_.pauses;
+  std::string led;
+  for (auto& [name, ch] : channels_) {
+    if (!ch->service->is_leader()) continue;
+    led += (led.empty() ? "" : ", ") + name;
+    ch->service->step_down();
+  }
+  emit(Warning{WarningKind::kPaused,
+               "this node was frozen for " + show(gap) + ", longer than alive_expiration (" +
+                   show(config_.profile.membership.alive_expiration) + ")" +
+                   (led.empty() ? "" : "; it gave up the leadership of " + led) +
+                   ": a stopped process (SIGSTOP), a VM pause or an overloaded host",
+               std::nullopt});
+}
+
+std::string NodeCore::metadata_of(const std::optional<PeerId>& id) const {
+  if (!id) return {};
+  if (*id == config_.id) return config_.metadata;
+  if (!membership_) return {};
+  const std::optional<Member> m = membership_->find(*id);
+  return m ? m->metadata : std::string();
+}
+
+LeaderInfo NodeCore::leadership(std::string_view channel) const {
+  LeaderInfo out;
+  if (!running()) return out;
+  if (const auto it = channels_.find(channel); it != channels_.end()) {
+    out.leader = it->second->service->leader();
+    out.epoch = it->second->service->epoch();
+    out.is_self = it->second->service->is_leader();
+  } else if (const auto w = watched_.find(channel); w != watched_.end()) {
+    out.leader = w->second.stats.leader;
+    out.epoch = w->second.stats.epoch;
+  }
+  out.metadata = metadata_of(out.leader);
+  return out;
 }
 
 void NodeCore::drop(DropReason reason, std::string_view origin) {
@@ -346,11 +446,17 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     count_drop(DropReason::kImplausible, origin);
     return false;
   }
+  const auto* ld = std::get_if<Leadership>(&m.body);
+  // An epoch no honest leader can hold yet (epoch.hpp): adopting it would
+  // make the real leader's epochs look stale.
+  if (ld && !epoch_plausible(ld->epoch, scheduler_.wall_now(), trust.max_clock_skew)) {
+    count_drop(DropReason::kImplausible, origin);
+    return false;
+  }
   if (!config_.passive && m.sender == config_.id) {
     on_own_id(m, origin);
     return false;
   }
-  const auto* ld = std::get_if<Leadership>(&m.body);
   // Only channels this node runs get a stream, so an outsider cannot grow
   // the table with made-up names (a passive node: at most kMaxChannels
   // streams per sender).
@@ -573,7 +679,9 @@ void NodeCore::refute(const PeerTime& claim) {
     // A leader also declares at once: peers that believed the claim may be
     // electing a successor right now.
     for (auto& [name, ch] : channels_) {
-      if (ch->service->is_leader()) ch->gossip(ElectionMessage{config_.id, true});
+      if (ch->service->is_leader()) {
+        ch->gossip(ElectionMessage{config_.id, true, ch->service->epoch(), {}});
+      }
     }
   }
 }
@@ -599,33 +707,49 @@ void NodeCore::on_leadership(const PeerId& from, const Leadership& msg, std::str
     count_drop(DropReason::kUnknownChannel, origin);
     return;
   }
-  it->second->deliver(from, msg.declaration);
+  it->second->deliver(from, msg);
 }
 
 void NodeCore::on_watched_leadership(const PeerId& from, const Leadership& msg) {
   auto [it, inserted] = watched_.try_emplace(msg.channel);
   Watched& w = it->second;
   if (inserted) w.stats.channel = msg.channel;
-  ++(msg.declaration ? w.stats.declarations_received : w.stats.proposals_received);
-  // Like an election follower: only declarations of members in the view.
-  if (!msg.declaration || !membership_->is_alive(from)) return;
+  if (!msg.is_handoff()) {
+    ++(msg.declaration ? w.stats.declarations_received : w.stats.proposals_received);
+  }
+  // Like an election follower: only members in the view.
+  if (!membership_->is_alive(from)) return;
+  if (msg.is_handoff()) {
+    ++w.stats.handoffs_received;
+    w.declaring.erase(from);
+    if (w.stats.leader == from && w.stats.epoch == msg.epoch) {
+      set_watched_leader(msg.channel, w, std::nullopt, 0);
+    }
+    return;
+  }
+  if (!msg.declaration) return;
   const TimePoint now = scheduler_.now();
+  // Bounded: a channel has one leader, two in a split; a few more only
+  // while a partition heals.
+  if (w.declaring.size() < kMaxChannels || w.declaring.count(from) != 0) w.declaring[from] = now;
   const bool current =
       w.stats.leader && now - w.heard <= config_.profile.election.leader_alive_threshold;
-  // While two leaders overlap the higher id is about to step down, so the
-  // lower one is the leader to show.
-  if (!current || from <= *w.stats.leader) {
+  // The newest leadership (the highest epoch) is the one to show; while two
+  // overlap the older is about to end.
+  if (!current || *w.stats.leader == from || msg.epoch > w.stats.epoch) {
     w.heard = now;
-    set_watched_leader(msg.channel, w, from);
+    set_watched_leader(msg.channel, w, from, msg.epoch);
   }
 }
 
 void NodeCore::set_watched_leader(const std::string& channel, Watched& w,
-                                  std::optional<PeerId> leader) {
-  if (w.stats.leader == leader) return;
+                                  std::optional<PeerId> leader, std::uint64_t epoch) {
+  if (!leader) epoch = 0;
+  if (w.stats.leader == leader && w.stats.epoch == epoch) return;
   w.stats.leader = std::move(leader);
+  w.stats.epoch = epoch;
   ++w.stats.leader_changes;
-  emit(LeaderChanged{channel, w.stats.leader, false});
+  emit(LeaderChanged{channel, w.stats.leader, false, epoch, metadata_of(w.stats.leader)});
 }
 
 void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
@@ -640,7 +764,8 @@ void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
     for (auto& [name, ch] : channels_) ch->service->peer_down(member.id);
   }
   for (auto& [name, w] : watched_) {
-    if (w.stats.leader == member.id) set_watched_leader(name, w, std::nullopt);
+    w.declaring.erase(member.id);
+    if (w.stats.leader == member.id) set_watched_leader(name, w, std::nullopt, 0);
   }
 }
 
@@ -667,8 +792,10 @@ void NodeCore::housekeeping() {
   // A passive node forgets a leader that stopped declaring, as a follower does.
   for (auto& [name, w] : watched_) {
     if (w.stats.leader && now - w.heard > config_.profile.election.leader_alive_threshold) {
-      set_watched_leader(name, w, std::nullopt);
+      set_watched_leader(name, w, std::nullopt, 0);
     }
+    std::erase_if(w.declaring,
+                  [this, now](const auto& kv) { return !declaring_now(kv.second, now); });
   }
   if (running()) {
     housekeeping_.arm(config_.profile.election.declaration_interval(), [this] { housekeeping(); });
@@ -762,16 +889,32 @@ NodeStats NodeCore::stats() const {
     ChannelStats s = ch->stats;
     s.is_leader = up && ch->service->is_leader();
     s.leader = up ? ch->service->leader() : std::nullopt;
+    s.epoch = up ? ch->service->epoch() : 0;
+    s.handoffs_received = ch->service->handoffs_received();
+    s.stale_declarations = ch->service->stale_declarations();
     s.alive_peers = membership_->alive_peers(name).size() + 1;  // and this node
     out.channels.push_back(std::move(s));
   }
   for (const auto& [name, w] : watched_) {
     ChannelStats s = w.stats;
-    if (!up) s.leader.reset();
+    if (!up) {
+      s.leader.reset();
+      s.epoch = 0;
+    }
+    const TimePoint now = scheduler_.now();
+    for (const auto& [id, at] : w.declaring) {
+      if (up && declaring_now(at, now)) s.declaring.push_back(id);
+    }
     s.alive_peers = membership_->alive_peers(name).size();
     out.channels.push_back(std::move(s));
   }
   return out;
+}
+
+bool NodeCore::declaring_now(TimePoint heard, TimePoint now) const {
+  // Leaders declare every declaration interval: one that has not for one
+  // and a half has stopped (or its declarations are being lost).
+  return now - heard <= config_.profile.election.declaration_interval() * 3 / 2;
 }
 
 const LeaderElectionService* NodeCore::election(std::string_view channel) const {

@@ -85,6 +85,7 @@ Profile derived(std::string name, const TimingOverrides& timings, std::string de
   p.name = std::move(name);
   apply_overrides(timings, p);
   p.fast_failover = true;
+  p.election.instant_handoff = true;
   p.description = std::move(description);
   return p;
 }

@@ -31,10 +31,12 @@ class FakeAdapter : public ElectionAdapter {
   std::vector<PeerId> peers() override { return view; }
   void report_metrics(bool) override {}
 
-  void deliver(const std::string& from, bool declaration) {
+  // A peer's message; by default its epoch is above any this peer holds.
+  void deliver(const std::string& from, bool declaration, std::uint64_t epoch = kPeerEpoch) {
     REQUIRE(handler);
-    handler(ElectionMessage{PeerId(from), declaration});
+    handler(ElectionMessage{PeerId(from), declaration, epoch, {}});
   }
+  static constexpr std::uint64_t kPeerEpoch = std::uint64_t{1} << 60;
   std::size_t proposals_sent() const {
     std::size_t n = 0;
     for (auto& s : sent) n += !s.declaration;
@@ -171,7 +173,8 @@ TEST_CASE("the leader steps down on a lower declaration and names the new leader
   f.adapter.deliver("z", true);  // higher id: the leader stays
   CHECK(f.svc.is_leader());
   CHECK(f.svc.leader() == PeerId("m"));
-  f.adapter.deliver("a", true);
+  // m answered z with a new term above z's epoch; a's is newer still.
+  f.adapter.deliver("a", true, f.svc.epoch() + 1);
   CHECK_FALSE(f.svc.is_leader());
   CHECK(f.svc.leader() == PeerId("a"));
   CHECK(f.leadership == std::vector<bool>{true, false});

@@ -63,8 +63,11 @@ std::string describe(const Message& m) {
     for (const std::string& c : hb->channels) out += " \"" + escaped(c) + "\"";
     out += " ] metadata " + std::to_string(hb->metadata.size()) + " B";
   } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
-    out += std::string(ld->declaration ? "declaration" : "proposal") + " \"" +
-           escaped(ld->channel) + "\"";
+    out += std::string(ld->is_handoff()  ? (ld->declaration ? "handoff+declaration" : "handoff")
+                       : ld->declaration ? "declaration"
+                                         : "proposal") +
+           " \"" + escaped(ld->channel) + "\" epoch " + std::to_string(ld->epoch);
+    if (ld->is_handoff()) out += " to \"" + escaped(ld->successor.bytes()) + "\"";
   } else {
     out += "leave";
   }

@@ -40,11 +40,31 @@ Message message(std::string sender, PeerTime time, Body body,
 Message heartbeat(std::string sender, std::uint64_t seq, std::vector<std::string> channels) {
   return message(std::move(sender), {kPeerLife, seq}, Heartbeat{std::move(channels), "", 0});
 }
-Message proposal(std::string sender, std::uint64_t seq, std::string channel = "default") {
-  return message(std::move(sender), {kPeerLife, seq}, Leadership{std::move(channel), false});
+// A handoff when `successor` is not empty (and then, with `declaration`
+// set, one no codec passes).
+Leadership leadership(std::string channel, bool declaration, std::uint64_t epoch = 0,
+                      std::string successor = "") {
+  Leadership l;
+  l.channel = std::move(channel);
+  l.declaration = declaration;
+  l.epoch = epoch;
+  l.successor = PeerId(std::move(successor));
+  return l;
 }
-Message declaration(std::string sender, std::uint64_t seq, std::string channel = "default") {
-  return message(std::move(sender), {kPeerLife, seq}, Leadership{std::move(channel), true});
+// The epoch node-a takes when it leads from the start: plausible.
+const std::uint64_t kEpochA = next_epoch(0, PeerId("node-a"), sim::VirtualScheduler::kWallEpoch);
+
+Message proposal(std::string sender, std::uint64_t seq, std::string channel = "default") {
+  return message(std::move(sender), {kPeerLife, seq}, leadership(std::move(channel), false));
+}
+Message declaration(std::string sender, std::uint64_t seq, std::string channel = "default",
+                    std::uint64_t epoch = kEpochA) {
+  return message(std::move(sender), {kPeerLife, seq}, leadership(std::move(channel), true, epoch));
+}
+Message handoff(std::string sender, std::uint64_t seq, std::string successor,
+                std::uint64_t epoch = kEpochA) {
+  return message(std::move(sender), {kPeerLife, seq},
+                 leadership("default", false, epoch, std::move(successor)));
 }
 Message leave(std::string sender, std::uint64_t seq) {
   return message(std::move(sender), {kPeerLife, seq}, Leave{});
@@ -143,14 +163,23 @@ void write_decode_seeds(const std::filesystem::path& dir) {
   seeds.emplace_back("proposal", encode(proposal("node-a", 2)));
   seeds.emplace_back("declaration", encode(declaration("node-a", 3)));
   seeds.emplace_back("leave", encode(leave("node-a", 4)));
+  seeds.emplace_back("handoff", encode(handoff("node-a", 5, "node-b")));
+  // A handoff at every limit: the largest leadership message.
+  Message big_handoff = message(
+      std::string(kMaxIdSize, 'a'), {kMax, kMax},
+      leadership(std::string(kMaxChannelSize, 'n'), false, kMax, std::string(kMaxIdSize, '\xff')),
+      std::string(kMaxClusterSize, 'c'));
+  big_handoff.sent_at = kMax;
+  big_handoff.instance = kMax;
+  seeds.emplace_back("handoff-largest", encode(big_handoff));
   // Refused, or accepted with something extra: starting points for the
   // decoder's checks.
   Bytes trailer = encode(hb);
-  trailer.insert(trailer.end(), 16, 0xaa);  // layout 1 ignores a trailer
+  trailer.insert(trailer.end(), 16, 0xaa);  // bytes after an untagged payload: malformed
   seeds.emplace_back("heartbeat-trailer", trailer);
-  Bytes layout2 = encode(hb);
-  layout2[4] = 2;
-  seeds.emplace_back("layout-2", layout2);
+  Bytes layout1 = encode(hb);
+  layout1[4] = 1;  // the dropped unkeyed layout
+  seeds.emplace_back("layout-1", layout1);
   Bytes magic = encode(hb);
   magic[0] = 'X';
   seeds.emplace_back("bad-magic", magic);
@@ -228,7 +257,7 @@ void write_node_core_seeds(const std::filesystem::path& dir) {
            direct(heartbeat("node-a", 3, {std::string(kMaxChannelSize + 1, 'n')})),
            direct(proposal("node-a", 4, "beta")),
            direct(message("node-a", {kMax, kMax}, Heartbeat{{"default"}, "", 0})),
-           direct(message("node-a", {kMax, kMax}, Leadership{"default", true})),
+           direct(message("node-a", {kMax, kMax}, leadership("default", true))),
            direct(declaration("node-a", 5)), advance(2000),
            direct(message("node-a", {kMax, kMax}, Leave{})), advance(5000)}});
 
@@ -255,15 +284,50 @@ void write_node_core_seeds(const std::filesystem::path& dir) {
   Bytes bad = encode(heartbeat("node-a", 1, {"default"}));
   Bytes bad_magic = bad;
   bad_magic[0] = 'X';
-  Bytes layout2 = bad;
-  layout2[4] = 2;
+  Bytes layout1 = bad;
+  layout1[4] = 1;
   Bytes truncated = bad;
   truncated.resize(12);
   seeds.emplace_back(
       "refused-datagrams",
       fuzz::Input{setup(kLan, {"default"}),
-                  {datagram(bad_magic), datagram(layout2), datagram(truncated), datagram(Bytes{}),
+                  {datagram(bad_magic), datagram(layout1), datagram(truncated), datagram(Bytes{}),
                    datagram(Bytes(kMaxDatagramSize + 1, 0)), datagram(bad), advance(1000)}});
+
+  // A handoff: node-a leads, then resigns in favour of the node under
+  // test, which should declare at once; then one naming node-c.
+  fuzz::Input handoffs{setup(kLan, {"default"}), {}};
+  seq = 0;
+  for (int i = 0; i < 3; ++i) {
+    handoffs.ops.push_back(datagram(heartbeat("node-a", ++seq, {"default"})));
+    handoffs.ops.push_back(datagram(declaration("node-a", ++seq)));
+    handoffs.ops.push_back(advance(1000));
+  }
+  handoffs.ops.push_back(datagram(handoff("node-a", ++seq, fuzz::kSelfId)));
+  handoffs.ops.push_back(advance(200));
+  handoffs.ops.push_back(datagram(heartbeat("node-c", 1, {"default"})));
+  handoffs.ops.push_back(datagram(handoff("node-a", ++seq, "node-c", kEpochA + 1)));
+  handoffs.ops.push_back(advance(3000));
+  seeds.emplace_back("handoff-lan", handoffs);
+
+  // Epochs at the edges of plausibility (none, honest, the last plausible
+  // term, the first implausible one, UINT64_MAX), and leadership values no
+  // codec passes: a handoff that is also a declaration, a successor over
+  // the limit.
+  const std::uint64_t edge = fuzz::epoch_edge();
+  seeds.emplace_back(
+      "epoch-edges",
+      fuzz::Input{setup(kLan, {"default"}),
+                  {datagram(heartbeat("node-a", 1, {"default"})),
+                   datagram(declaration("node-a", 2, "default", 0)),
+                   datagram(declaration("node-a", 3, "default", kEpochA)),
+                   datagram(declaration("node-a", 4, "default", edge - 1)),
+                   datagram(declaration("node-a", 5, "default", edge)),
+                   datagram(declaration("node-a", 6, "default", kMax)),
+                   direct(message("node-a", {kPeerLife, 7},
+                                  leadership("default", true, kEpochA, "node-c"))),
+                   direct(handoff("node-a", 8, std::string(kMaxIdSize + 1, 'x'))), advance(2000),
+                   datagram(handoff("node-a", 9, "node-c", kMax)), advance(3000)}});
 
   // The node's own incarnation at UINT64_MAX: its sequence numbers carry on.
   seeds.emplace_back("incarnation-max",

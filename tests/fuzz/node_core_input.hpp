@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "lanlord/epoch.hpp"
 #include "lanlord/message.hpp"
 #include "lanlord/sim/virtual_scheduler.hpp"
 
@@ -64,6 +65,16 @@ inline std::uint64_t start_wall_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         sim::VirtualScheduler::kWallEpoch.time_since_epoch())
                                         .count());
+}
+
+// The first epoch the node finds implausible at the start with the
+// default clock-skew window (TrustOptions::max_clock_skew, 30 s): the base
+// leadership epochs are read around, so inputs reach both sides of the
+// check (its neighbour below is plausible; kMax and most of any are not).
+inline std::uint64_t epoch_edge() {
+  const std::uint64_t term =
+      clock_term(sim::VirtualScheduler::kWallEpoch + std::chrono::seconds(30)) + kEpochTermSlack;
+  return make_epoch(term + 1, 0);
 }
 
 struct Setup {
@@ -287,6 +298,12 @@ void io_message(IO& io, Message& m, std::uint64_t node_incarnation) {
     auto& ld = std::get<Leadership>(m.body);
     io_pick(io, ld.channel, channel_pool(), kMaxChannelSize + 1);
     io.boolean(ld.declaration);
+    io_u64(io, ld.epoch, epoch_edge());
+    // "" (a proposal or declaration), a peer, the node itself, an id at
+    // and over the limit; with `declaration` set, a handoff no codec passes.
+    std::string successor = ld.successor.bytes();
+    io_pick(io, successor, id_pool(), kMaxIdSize + 1);
+    ld.successor = PeerId(successor);
   } else {
     m.body = Leave{};
   }

@@ -21,25 +21,31 @@ struct Envelope {
     heartbeat @4 :Heartbeat;
     leadership @5 :Leadership;
     leave @6 :Leave;
-    ping @7 :Void;        # new body kind
+    ping @9 :Void;        # new body kind
   }
-  priority @8 :UInt32;    # new field
+  sentAt @7 :UInt64;
+  instance @8 :UInt64;
+  priority @10 :UInt32;   # new field
 }
 
 struct Heartbeat {
   channels @0 :List(Text);
   metadata @1 :Data;
-  zone @2 :Text;          # new field
+  timings @2 :UInt32;
+  zone @3 :Text;          # new field
 }
 
 struct Leadership {
   channel @0 :Text;
   kind @1 :Kind;
-  term @2 :UInt64;        # new field
+  epoch @2 :UInt64;
+  successor @3 :Data;
+  term @4 :UInt64;        # new field
   enum Kind {
     proposal @0;
     declaration @1;
-    abdication @2;        # new value
+    handoff @2;
+    abdication @3;        # new value
   }
 }
 

@@ -42,14 +42,22 @@ struct Heartbeat {
   timings @2 :UInt32;    # fingerprint of the sender's timings; 0 = unknown
 }
 
-# A proposal or a declaration in one channel's election.
+# A proposal, a declaration or a handoff in one channel's election.
 struct Leadership {
   channel @0 :Text;
   kind @1 :Kind;
+  # The fencing epoch (lib/include/lanlord/epoch.hpp): a declaration's is
+  # its leadership's, a proposal's the highest the sender has heard (0:
+  # none), a handoff's the one that ends.
+  epoch @2 :UInt64;
+  # Only in a handoff, and never empty there: the peer id that should
+  # declare at once. Any other kind with a successor is malformed.
+  successor @3 :Data;
 
   enum Kind {
     proposal @0;
     declaration @1;
+    handoff @2;          # the sender resigns in favour of `successor`
   }
 }
 

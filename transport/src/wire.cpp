@@ -90,12 +90,22 @@ DropReason read_envelope(s::Envelope::Reader env, Message& out) {
       Leadership l;
       const capnp::Text::Reader channel = ld.getChannel();
       l.channel.assign(channel.cStr(), channel.size());
+      l.epoch = ld.getEpoch();
+      l.successor = PeerId(string_of(ld.getSuccessor()));
+      // One encoding per value: the kind says whether a successor belongs
+      // (a handoff's, never empty) or not (check_message refuses a
+      // declaration with one; a proposal with one would read as a handoff).
       switch (ld.getKind()) {
         case s::Leadership::Kind::PROPOSAL:
+          if (l.is_handoff()) return DropReason::kMalformed;
           l.declaration = false;
           break;
         case s::Leadership::Kind::DECLARATION:
           l.declaration = true;
+          break;
+        case s::Leadership::Kind::HANDOFF:
+          if (!l.is_handoff()) return DropReason::kMalformed;
+          l.declaration = false;
           break;
         default:
           return DropReason::kUnknownKind;
@@ -194,8 +204,12 @@ Encoded encode(const Message& m, const Security& security) {
         } else if constexpr (std::is_same_v<T, Leadership>) {
           auto ld = body.initLeadership();
           ld.setChannel(text_of(b.channel));
-          ld.setKind(b.declaration ? s::Leadership::Kind::DECLARATION
-                                   : s::Leadership::Kind::PROPOSAL);
+          // check_message has refused a handoff that is also a declaration.
+          ld.setKind(b.is_handoff()  ? s::Leadership::Kind::HANDOFF
+                     : b.declaration ? s::Leadership::Kind::DECLARATION
+                                     : s::Leadership::Kind::PROPOSAL);
+          ld.setEpoch(b.epoch);
+          if (b.is_handoff()) ld.setSuccessor(bytes_of(b.successor.bytes()));
         } else {
           body.initLeave();
         }

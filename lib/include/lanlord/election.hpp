@@ -13,9 +13,23 @@
 //                 leader_election_duration; stop if a declaration arrived or
 //                 a lower id proposed; otherwise become the leader.
 // Messages from peers outside the alive view are ignored.
+//
+// Additions beyond Fabric (none changes who may lead):
+//   Epochs:       every leadership has a fencing epoch (lanlord/epoch.hpp),
+//                 above every epoch this peer has heard in the channel. A
+//                 follower does not follow a declaration whose epoch is
+//                 below the highest it has followed (a leader from before a
+//                 change); a leader that hears another leader's declaration
+//                 starts a new term above both, once per epoch heard.
+//   Handoff:      with instant_handoff, a leader that yields or stops names
+//                 its successor (the lowest alive id but its own); the
+//                 successor declares at once and the others wait for it
+//                 instead of electing.
+//   Step down:    step_down() gives up leadership at once (a pause).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <set>
@@ -33,6 +47,9 @@ struct ElectionConfig {
   Duration membership_sample_interval = std::chrono::seconds(1);
   Duration leader_alive_threshold = std::chrono::seconds(10);
   Duration leader_election_duration = std::chrono::seconds(5);
+  // Addition (not Fabric's, off by default): hand leadership to a named
+  // successor on yield() and hand_off().
+  bool instant_handoff = false;
 
   // Leaders declare every leader_alive_threshold / 2, as in Fabric.
   Duration declaration_interval() const { return leader_alive_threshold / 2; }
@@ -41,12 +58,18 @@ struct ElectionConfig {
   Status validate() const;
 };
 
-// A leadership message from a peer: a proposal or a declaration.
+// A leadership message from a peer: a proposal, a declaration, or a
+// handoff (a leader resigning in favour of `successor`).
 struct ElectionMessage {
   PeerId sender;
   bool declaration = false;
+  // A declaration's leadership epoch; a proposal's highest epoch heard; a
+  // handoff's ending epoch. 0: none.
+  std::uint64_t epoch = 0;
+  PeerId successor{};  // set only in a handoff
 
-  bool is_proposal() const { return !declaration; }
+  bool is_handoff() const { return !successor.empty(); }
+  bool is_proposal() const { return !declaration && !is_handoff(); }
   bool is_declaration() const { return declaration; }
 };
 
@@ -89,7 +112,8 @@ struct ElectionCallbacks {
   // Fabric's leadership callback: this peer became (true) or stopped being
   // (false) the leader.
   std::function<void(bool is_leader)> on_leadership;
-  // Addition: the leader this peer knows of changed (empty: none known).
+  // Addition: the leader this peer knows of, or its epoch (epoch()),
+  // changed (empty: none known).
   std::function<void(const std::optional<PeerId>& leader)> on_leader_changed;
 };
 
@@ -129,10 +153,28 @@ class LeaderElectionService {
   // A no-op otherwise (and before startup has finished).
   void peer_down(const PeerId& id);
 
+  // Addition: with instant_handoff, if this peer leads, gossips a handoff
+  // naming the lowest alive id other than its own (nothing when there is
+  // none). It does not change is_leader(): call it just before stop().
+  void hand_off();
+
+  // Addition: gives up leadership at once (this peer was frozen and its
+  // peers have moved on), without yielding: it follows whoever declares
+  // next, and takes part in elections as usual. A no-op unless leading.
+  void step_down();
+
   bool is_leader() const { return is_leader_; }
   // The leader this peer knows of: itself when leading, else the sender of
   // the latest declaration; empty when none is known.
   const std::optional<PeerId>& leader() const { return leader_; }
+  // The known leader's epoch; 0 when none is known.
+  std::uint64_t epoch() const { return leader_ ? epoch_ : 0; }
+  // The highest epoch heard or held in the channel.
+  std::uint64_t highest_epoch() const { return highest_; }
+  // Declarations not followed because their epoch was below one followed.
+  std::uint64_t stale_declarations() const { return stale_; }
+  // Handoffs of the followed leader acted on.
+  std::uint64_t handoffs_received() const { return handoffs_received_; }
 
   const PeerId& id() const { return id_; }
   const ElectionConfig& config() const { return config_; }
@@ -141,6 +183,11 @@ class LeaderElectionService {
 
  private:
   void on_message(const ElectionMessage& msg);
+  void on_declaration(const ElectionMessage& msg);
+  void on_handoff(const ElectionMessage& msg);
+  void start_new_term();
+  std::optional<PeerId> successor() const;
+  ElectionMessage message(bool is_declaration);
   void sample_membership();
   void steady_state();
   void begin_election();
@@ -154,7 +201,7 @@ class LeaderElectionService {
   void become_leader();
   void stop_being_leader();
   void stop_yielding();
-  void set_leader(std::optional<PeerId> leader);
+  void set_leader(std::optional<PeerId> leader, std::uint64_t epoch = 0);
 
   ElectionAdapter& adapter_;
   Scheduler& scheduler_;
@@ -177,6 +224,12 @@ class LeaderElectionService {
 
   bool is_leader_ = false;
   std::optional<PeerId> leader_;
+  std::uint64_t epoch_ = 0;                // the leader's epoch (meaningful while leader_ is set)
+  std::uint64_t highest_ = 0;              // the highest epoch heard or held
+  std::uint64_t floor_ = 0;                // the highest epoch followed or held: below it is stale
+  std::optional<std::uint64_t> absorbed_;  // the highest other leader's epoch a new term answered
+  std::uint64_t stale_ = 0;
+  std::uint64_t handoffs_received_ = 0;
 };
 
 }  // namespace lanlord

@@ -70,7 +70,7 @@ struct Leadership {
   // Set only in a handoff (then `declaration` is false): the sender led
   // `channel` with `epoch` and resigns; `successor` should declare at once
   // with a higher epoch, and the others wait for it instead of electing.
-  PeerId successor;
+  PeerId successor{};
 
   bool is_handoff() const { return !successor.empty(); }
   friend bool operator==(const Leadership&, const Leadership&) = default;

@@ -168,8 +168,8 @@ struct ChannelStats {
   std::uint64_t declarations_sent = 0;
   std::uint64_t proposals_received = 0;
   std::uint64_t declarations_received = 0;
-  std::uint64_t leader_changes = 0;  // LeaderChanged events
-  std::uint64_t epoch = 0;           // the known leader's epoch (0: none known)
+  std::uint64_t leader_changes = 0;     // LeaderChanged events
+  std::uint64_t epoch = 0;              // the known leader's epoch (0: none known)
   std::uint64_t handoffs_sent = 0;      // resignations naming a successor
   std::uint64_t handoffs_received = 0;  // handoffs of the known leader, believed
   // Declarations not followed: an epoch below one already heard here (a
@@ -285,10 +285,12 @@ class NodeCore {
  private:
   enum class State { kCreated, kRunning, kStopped };
   class Channel;
+  class PauseWatch;
   // A channel a passive node hears of: the leader from declarations.
   struct Watched {
     ChannelStats stats;
-    TimePoint heard{};  // the leader's latest declaration
+    TimePoint heard{};                      // the leader's latest declaration
+    std::map<PeerId, TimePoint> declaring;  // every declarer's latest declaration
   };
   // Admission state of one sender. Its messages share one sequence, but
   // membership (heartbeats, leaves) and each channel's leadership messages
@@ -332,11 +334,17 @@ class NodeCore {
   void send(Body body);
   void count_drop(DropReason reason, std::string_view origin);
   void emit(NodeEvent event);
-  void set_watched_leader(const std::string& channel, Watched& w, std::optional<PeerId> leader);
+  void set_watched_leader(const std::string& channel, Watched& w, std::optional<PeerId> leader,
+                          std::uint64_t epoch);
+  bool declaring_now(TimePoint heard, TimePoint now) const;
+  void check_pause();
+  std::string metadata_of(const std::optional<PeerId>& id) const;
   std::vector<std::string> heartbeat_channels() const;
   Channel& add_channel(const std::string& name);
 
   Scheduler& scheduler_;
+  std::unique_ptr<PauseWatch> pause_watch_;  // what the components' timers run on
+  TimePoint last_awake_{};                   // pause clock at the latest timer or step()
   NodeCoreConfig config_;
   State state_ = State::kCreated;
   std::uint64_t incarnation_ = 0;
@@ -363,7 +371,7 @@ class NodeCore {
   bool reported_duplicate_ = false;
   bool heard_peer_ = false;       // a message of another node was admitted
   bool same_process_ = false;     // during on_heartbeat: the sender's instance did not change
-  std::array<bool, 5> warned_{};  // per WarningKind without a peer
+  std::array<bool, 6> warned_{};  // per WarningKind without a peer
   Timer housekeeping_;
   Timer alone_check_;
 };

@@ -10,7 +10,10 @@
 //                              (Fabric: a follower may have just reset its window
 //                              when the last declaration arrived, so it waits up to
 //                              two windows before it notices)
-//   graceful leave:            leader_election_duration + d (the leave datagram
+//   graceful leave or yield,   2 * d (the handoff names the successor, which
+//   instant_handoff:           declares at once)
+//   graceful leave, worst case leader_election_duration + d (no handoff, or it was
+//   (leave_failover_bound):    lost: the leave datagram
 //                              triggers peer_down() directly; needs fast_failover)
 #pragma once
 

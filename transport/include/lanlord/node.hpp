@@ -147,8 +147,9 @@ class Node {
   // be started again (create a new one).
   Status start();
 
-  // Graceful stop: stops the elections, sends a leave so peers react at
-  // once, and closes the socket. Nothing is sent after it returns.
+  // Graceful stop: a leader hands its channels to their successors
+  // (instant handoff, profiles lan and fast), the elections stop, a leave
+  // is sent so peers react at once, and the socket closes. Nothing is sent after it returns.
   // Idempotent; a no-op on a node never started.
   void stop();
 
@@ -162,8 +163,9 @@ class Node {
   Status reload_keys(Keyring keys);
   // Fabric's Yield() for `channel`: if this node leads it, it steps down
   // and stays out of that channel's elections until it hears a new leader
-  // (or 6 x leader_alive_threshold passes), so another node takes over.
-  // A no-op when this node does not lead the channel, is already yielding,
+  // (or 6 x leader_alive_threshold passes), so another node takes over;
+  // with instant handoff (profiles lan, fast) it names its successor (the
+  // lowest live id but its own), which declares at once. A no-op when this node does not lead the channel, is already yielding,
   // or is not running. Asynchronous: it takes effect on the node's strand
   // shortly after the call; on_leader_changed then reports the change.
   void yield(const std::string& channel);

@@ -103,6 +103,11 @@ class SimCluster {
   void leave(std::size_t i);
   // NodeCore::yield(channel) (default: the first channel).
   void yield(std::size_t i, const std::string& channel = {});
+  // The process is frozen for `d` (SIGSTOP, a VM pause): its timers fire
+  // only when it thaws, late, and datagrams sent to it wait (up to 4096)
+  // and are delivered when it thaws. Its pause clock keeps counting.
+  void freeze(std::size_t i, Duration d);
+  bool frozen(std::size_t i) const;
   // The node's wall clock runs `offset` ahead of (or behind) the others'.
   void set_wall_offset(std::size_t i, Duration offset);
 
