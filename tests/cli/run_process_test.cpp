@@ -49,9 +49,13 @@ std::vector<std::string> run_args(const std::string& id, const std::string& chan
   static const std::string group = "239." + std::to_string(octet(rng)) + "." +
                                    std::to_string(octet(rng)) + "." + std::to_string(octet(rng));
   static const std::string port_text = std::to_string(port(rng));
-  std::vector<std::string> argv = {"run",     "--json",  "--id",    id,        "--channel",
-                                   channel,   "--group", group,     "--port",  port_text,
-                                   "--profile", "fast", "--cluster", "run-" + std::to_string(::getpid())};
+  std::vector<std::string> argv = {"run",       "--json",
+                                   "--id",      id,
+                                   "--channel", channel,
+                                   "--group",   group,
+                                   "--port",    port_text,
+                                   "--profile", "fast",
+                                   "--cluster", "run-" + std::to_string(::getpid())};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("--");
   argv.insert(argv.end(), command.begin(), command.end());
@@ -249,10 +253,10 @@ TEST_CASE("run: SIGTERM stops the command's process group, then the node leaves,
 TEST_CASE("run: a command that ignores SIGTERM is killed after --kill-timeout") {
   TempDir dir;
   const std::string ready = dir.file("ready");
-  RunProcess run("stubborn-1", {"--kill-timeout", "300ms"},
-                 {"sh", "-c", "trap '' TERM; echo ready > \"$0\"; while :; do sleep 0.05; done",
-                  ready},
-                 "stubborn");
+  RunProcess run(
+      "stubborn-1", {"--kill-timeout", "300ms"},
+      {"sh", "-c", "trap '' TERM; echo ready > \"$0\"; while :; do sleep 0.05; done", ready},
+      "stubborn");
   REQUIRE_MESSAGE(run.next("command_started", after(kLeads)), run.transcript());
   REQUIRE(await_lines(ready, 1, after(10s)));
   const auto signalled = std::chrono::steady_clock::now();
@@ -398,8 +402,7 @@ TEST_CASE("run: three nodes run one command at a time, through a graceful stop a
   // Two seconds of one leader: nobody else starts a command.
   cluster.read_for(2s);
   for (const auto& n : cluster.nodes) {
-    CHECK_MESSAGE(n->count("command_started") == (n.get() == first ? 1 : 0),
-                  cluster.transcripts());
+    CHECK_MESSAGE(n->count("command_started") == (n.get() == first ? 1 : 0), cluster.transcripts());
   }
 
   // SIGTERM to the leader: its command finishes (slowly), then it leaves,
@@ -436,11 +439,12 @@ TEST_CASE("run: three nodes run one command at a time, through a graceful stop a
   // followed by the next start; epochs strictly increase from leader to
   // leader (all 0 while the core has no epochs).
   const std::vector<std::string> lines = read_lines(log);
-  INFO("log:\n" << [&lines] {
-    std::string all;
-    for (const std::string& l : lines) all += l + "\n";
-    return all;
-  }());
+  INFO("log:\n"
+       << [&lines] {
+            std::string all;
+            for (const std::string& l : lines) all += l + "\n";
+            return all;
+          }());
   std::vector<std::uint64_t> epochs;
   std::vector<std::string> runners;
   bool open = false;
