@@ -136,6 +136,8 @@ class RunController {
              [this](int pid) {
                pid_ = pid;
                printer_.command_started(label_, channel_, pid, command_epoch_);
+               // Asked to stop before its pid was known: say so now, in order.
+               if (stopping_reason_) announce_stopping();
              },
          .exited = [this](const CommandStatus& status) { command_exited(status); }});
     if (!started) {
@@ -148,8 +150,12 @@ class RunController {
 
   void stop_command(const char* reason) {
     stopping_reason_ = reason;
-    printer_.command_stopping(label_, channel_, pid_, reason, options_.kill_timeout);
+    if (pid_ != 0) announce_stopping();
     command_->stop();
+  }
+
+  void announce_stopping() {
+    printer_.command_stopping(label_, channel_, pid_, *stopping_reason_, options_.kill_timeout);
   }
 
   void command_exited(const CommandStatus& status) {
