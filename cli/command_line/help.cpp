@@ -30,6 +30,21 @@ po::typed_value<std::string>* text(const char* name) {
 
 // Program_options chains read best one option per line.
 // clang-format off
+// `run`'s own options: what happens to the command.
+po::options_description run_command_options() {
+  const RunOptions d;
+  po::options_description command = make_group("Command");
+  command.add_options()
+      ("kill-timeout", text("DURATION"), ("after SIGTERM to the command's process group, how "
+                                          "long to wait before SIGKILL (default: " +
+                                          format_duration(d.kill_timeout) + ")").c_str())
+      ("on-exit", text("ACTION"), "when the command exits by itself: exit (leave the cluster; "
+                                  "exit 0 if it succeeded, else 3), yield (give up leadership, "
+                                  "stay a candidate) or restart (keep leading, restart it after "
+                                  "1s, doubling to 30s) (default: exit)");
+  return command;
+}
+
 po::options_description network_options(CommandKind cmd) {
   const NodeConfig d;
   po::options_description identity = make_group("Identity");
@@ -47,6 +62,11 @@ po::options_description network_options(CommandKind cmd) {
                                         "(default: default)")
         ("metadata", text("TEXT"), "application data carried in heartbeats, e.g. this "
                                    "service's address (default: empty)");
+  } else if (cmd == CommandKind::kLeader) {
+    identity.add_options()
+        ("cluster", text("NAME"), ("the cluster to ask (default: " + d.cluster + ")").c_str())
+        ("channel", text("NAME"), "the channel whose leader to print (default: every channel "
+                                  "heard of)");
   } else {
     identity.add_options()
         ("cluster", text("NAME"), ("the cluster to watch (default: " + d.cluster + ")").c_str())
@@ -97,6 +117,11 @@ po::options_description network_options(CommandKind cmd) {
         ("wait", text("DURATION"), "how long --once listens (default: the profile's "
                                    "alive-expiration + leader-alive/2)");
   }
+  if (cmd == CommandKind::kLeader) {
+    output.add_options()
+        ("wait", text("DURATION"), "how long to listen before answering (default: the "
+                                   "profile's alive-expiration + leader-alive/2)");
+  }
   output.add_options()
       ("json", po::bool_switch(), "one JSON object per line (see Output)")
       ("verbose", po::bool_switch(), "also print every dropped datagram and why, each "
@@ -105,24 +130,8 @@ po::options_description network_options(CommandKind cmd) {
                                "option names, '#' starts a comment line; the command line wins")
       ("help,h", "print this help");
   po::options_description all;
+  if (cmd == CommandKind::kRun) all.add(run_command_options());
   all.add(identity).add(network).add(timing).add(trust).add(output);
-  return all;
-}
-
-// `run`: what happens to the command, then every option of join.
-po::options_description run_options() {
-  const RunOptions d;
-  po::options_description command = make_group("Command (after --)");
-  command.add_options()
-      ("kill-timeout", text("DURATION"), ("after SIGTERM to the command's process group, how "
-                                          "long to wait before SIGKILL (default: " +
-                                          format_duration(d.kill_timeout) + ")").c_str())
-      ("on-exit", text("ACTION"), "when the command exits by itself: exit (leave the cluster; "
-                                  "exit 0 if it succeeded, else 3), yield (give up leadership, "
-                                  "stay a candidate) or restart (keep leading, restart it after "
-                                  "1s, doubling to 30s) (default: exit)");
-  po::options_description all;
-  all.add(command).add(network_options(CommandKind::kRun));
   return all;
 }
 
@@ -210,10 +219,12 @@ const char* const kOutputHelp =
     "an object with at least \"ts\", \"event\" and \"node\"; events: started,\n"
     "member_joined, member_left, member_dead, member_restarted (+ \"member\",\n"
     "\"members\" = how many are alive), leader (+ \"channel\", \"leader\" = id or\n"
-    "null, \"is_self\"), stopped; warning (+ \"kind\", \"message\", \"peer\"),\n"
-    "id_conflict (+ \"from\", \"refuted\", \"duplicate\", \"stopped\"), keys_reloaded\n"
-    "(+ \"file\", \"key_ids\"). Human lines go to stdout, except warnings and id\n"
-    "conflicts, which go to stderr. See cli/README.md.\n";
+    "null, \"is_self\", \"epoch\" = the leadership's fencing epoch as a string of\n"
+    "digits (64-bit, beyond a double's exact range), \"metadata\", \"new_term\" when\n"
+    "the same leader has a new epoch), stopped; warning (+ \"kind\", \"message\",\n"
+    "\"peer\"), id_conflict (+ \"from\", \"refuted\", \"duplicate\", \"stopped\"),\n"
+    "keys_reloaded (+ \"file\", \"key_ids\"). Human lines go to stdout, except\n"
+    "warnings and id conflicts, which go to stderr. See cli/README.md.\n";
 
 const char* const kKeysHelp =
     "Keys: without a key anyone who can send to the group can forge members and\n"
@@ -272,6 +283,11 @@ std::string exit_codes_help(CommandKind cmd) {
          "     messages outside the clock-skew window";
   }
   if (cmd == CommandKind::kDemo) s += ",\n     or no agreement within the deadline";
+  if (cmd == CommandKind::kLeader) {
+    s += ",\n     or not exactly one leader: none heard, or a split (two members\n"
+         "     declaring leadership), in --channel or in some channel heard of,\n"
+         "     or no channel heard at all";
+  }
   if (cmd == CommandKind::kRun) return run_exit_codes_help(s);
   return s + "\n  2  usage error (unknown option, bad value), one line on stderr\n";
 }
@@ -316,6 +332,21 @@ std::string command_help(CommandKind cmd, const po::options_description& options
     case CommandKind::kRun:
       s << kRunHelp;
       break;
+    case CommandKind::kLeader:
+      s << "Usage: lanlord leader [--channel NAME] [--json] [--wait DURATION] [OPTIONS]\n\n"
+           "Print who leads: listen passively (as watch --once: never a member, sends\n"
+           "nothing) for one alive-expiration plus one declaration interval\n"
+           "(leader-alive/2), so every live member has heartbeated and every leader\n"
+           "has declared (800ms with fast, 5.5s with lan, 30s with fabric; --wait\n"
+           "overrides it). It cannot answer sooner: only a whole declaration interval\n"
+           "rules out a second leader. Then print, for --channel or for every channel\n"
+           "heard of, one line: the leader's id, its epoch (the fencing token of its\n"
+           "leadership), its metadata and how many members the channel has; or \"no\n"
+           "leader\", or \"split\" with every member declaring leadership.\n"
+           "With --json: one \"leaders\" object; epochs are strings of digits (64-bit).\n\n"
+           "Example: lanlord leader --channel billing --profile fast --json |\n"
+           "           jq -r '.channels[0].metadata'\n\n";
+      break;
     case CommandKind::kDemo:
       s << "Usage: lanlord demo [OPTIONS]\n\n"
            "Run N nodes in this process on loopback, show their election, crash the\n"
@@ -341,6 +372,7 @@ std::string main_help(std::string_view version) {
          "Commands:\n"
          "  join    become a node: take part in elections and print each event\n"
          "  watch   observe a cluster without taking part: members and leaders\n"
+         "  leader  print who leads each channel, with its epoch, and exit 0 if one does\n"
          "  demo    run a local cluster, crash its leader and show the failover\n"
          "  keygen  make a new cluster key (for --key-file)\n"
          "  run     join, and run a command only while this node leads a channel\n\n"
@@ -354,7 +386,6 @@ std::string main_help(std::string_view version) {
 po::options_description command_options(CommandKind command) {
   if (command == CommandKind::kDemo) return demo_options();
   if (command == CommandKind::kKeygen) return keygen_options();
-  if (command == CommandKind::kRun) return run_options();
   return network_options(command);
 }
 

@@ -13,9 +13,9 @@
 
 namespace lanlord::cli {
 
-enum class CommandKind { kJoin, kWatch, kDemo, kKeygen, kRun };
+enum class CommandKind { kJoin, kWatch, kDemo, kKeygen, kLeader, kRun };
 
-// "join", "watch", "demo", "keygen", "run".
+// "join", "watch", "demo", "keygen", "leader", "run".
 const char* command_name(CommandKind command);
 
 // The demo runs up to this many nodes in one process.
