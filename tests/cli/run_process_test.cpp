@@ -537,6 +537,32 @@ TEST_CASE(
   CHECK(b.process->wait(after(kExit)) == 0);
 }
 
+// TODO(core): fails with the core as merged (c2e1b35), almost every run: a
+// node that joins ~50 ms after the leader's election declares itself
+// within its startup grace (~400 ms, before one declaration interval,
+// leader-alive/2 = 500 ms, has passed, so before it can have heard the
+// leader); the leader (lower id) wins back with a new term. With `run`
+// the leader's command restarts (new_epoch) and the newcomer's command
+// runs for a moment. Marked may_fail until the core waits for a
+// declaration interval before a newcomer's first election.
+TEST_CASE("run: a node joining a led channel neither runs the command nor restarts the leader's" *
+          doctest::may_fail()) {
+  RunProcess a("join-a", {}, {"sh", "-c", "while :; do sleep 0.05; done"}, "joining");
+  REQUIRE_MESSAGE(a.next("command_started", after(kLeads)), a.transcript());
+  RunProcess b("join-b", {}, {"sh", "-c", "while :; do sleep 0.05; done"}, "joining");
+  const Deadline end = after(2s);
+  while (std::chrono::steady_clock::now() < end) {
+    a.drain(20ms);
+    b.drain(20ms);
+  }
+  CHECK_MESSAGE(a.count("command_started") == 1, a.transcript() << b.transcript());
+  CHECK_MESSAGE(b.count("command_started") == 0, a.transcript() << b.transcript());
+  a.process->signal(SIGTERM);
+  CHECK(a.process->wait(after(kExit)) == 0);
+  b.process->signal(SIGTERM);
+  CHECK(b.process->wait(after(kExit)) == 0);
+}
+
 TEST_CASE("run: a missing command or two channels is a usage error, exit 2") {
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"run", "--channel", "c"},
