@@ -96,7 +96,10 @@ ElectionMessage LeaderElectionService::message(bool is_declaration) {
 
 void LeaderElectionService::on_message(const ElectionMessage& msg) {
   if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
-  if (msg.sender == id_ || !adapter_.is_alive(msg.sender)) return;  // not in the view
+  if (msg.sender == id_) return;
+  // Not in the view: ignored, except the handoff of the leader whose leave
+  // overtook it (it names the successor; the leave removed its sender).
+  if (!adapter_.is_alive(msg.sender) && !(msg.is_handoff() && resigned(msg))) return;
 
   highest_ = std::max(highest_, msg.epoch);
   if (msg.is_handoff()) {
@@ -119,6 +122,10 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
   const bool stale = msg.epoch < floor_;
   if (stale && !is_leader()) {
     ++stale_;
+    // A leader exists that does not know the newer epoch: a yielding peer
+    // takes part in elections again, so its next one (a proposal carrying
+    // the newer epoch) makes that leader start a term above it.
+    if (yielding_) stop_yielding();
     return;
   }
   leader_exists_ = true;
@@ -145,10 +152,7 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
     // Two leaders: this one stays (the other has the higher id) and starts
     // a new term above both, so that what either did before is fenced.
     // Answered once per epoch heard; the interrupt declares it at once.
-    if (!absorbed_ || msg.epoch > *absorbed_) {
-      absorbed_ = msg.epoch;
-      start_new_term();
-    }
+    if (absorb(msg.epoch)) start_new_term();
   } else {
     // A follower keeps the leader it heard in this window when a higher id
     // (one about to step down) also declares; otherwise the latest wins.
@@ -167,16 +171,14 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
   // Another leader resigned in this leader's favour: two leaderships
   // overlapped. A new term above both, once per epoch heard.
   if (is_leader() && msg.successor == id_) {
-    if (!absorbed_ || msg.epoch > *absorbed_) {
-      absorbed_ = msg.epoch;
-      start_new_term();
-    }
+    if (absorb(msg.epoch)) start_new_term();
     return;
   }
-  // Only the followed leader can hand over its own, current leadership.
-  if (is_leader() || !leader_ || *leader_ != msg.sender || msg.epoch != epoch_) {
-    return;
-  }
+  // Only the followed leader can hand over its own, current leadership
+  // (or the one just lost to its leave, when the leave came first).
+  const bool current = leader_ && *leader_ == msg.sender && msg.epoch == epoch_;
+  if (is_leader() || (!current && !resigned(msg))) return;
+  left_.reset();
   ++handoffs_received_;
   if (msg.successor == id_) {
     // Take over now, with the next epoch, and declare at once.
@@ -198,6 +200,18 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
     step_timer_.arm(known ? config_.leader_election_duration : Duration::zero(),
                     [this] { steady_state(); });
   }
+}
+
+bool LeaderElectionService::resigned(const ElectionMessage& msg) const {
+  return !leader_ && left_ && left_->first == msg.sender && left_->second == msg.epoch;
+}
+
+bool LeaderElectionService::absorb(std::uint64_t epoch) {
+  if (!absorbed_.insert(epoch).second) return false;
+  // Bounded: forged declarations (without a key) may carry any number of
+  // epochs; forgetting the lowest costs at most an extra term.
+  if (absorbed_.size() > 64) absorbed_.erase(absorbed_.begin());
+  return true;
 }
 
 void LeaderElectionService::start_new_term() {
@@ -323,6 +337,7 @@ void LeaderElectionService::yield() {
 void LeaderElectionService::peer_down(const PeerId& id) {
   if (phase_ == Phase::kStopped || phase_ == Phase::kCreated) return;
   if (is_leader() || !leader_ || *leader_ != id) return;
+  left_ = std::pair{*leader_, epoch_};
   set_leader(std::nullopt);
   leader_exists_ = false;
   if (phase_ == Phase::kFollowing) {
@@ -339,7 +354,7 @@ void LeaderElectionService::become_leader() {
   is_leader_ = true;
   const std::uint64_t e = next_epoch(std::max(highest_, floor_), id_, scheduler_.wall_now());
   highest_ = floor_ = e;
-  absorbed_.reset();
+  absorbed_.clear();
   set_leader(id_, e);
   if (callbacks_.on_leadership) callbacks_.on_leadership(true);
 }

@@ -623,8 +623,11 @@ void NodeCore::on_own_id(const Message& m, std::string_view origin) {
       duplicate = m.sent_at >= instance_;
     } else {
       // Unauthenticated evidence alone is not enough: the same other
-      // process must keep talking, from one address, for three heartbeats.
-      if (!conflict_ || conflict_->instance != m.instance || conflict_->origin != origin) {
+      // process must keep talking, from one address, for three heartbeats
+      // (sightings further apart than six are not "keeping talking": a
+      // forger's occasional copies never add up).
+      if (!conflict_ || conflict_->instance != m.instance || conflict_->origin != origin ||
+          now - conflict_->first > 6 * config_.profile.membership.heartbeat_interval) {
         conflict_ = Conflict{m.instance, std::string(origin), now, 0, false};
       }
       ++conflict_->count;

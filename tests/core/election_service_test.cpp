@@ -2,6 +2,7 @@
 // inbound messages the test controls, on a virtual clock.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -213,4 +214,42 @@ TEST_CASE("yield is a no-op for a follower, and stop() is final and idempotent")
   f.sched.run_for(1min);
   CHECK(f.adapter.sent.size() == sent);
   CHECK(f.sched.pending() == 0);
+}
+
+namespace {
+
+struct HandoffFixture {
+  static ElectionConfig config() {
+    ElectionConfig c = test::fabric_test_config();
+    c.instant_handoff = true;
+    return c;
+  }
+  sim::VirtualScheduler sched;
+  FakeAdapter adapter{sched, "m"};
+  LeaderElectionService svc{adapter, sched, PeerId("m"), config()};
+};
+
+}  // namespace
+
+TEST_CASE("instant handoff: the successor takes over even when the leader's leave came first") {
+  HandoffFixture f;
+  f.adapter.view.push_back(PeerId("a"));
+  f.svc.start();
+  f.adapter.deliver("a", true, 1000);  // a leads with epoch 1000
+  REQUIRE(f.svc.leader() == PeerId("a"));
+  f.sched.run_for(150ms);  // startup over: following a
+  REQUIRE(f.svc.phase() == LeaderElectionService::Phase::kFollowing);
+  REQUIRE(f.svc.leader() == PeerId("a"));
+  // a's leave overtook its handoff: membership removed a, peer_down
+  // started an election.
+  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
+  f.svc.peer_down(PeerId("a"));
+  CHECK_FALSE(f.svc.leader().has_value());
+  // A handoff of another epoch, or from another sender, is not a's.
+  f.adapter.handler(ElectionMessage{PeerId("a"), false, 999, PeerId("m")});
+  CHECK_FALSE(f.svc.is_leader());
+  f.adapter.handler(ElectionMessage{PeerId("a"), false, 1000, PeerId("m")});
+  CHECK(f.svc.is_leader());
+  CHECK(f.svc.epoch() > 1000);
+  CHECK(f.svc.handoffs_received() == 1);
 }
