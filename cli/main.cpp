@@ -7,6 +7,7 @@
 
 #include "command_line/command_line.hpp"
 #include "commands/commands.hpp"
+#include "commands/supervisor.hpp"
 
 namespace {
 
@@ -44,6 +45,11 @@ int run(const lanlord::cli::Invocation& inv) {
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  // `run`'s supervisor: lanlord re-executed in a hidden mode, before
+  // anything else exists (commands/supervisor.hpp).
+  if (!args.empty() && args.front() == lanlord::cli::kSupervisorMode) {
+    return lanlord::cli::run_supervisor({args.begin() + 1, args.end()});
+  }
   try {
     return run(lanlord::cli::parse_command_line(args, LANLORD_VERSION));
   } catch (const std::exception& e) {

@@ -30,18 +30,36 @@ po::typed_value<std::string>* text(const char* name) {
 
 // Program_options chains read best one option per line.
 // clang-format off
+// `run`'s own options: what happens to the command.
+po::options_description run_command_options() {
+  const RunOptions d;
+  po::options_description command = make_group("Command");
+  command.add_options()
+      ("kill-timeout", text("DURATION"), ("after SIGTERM to the command's process group, how "
+                                          "long to wait before SIGKILL (default: " +
+                                          format_duration(d.kill_timeout) + ")").c_str())
+      ("on-exit", text("ACTION"), "when the command exits by itself: exit (leave the cluster; "
+                                  "exit 0 if it succeeded, else 3), yield (give up leadership, "
+                                  "stay a candidate) or restart (keep leading, restart it after "
+                                  "1s, doubling to 30s) (default: exit)");
+  return command;
+}
+
 po::options_description network_options(CommandKind cmd) {
   const NodeConfig d;
   po::options_description identity = make_group("Identity");
-  if (cmd == CommandKind::kJoin) {
+  if (cmd == CommandKind::kJoin || cmd == CommandKind::kRun) {
     identity.add_options()
         ("id", text("ID"), ("this node's id, unique in the cluster; the lowest id wins an "
                             "election (default: host name and a random suffix, e.g. " +
                             default_node_id() + ")").c_str())
         ("cluster", text("NAME"), ("the cluster; nodes of other clusters on the same group and "
                                    "port are ignored (default: " + d.cluster + ")").c_str())
-        ("channel", text("NAME"), "a channel to run an election in; repeat for several "
-                                  "(default: default)")
+        ("channel", text("NAME"), cmd == CommandKind::kRun
+                                      ? "the channel whose leader runs the command (required, "
+                                        "exactly one)"
+                                      : "a channel to run an election in; repeat for several "
+                                        "(default: default)")
         ("metadata", text("TEXT"), "application data carried in heartbeats, e.g. this "
                                    "service's address (default: empty)");
   } else if (cmd == CommandKind::kLeader) {
@@ -112,6 +130,7 @@ po::options_description network_options(CommandKind cmd) {
                                "option names, '#' starts a comment line; the command line wins")
       ("help,h", "print this help");
   po::options_description all;
+  if (cmd == CommandKind::kRun) all.add(run_command_options());
   all.add(identity).add(network).add(timing).add(trust).add(output);
   return all;
 }
@@ -216,6 +235,37 @@ const char* const kKeysHelp =
     "Rotation: add the new key as a second line everywhere, SIGHUP; make it the\n"
     "first line everywhere, SIGHUP; remove the old line, SIGHUP.\n";
 
+std::string run_exit_codes_help(std::string s) {
+  return s +
+         ",\n     or another process with this --id is running\n"
+         "  2  usage error (unknown option, bad value, no command after --, not\n"
+         "     exactly one --channel), one line on stderr\n"
+         "  3  --on-exit exit: the command failed (exited non-zero or was killed\n"
+         "     by a signal); 0 when it exited 0\n";
+}
+
+const char* const kRunHelp =
+    "Usage: lanlord run --channel NAME [OPTIONS] -- COMMAND [ARGS...]\n\n"
+    "Join the cluster as `lanlord join` does and run COMMAND only while this\n"
+    "node leads NAME. When leadership is lost, on SIGINT/SIGTERM, or when a new\n"
+    "epoch of this node's leadership begins (the command restarts with it),\n"
+    "the command's process group gets SIGTERM, then SIGKILL after --kill-timeout.\n"
+    "Leadership is given up (a leave on SIGTERM, a yield) only after the command\n"
+    "has exited. The command never outlives this process: a supervisor (a child\n"
+    "of lanlord) kills its process group and every descendant the moment\n"
+    "lanlord dies, even by SIGKILL. A lanlord that is frozen (SIGSTOP) cannot\n"
+    "stop its command: fence the command's side effects with LANLORD_RUN_EPOCH.\n"
+    "The command inherits stdin, stdout and stderr, and the environment plus:\n"
+    "  LANLORD_RUN_CHANNEL  the channel (NAME)\n"
+    "  LANLORD_RUN_EPOCH    the leadership's fencing epoch, in decimal\n"
+    "  LANLORD_RUN_NODE_ID  this node's --id\n"
+    "Events: command_started (+ \"pid\", \"epoch\"), command_stopping (+ \"reason\":\n"
+    "lost_leadership, new_epoch or shutdown), command_exited (+ \"code\" or\n"
+    "\"signal\", \"ran_ms\"), command_restart_scheduled (+ \"delay_ms\"), yielded,\n"
+    "exiting (+ \"code\"), besides join's.\n\n"
+    "Example: lanlord run --channel billing --profile fast --on-exit restart \\\n"
+    "           -- /usr/bin/billing-worker --queue billing\n\n";
+
 std::string exit_codes_help(CommandKind cmd) {
   if (cmd == CommandKind::kKeygen) {
     return "Exit codes:\n  0  success\n  1  the file cannot be written\n"
@@ -238,6 +288,7 @@ std::string exit_codes_help(CommandKind cmd) {
          "     declaring leadership), in --channel or in some channel heard of,\n"
          "     or no channel heard at all";
   }
+  if (cmd == CommandKind::kRun) return run_exit_codes_help(s);
   return s + "\n  2  usage error (unknown option, bad value), one line on stderr\n";
 }
 
@@ -278,6 +329,9 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "Example: lanlord keygen --output /etc/lanlord/cluster.key\n\n";
       s << describe(options) << "\n" << exit_codes_help(cmd);
       return s.str();
+    case CommandKind::kRun:
+      s << kRunHelp;
+      break;
     case CommandKind::kLeader:
       s << "Usage: lanlord leader [--channel NAME] [--json] [--wait DURATION] [OPTIONS]\n\n"
            "Print who leads: listen passively (as watch --once: never a member, sends\n"
@@ -320,7 +374,8 @@ std::string main_help(std::string_view version) {
          "  watch   observe a cluster without taking part: members and leaders\n"
          "  leader  print who leads each channel, with its epoch, and exit 0 if one does\n"
          "  demo    run a local cluster, crash its leader and show the failover\n"
-         "  keygen  make a new cluster key (for --key-file)\n\n"
+         "  keygen  make a new cluster key (for --key-file)\n"
+         "  run     join, and run a command only while this node leads a channel\n\n"
          "Examples:\n"
          "  lanlord demo\n"
          "  lanlord join --id billing-1 --channel billing --profile fast --json\n"

@@ -223,6 +223,46 @@ Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& rea
   return checked(std::move(inv), config, CommandKind::kWatch);
 }
 
+// `run`: join's options, then "--" and the command. Everything after the
+// first "--" is the command, taken as it is (it may have options of its
+// own, or a "--" of its own).
+Invocation parse_run(const std::vector<std::string>& args, const ReadFile& read,
+                     const KeySources& keys) {
+  const std::string hint = help_hint(CommandKind::kRun);
+  const auto dashes = std::find(args.begin(), args.end(), std::string("--"));
+  const std::vector<std::string> options(args.begin(), dashes);
+  std::vector<Setting> settings;
+  Invocation inv = parse_command(CommandKind::kRun, options, read, &settings);
+  if (inv.action == Invocation::Action::kUsageError &&
+      inv.text.starts_with("unexpected argument")) {
+    inv.text += ": the command goes after '--'";
+  }
+  auto* o = std::get_if<RunOptions>(&inv.options);
+  if (o == nullptr) return inv;  // help, or a usage error in the options
+  if (dashes != args.end()) o->command.assign(dashes + 1, args.end());
+  if (o->command.empty()) {
+    return usage_error(
+        "missing the command: give it after '--', e.g. lanlord run --channel "
+        "billing -- /usr/bin/worker --queue billing",
+        hint);
+  }
+  if (o->node.channels.empty()) {
+    return usage_error("--channel is required: the channel whose leader runs the command", hint);
+  }
+  if (o->node.channels.size() > 1) {
+    std::string names;
+    for (const std::string& c : o->node.channels) names += (names.empty() ? "" : ", ") + c;
+    return usage_error("run takes exactly one --channel, not " +
+                           std::to_string(o->node.channels.size()) + " (" + names + ")",
+                       hint);
+  }
+  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+    return usage_error(s.message(), hint);
+  }
+  const NodeConfig config = o->node;
+  return checked(std::move(inv), config, CommandKind::kRun);
+}
+
 Invocation parse_demo(const std::vector<std::string>& args, const ReadFile& read) {
   Invocation inv = parse_command(CommandKind::kDemo, args, read);
   const auto* o = std::get_if<DemoOptions>(&inv.options);
@@ -271,7 +311,8 @@ std::optional<std::string> KeySources::read_environment(const char* name) {
 Invocation parse_command_line(const std::vector<std::string>& args, std::string_view version,
                               const ReadFile& read, const KeySources& keys) {
   if (args.empty()) {
-    return usage_error("missing command (join, watch, leader, demo or keygen)", "lanlord --help");
+    return usage_error("missing command (join, watch, leader, run, demo or keygen)",
+                       "lanlord --help");
   }
   const std::string& first = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -286,9 +327,10 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
   if (first == "demo") return parse_demo(rest, read);
   if (first == "keygen") return parse_keygen(rest, read);
   if (first == "leader") return parse_leader(rest, read, keys);
+  if (first == "run") return parse_run(rest, read, keys);
   if (first.starts_with("-"))
     return usage_error("unknown option '" + first + "'", "lanlord --help");
-  return usage_error("unknown command '" + first + "' (join, watch, leader, demo or keygen)",
+  return usage_error("unknown command '" + first + "' (join, watch, leader, run, demo or keygen)",
                      "lanlord --help");
 }
 

@@ -26,6 +26,20 @@ const char* command_name(CommandKind c) {
       return "keygen";
     case CommandKind::kLeader:
       return "leader";
+    case CommandKind::kRun:
+      return "run";
+  }
+  return "";
+}
+
+const char* on_exit_name(RunOptions::OnExit on_exit) {
+  switch (on_exit) {
+    case RunOptions::OnExit::kExit:
+      return "exit";
+    case RunOptions::OnExit::kYield:
+      return "yield";
+    case RunOptions::OnExit::kRestart:
+      return "restart";
   }
   return "";
 }
@@ -252,6 +266,51 @@ struct LeaderApplier {
   }
 };
 
+// `run` is `join` plus what to do with the command: every join setting
+// goes through the JoinApplier, so the two cannot drift apart. The
+// command itself comes from after "--" (parse.cpp), not from settings.
+struct RunApplier {
+  JoinApplier join;
+  RunOptions run;
+  Status apply(const Setting& s) {
+    if (s.key == "kill-timeout") {
+      std::optional<Duration> d;
+      if (Status st = parse_duration_setting(s, d); !st) return st;
+      run.kill_timeout = *d;
+      return Status::ok();
+    }
+    if (s.key == "on-exit") {
+      for (const auto choice :
+           {RunOptions::OnExit::kExit, RunOptions::OnExit::kYield, RunOptions::OnExit::kRestart}) {
+        if (s.value == on_exit_name(choice)) {
+          run.on_exit = choice;
+          return Status::ok();
+        }
+      }
+      return bad(s, "'" + s.value + "' is not an action (choose yield, exit or restart)");
+    }
+    return join.apply(s);
+  }
+  // The options, once every setting is applied; `channels_given` says
+  // whether a channel was named (run has no default channel).
+  RunOptions result() {
+    run.node = std::move(join.o.node);
+    run.output = join.o.output;
+    run.key_origin = std::move(join.o.key_origin);
+    if (!join.channels_given) run.node.channels.clear();
+    return std::move(run);
+  }
+};
+
+Status apply_run(const std::vector<Setting>& settings, CommandOptions& out) {
+  RunApplier applier;
+  for (const Setting& s : settings) {
+    if (Status st = applier.apply(s); !st) return st;
+  }
+  out = applier.result();
+  return Status::ok();
+}
+
 template <class Applier>
 Status apply_all(const std::vector<Setting>& settings, CommandOptions& out) {
   Applier applier;
@@ -277,6 +336,8 @@ Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
       return apply_all<KeygenApplier>(settings, out);
     case CommandKind::kLeader:
       return apply_all<LeaderApplier>(settings, out);
+    case CommandKind::kRun:
+      return apply_run(settings, out);
   }
   return Status::error("unknown command");
 }

@@ -13,9 +13,9 @@
 
 namespace lanlord::cli {
 
-enum class CommandKind { kJoin, kWatch, kDemo, kKeygen, kLeader };
+enum class CommandKind { kJoin, kWatch, kDemo, kKeygen, kLeader, kRun };
 
-// "join", "watch", "demo", "keygen", "leader".
+// "join", "watch", "demo", "keygen", "leader", "run".
 const char* command_name(CommandKind command);
 
 // The demo runs up to this many nodes in one process.
@@ -43,6 +43,9 @@ using CommandOptions = std::variant<std::monostate, JoinOptions, WatchOptions, D
 // "node.conf:3: port: ...".
 Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
                       CommandOptions& out);
+
+// `run --on-exit`'s words: "exit", "yield", "restart".
+const char* on_exit_name(RunOptions::OnExit on_exit);
 
 // "fabric, lan or fast".
 std::string profile_list();

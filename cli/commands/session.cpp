@@ -40,11 +40,22 @@ void NodeSession::start(Node& node, std::function<void()> stop) {
   arm_flush();
 }
 
+void NodeSession::start_async(Node& node, AsyncStop stop) {
+  async_stop_ = std::move(stop);
+  start(node, nullptr);
+}
+
 // Asio delivers the signals as ordinary handlers on the io thread, so the
 // stop and the reload run between two node events, never inside one.
 void NodeSession::wait_for_stop() {
   stop_signals_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
+    if (async_stop_) {
+      reporter_.flush_evictions();
+      async_stop_([this] { io_.stop(); });
+      wait_for_stop();
+      return;
+    }
     reporter_.flush_evictions();
     stop_();
     io_.stop();

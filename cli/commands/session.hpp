@@ -40,6 +40,13 @@ class NodeSession {
   // session stops `io` after it.
   void start(Node& node, std::function<void()> stop);
 
+  // For a stop that takes a while (`run`: its command exits first):
+  // `stop` runs on SIGINT/SIGTERM and calls `done` when it has finished;
+  // the session then stops `io`. A second signal calls `stop` again (it
+  // may hurry).
+  using AsyncStop = std::function<void(std::function<void()> done)>;
+  void start_async(Node& node, AsyncStop stop);
+
   // After io.run() returned: the exit code for a node halted by an id
   // conflict (with its message written to `err`), or nothing.
   std::optional<int> halted_exit();
@@ -60,6 +67,7 @@ class NodeSession {
   boost::asio::steady_timer flush_;
   Node* node_ = nullptr;
   std::function<void()> stop_;
+  AsyncStop async_stop_;
   std::optional<IdConflict> halted_;
 };
 

@@ -1,6 +1,7 @@
 #include "output/event_printer.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <sstream>
 
@@ -456,6 +457,92 @@ void EventPrinter::demo_timeout(std::string_view phase, Duration waited) {
 
 void EventPrinter::demo_done() {
   emit("demo_done", "demo", JsonObject(), "done: every node stopped gracefully");
+}
+
+// `lanlord run`'s events.
+
+std::string signal_name(int signal) {
+  const char* abbrev = ::sigabbrev_np(signal);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+namespace {
+
+// {"code":0,"signal":null} and "exited with code 0" / "killed by SIGTERM".
+void add_command_status(JsonObject& f, const CommandStatus& status) {
+  if (status.code) {
+    f.number("code", *status.code);
+  } else {
+    f.null("code");
+  }
+  if (status.signal) {
+    f.str("signal", signal_name(*status.signal));
+  } else {
+    f.null("signal");
+  }
+}
+
+std::string command_status_text(const CommandStatus& status) {
+  if (status.code) return "exited with code " + std::to_string(*status.code);
+  if (status.signal) return "killed by " + signal_name(*status.signal);
+  return "ended";
+}
+
+}  // namespace
+
+void EventPrinter::command_started(std::string_view node, std::string_view channel, int pid,
+                                   std::uint64_t epoch) {
+  JsonObject f;
+  f.str("channel", channel).number("pid", pid).str("epoch", std::to_string(epoch));
+  emit("command_started", node, f,
+       "command started for " + printable(channel) + ": pid " + std::to_string(pid) + ", epoch " +
+           std::to_string(epoch));
+}
+
+void EventPrinter::command_stopping(std::string_view node, std::string_view channel, int pid,
+                                    std::string_view reason, Duration kill_timeout) {
+  JsonObject f;
+  f.str("channel", channel)
+      .number("pid", pid)
+      .str("reason", reason)
+      .number("kill_timeout_ms", millis(kill_timeout));
+  emit("command_stopping", node, f,
+       "stopping the command for " + printable(channel) + " (pid " + std::to_string(pid) + "): " +
+           std::string(reason) + "; SIGTERM, SIGKILL after " + format_duration(kill_timeout));
+}
+
+void EventPrinter::command_exited(std::string_view node, std::string_view channel, int pid,
+                                  const CommandStatus& status, Duration ran) {
+  JsonObject f;
+  f.str("channel", channel).number("pid", pid);
+  add_command_status(f, status);
+  f.number("ran_ms", millis(ran));
+  emit("command_exited", node, f,
+       "command for " + printable(channel) + " (pid " + std::to_string(pid) + ") " +
+           command_status_text(status) + " after " + std::to_string(millis(ran)) + " ms");
+}
+
+void EventPrinter::command_restart_scheduled(std::string_view node, std::string_view channel,
+                                             Duration delay) {
+  JsonObject f;
+  f.str("channel", channel).number("delay_ms", millis(delay));
+  emit("command_restart_scheduled", node, f,
+       "restarting the command for " + printable(channel) + " in " + format_duration(delay));
+}
+
+void EventPrinter::yielded(std::string_view node, std::string_view channel) {
+  JsonObject f;
+  f.str("channel", channel);
+  emit("yielded", node, f,
+       "yielded " + printable(channel) + ": gave up leadership, still a candidate");
+}
+
+void EventPrinter::exiting(std::string_view node, int code, const CommandStatus& status) {
+  JsonObject f;
+  f.number("code", code);
+  emit(
+      "exiting", node, f,
+      "exiting with code " + std::to_string(code) + ": the command " + command_status_text(status));
 }
 
 }  // namespace lanlord::cli

@@ -57,6 +57,16 @@ struct DemoPlan {
   Duration failover_bound{};  // the profile's crash failover bound
 };
 
+// How a command ended: its exit code, or the signal that killed it.
+struct CommandStatus {
+  std::optional<int> code;    // exited with this code
+  std::optional<int> signal;  // or was killed by this signal
+  bool success() const { return code && *code == 0; }
+};
+
+// "SIGTERM" (or "signal 64" for one without a name).
+std::string signal_name(int signal);
+
 // Writes events to `out`, one line each, flushed at once so that a reader
 // at the other end of a pipe sees each event as it happens. Human warnings
 // and id conflicts go to `err` (when given) so that they stand out from
@@ -113,6 +123,22 @@ class EventPrinter {
                      Duration took, Duration bound);
   void demo_timeout(std::string_view phase, Duration waited);
   void demo_done();
+
+  // `lanlord run`: the life of the command this node runs while it leads
+  // `channel` (cli/README.md). `pid` is the command's, also its process
+  // group's id.
+  void command_started(std::string_view node, std::string_view channel, int pid,
+                       std::uint64_t epoch);
+  // `reason`: "lost_leadership", "new_epoch" or "shutdown".
+  void command_stopping(std::string_view node, std::string_view channel, int pid,
+                        std::string_view reason, Duration kill_timeout);
+  void command_exited(std::string_view node, std::string_view channel, int pid,
+                      const CommandStatus& status, Duration ran);
+  void command_restart_scheduled(std::string_view node, std::string_view channel, Duration delay);
+  // This node gave up leading `channel` after its command exited (--on-exit yield).
+  void yielded(std::string_view node, std::string_view channel);
+  // `run` leaves the cluster and exits with `code` because the command exited.
+  void exiting(std::string_view node, int code, const CommandStatus& status);
 
  private:
   // One event: `human` follows the timestamp and node in human format;

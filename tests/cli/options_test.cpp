@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "command_line/command_line.hpp"
+#include "commands/supervisor.hpp"
 
 using namespace std::chrono_literals;
 using lanlord::Duration;
@@ -607,4 +608,133 @@ TEST_CASE("leader --help states the wait and the exit codes") {
   }
   CHECK(parse({"--help"}).text.find("leader") != std::string::npos);
   CHECK(parse({"help", "leader"}).text.find("Usage: lanlord leader") == 0);
+}
+
+// `lanlord run`: join's options, what to do with the command, and the
+// command after "--".
+
+namespace {
+
+RunOptions run_options(const std::vector<std::string>& args, const FakeFiles& files = {},
+                       const FakeKeys& keys = {}) {
+  std::vector<std::string> full = {"run"};
+  full.insert(full.end(), args.begin(), args.end());
+  const Invocation inv = parse(full, files, keys);
+  INFO("error: " << inv.text);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  return std::get<RunOptions>(inv.options);
+}
+
+}  // namespace
+
+TEST_CASE("run takes join's options, --kill-timeout, --on-exit and the command after --") {
+  RunOptions o = run_options({"--channel", "billing", "--", "worker", "--queue", "b"});
+  CHECK(o.node.channels == std::vector<std::string>{"billing"});
+  CHECK(o.command == std::vector<std::string>{"worker", "--queue", "b"});
+  CHECK(o.kill_timeout == 10s);
+  CHECK(o.on_exit == RunOptions::OnExit::kExit);
+  CHECK_FALSE(o.node.passive);
+  CHECK_FALSE(o.node.id.empty());  // join's default id
+
+  o = run_options({"--id",       "b-1",         "--channel",      "billing",
+                   "--metadata", "10.0.0.1:80", "--profile",      "fast",
+                   "--port",     "9000",        "--kill-timeout", "1.5s",
+                   "--on-exit",  "restart",     "--json",         "--",
+                   "sh",         "-c",          "exit 1",         "--",
+                   "--help"});
+  CHECK(o.node.id == "b-1");
+  CHECK(o.node.metadata == "10.0.0.1:80");
+  CHECK(o.node.profile == "fast");
+  CHECK(o.node.port == 9000);
+  CHECK(o.kill_timeout == 1500ms);
+  CHECK(o.on_exit == RunOptions::OnExit::kRestart);
+  CHECK(o.output.json);
+  // Everything after the first "--" is the command's, "--" and --help too.
+  CHECK(o.command == std::vector<std::string>{"sh", "-c", "exit 1", "--", "--help"});
+  CHECK(run_options({"--channel", "c", "--on-exit", "yield", "--", "x"}).on_exit ==
+        RunOptions::OnExit::kYield);
+  CHECK(run_options({"--channel", "c", "--on-exit", "exit", "--", "x"}).on_exit ==
+        RunOptions::OnExit::kExit);
+}
+
+TEST_CASE("run usage errors: the command, the channel, --on-exit, --kill-timeout") {
+  CHECK(usage_error({"run", "--channel", "c"}).find("missing the command: give it after '--'") ==
+        0);
+  CHECK(usage_error({"run", "--channel", "c", "--"}).find("missing the command") == 0);
+  CHECK(usage_error({"run", "--", "worker"}) ==
+        "--channel is required: the channel whose leader runs the command");
+  CHECK(usage_error({"run", "--channel", "a", "--channel", "b", "--", "worker"}) ==
+        "run takes exactly one --channel, not 2 (a, b)");
+  CHECK(usage_error({"run", "--channel", "c", "--on-exit", "sometimes", "--", "x"}) ==
+        "--on-exit: 'sometimes' is not an action (choose yield, exit or restart)");
+  CHECK(usage_error({"run", "--channel", "c", "--kill-timeout", "5", "--", "x"})
+            .find("--kill-timeout: bad duration '5'") == 0);
+  CHECK(usage_error({"run", "--channel", "c", "worker"}) ==
+        "unexpected argument 'worker': the command goes after '--'");
+  // Join's own checks apply: a bad option before "--" is still an error.
+  CHECK(usage_error({"run", "--channel", "c", "--port", "0", "--", "x"}).find("--port") == 0);
+  CHECK(usage_error({"run", "--channel", "c", "--group", "127.0.0.1", "--", "x"})
+            .find("not a multicast address") != std::string::npos);
+  const Invocation inv = parse({"run", "--", "x"});
+  CHECK(inv.help_hint == "lanlord run --help");
+}
+
+TEST_CASE("run reads a config file, keys included, and the command line wins") {
+  FakeFiles files;
+  files.files["run.conf"] =
+      "channel = billing\n"
+      "kill-timeout = 3s\n"
+      "on-exit = yield\n"
+      "key-file = cluster.key\n"
+      "profile = fast\n";
+  files.files["bad.conf"] = "on-exit = never\n";
+  FakeKeys keys;
+  keys.files.emplace("cluster.key", make_keyring(1));
+  RunOptions o = run_options({"--config", "run.conf", "--", "worker"}, files, keys);
+  CHECK(o.node.channels == std::vector<std::string>{"billing"});
+  CHECK(o.kill_timeout == 3s);
+  CHECK(o.on_exit == RunOptions::OnExit::kYield);
+  CHECK(o.node.keys.has_value());
+  CHECK(o.key_origin.key_file == "cluster.key");
+  o = run_options({"--config", "run.conf", "--on-exit", "restart", "--channel", "audit", "--", "w"},
+                  files, keys);
+  CHECK(o.on_exit == RunOptions::OnExit::kRestart);
+  CHECK(o.node.channels == std::vector<std::string>{"audit"});
+  CHECK(usage_error({"run", "--config", "bad.conf", "--channel", "c", "--", "w"}, files) ==
+        "bad.conf:1: on-exit: 'never' is not an action (choose yield, exit or restart)");
+  // run's keys are not join's.
+  files.files["join.conf"] = "kill-timeout = 1s\n";
+  CHECK(usage_error({"join", "--config", "join.conf"}, files) ==
+        "join.conf:1: unknown key 'kill-timeout'");
+}
+
+TEST_CASE("run --help explains the command, on-exit, the environment and exit code 3") {
+  const Invocation inv = parse({"run", "--help"});
+  REQUIRE(inv.action == Invocation::Action::kPrint);
+  CHECK(inv.text.find("Usage: lanlord run --channel NAME [OPTIONS] -- COMMAND") == 0);
+  for (const char* word : {"--kill-timeout",
+                           "--on-exit",
+                           "yield",
+                           "restart",
+                           "default: 10s",
+                           "--channel",
+                           "--id",
+                           "--metadata",
+                           "--key-file",
+                           "--profile",
+                           "LANLORD_RUN_CHANNEL",
+                           "LANLORD_RUN_EPOCH",
+                           "LANLORD_RUN_NODE_ID",
+                           "SIGSTOP",
+                           "SIGKILL",
+                           "process group",
+                           "Example:",
+                           "  3  ",
+                           "command_started",
+                           "command_stopping",
+                           "command_exited"}) {
+    CHECK_MESSAGE(inv.text.find(word) != std::string::npos, word);
+  }
+  CHECK(parse({"--help"}).text.find("run ") != std::string::npos);
+  CHECK(parse({"--help"}).text.find(kSupervisorMode) == std::string::npos);
 }
