@@ -36,12 +36,15 @@ constexpr Duration kMaxRestartDelay = 30s;
 constexpr Duration kStableRun = 30s;
 
 // What the command gets besides the inherited environment (an inherited
-// LANLORD_RUN_* is replaced).
+// LANLORD_RUN_* is replaced; the cluster key, LANLORD_KEY, is a secret of
+// lanlord's and is not passed on).
 std::vector<std::string> command_environment(const std::string& channel, std::uint64_t epoch,
                                              const std::string& node_id) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (!std::string_view(*e).starts_with("LANLORD_RUN_")) env.emplace_back(*e);
+    const std::string_view var(*e);
+    if (var.starts_with("LANLORD_RUN_") || var.starts_with("LANLORD_KEY=")) continue;
+    env.emplace_back(var);
   }
   env.push_back("LANLORD_RUN_CHANNEL=" + channel);
   env.push_back("LANLORD_RUN_EPOCH=" + std::to_string(epoch));
