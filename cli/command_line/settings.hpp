@@ -33,8 +33,8 @@ struct Setting {
   bool from_command_line() const { return where.empty(); }
 };
 
-using CommandOptions =
-    std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions, KeygenOptions>;
+using CommandOptions = std::variant<std::monostate, JoinOptions, WatchOptions, DemoOptions,
+                                    KeygenOptions, RunOptions, LeaderOptions>;
 
 // `command`'s defaults with `settings` applied in order. Keys must be the
 // command's options (the parser has checked). `channel` is repeatable: the
