@@ -250,6 +250,31 @@ void ProcDriver::rejoin(std::size_t i) {
   spawn(i);
 }
 
+void ProcDriver::freeze(std::size_t i, Duration) {
+  pid_t pid = -1;
+  {
+    std::lock_guard lock(mu_);
+    pid = children_.at(i)->pid;
+  }
+  if (pid <= 0) return;
+  tracker_.set_frozen(i, true);
+  kill(pid, SIGSTOP);
+}
+
+Duration ProcDriver::thaw(std::size_t i) {
+  pid_t pid = -1;
+  {
+    std::lock_guard lock(mu_);
+    pid = children_.at(i)->pid;
+  }
+  // Watch first: a leader event that arrives right after SIGCONT counts.
+  tracker_.watch(i);
+  const Duration t = now();
+  if (pid > 0) kill(pid, SIGCONT);
+  tracker_.set_frozen(i, false);
+  return t;
+}
+
 void ProcDriver::heal() {
   if (bridge_) bridge_->connect();
   tracker_.heal();
