@@ -144,9 +144,9 @@ struct NodeView {
   bool live = false;
   int side = 0;
   std::size_t leader = kNoNode;  // the node it names as leader
-  std::uint64_t epoch = 0;       // the epoch of that leadership (0: unknown)
   bool is_leader = false;
-  bool frozen = false;  // counts as not live
+  std::uint64_t epoch = 0;  // the epoch of that leadership (0: unknown)
+  bool frozen = false;      // counts as not live
 };
 
 // "n0007": node ids are zero-padded indexes, so bytewise order (the
