@@ -148,4 +148,12 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
 // (every leader has declared in it), unless --wait says otherwise.
 Duration once_wait(const WatchOptions& options);
 
+// How long `lanlord leader` listens before it answers, unless --wait says
+// otherwise: as once_wait(), one alive_expiration (every live member has
+// heartbeated, so the member counts are whole) plus one declaration
+// interval (every leader, and so both sides of a split, has declared).
+// It cannot answer sooner: only a full declaration interval rules out a
+// second leader.
+Duration leader_wait(const LeaderOptions& options);
+
 }  // namespace lanlord::cli

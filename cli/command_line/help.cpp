@@ -44,6 +44,11 @@ po::options_description network_options(CommandKind cmd) {
                                   "(default: default)")
         ("metadata", text("TEXT"), "application data carried in heartbeats, e.g. this "
                                    "service's address (default: empty)");
+  } else if (cmd == CommandKind::kLeader) {
+    identity.add_options()
+        ("cluster", text("NAME"), ("the cluster to ask (default: " + d.cluster + ")").c_str())
+        ("channel", text("NAME"), "the channel whose leader to print (default: every channel "
+                                  "heard of)");
   } else {
     identity.add_options()
         ("cluster", text("NAME"), ("the cluster to watch (default: " + d.cluster + ")").c_str())
@@ -93,6 +98,11 @@ po::options_description network_options(CommandKind cmd) {
                                     "and exit 0 if every channel has exactly one leader, else 1")
         ("wait", text("DURATION"), "how long --once listens (default: the profile's "
                                    "alive-expiration + leader-alive/2)");
+  }
+  if (cmd == CommandKind::kLeader) {
+    output.add_options()
+        ("wait", text("DURATION"), "how long to listen before answering (default: the "
+                                   "profile's alive-expiration + leader-alive/2)");
   }
   output.add_options()
       ("json", po::bool_switch(), "one JSON object per line (see Output)")
@@ -190,10 +200,12 @@ const char* const kOutputHelp =
     "an object with at least \"ts\", \"event\" and \"node\"; events: started,\n"
     "member_joined, member_left, member_dead, member_restarted (+ \"member\",\n"
     "\"members\" = how many are alive), leader (+ \"channel\", \"leader\" = id or\n"
-    "null, \"is_self\"), stopped; warning (+ \"kind\", \"message\", \"peer\"),\n"
-    "id_conflict (+ \"from\", \"refuted\", \"duplicate\", \"stopped\"), keys_reloaded\n"
-    "(+ \"file\", \"key_ids\"). Human lines go to stdout, except warnings and id\n"
-    "conflicts, which go to stderr. See cli/README.md.\n";
+    "null, \"is_self\", \"epoch\" = the leadership's fencing epoch as a string of\n"
+    "digits (64-bit, beyond a double's exact range), \"metadata\", \"new_term\" when\n"
+    "the same leader has a new epoch), stopped; warning (+ \"kind\", \"message\",\n"
+    "\"peer\"), id_conflict (+ \"from\", \"refuted\", \"duplicate\", \"stopped\"),\n"
+    "keys_reloaded (+ \"file\", \"key_ids\"). Human lines go to stdout, except\n"
+    "warnings and id conflicts, which go to stderr. See cli/README.md.\n";
 
 const char* const kKeysHelp =
     "Keys: without a key anyone who can send to the group can forge members and\n"
@@ -221,6 +233,11 @@ std::string exit_codes_help(CommandKind cmd) {
          "     messages outside the clock-skew window";
   }
   if (cmd == CommandKind::kDemo) s += ",\n     or no agreement within the deadline";
+  if (cmd == CommandKind::kLeader) {
+    s += ",\n     or not exactly one leader: none heard, or a split (two members\n"
+         "     declaring leadership), in --channel or in some channel heard of,\n"
+         "     or no channel heard at all";
+  }
   return s + "\n  2  usage error (unknown option, bad value), one line on stderr\n";
 }
 
@@ -261,6 +278,21 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "Example: lanlord keygen --output /etc/lanlord/cluster.key\n\n";
       s << describe(options) << "\n" << exit_codes_help(cmd);
       return s.str();
+    case CommandKind::kLeader:
+      s << "Usage: lanlord leader [--channel NAME] [--json] [--wait DURATION] [OPTIONS]\n\n"
+           "Print who leads: listen passively (as watch --once: never a member, sends\n"
+           "nothing) for one alive-expiration plus one declaration interval\n"
+           "(leader-alive/2), so every live member has heartbeated and every leader\n"
+           "has declared (800ms with fast, 5.5s with lan, 30s with fabric; --wait\n"
+           "overrides it). It cannot answer sooner: only a whole declaration interval\n"
+           "rules out a second leader. Then print, for --channel or for every channel\n"
+           "heard of, one line: the leader's id, its epoch (the fencing token of its\n"
+           "leadership), its metadata and how many members the channel has; or \"no\n"
+           "leader\", or \"split\" with every member declaring leadership.\n"
+           "With --json: one \"leaders\" object; epochs are strings of digits (64-bit).\n\n"
+           "Example: lanlord leader --channel billing --profile fast --json |\n"
+           "           jq -r '.channels[0].metadata'\n\n";
+      break;
     case CommandKind::kDemo:
       s << "Usage: lanlord demo [OPTIONS]\n\n"
            "Run N nodes in this process on loopback, show their election, crash the\n"
@@ -286,6 +318,7 @@ std::string main_help(std::string_view version) {
          "Commands:\n"
          "  join    become a node: take part in elections and print each event\n"
          "  watch   observe a cluster without taking part: members and leaders\n"
+         "  leader  print who leads each channel, with its epoch, and exit 0 if one does\n"
          "  demo    run a local cluster, crash its leader and show the failover\n"
          "  keygen  make a new cluster key (for --key-file)\n\n"
          "Examples:\n"

@@ -245,6 +245,21 @@ Invocation parse_keygen(const std::vector<std::string>& args, const ReadFile& re
   return inv;
 }
 
+// `lanlord leader`: parsed as watch is (network, keys), passive.
+Invocation parse_leader(const std::vector<std::string>& args, const ReadFile& read,
+                        const KeySources& keys) {
+  std::vector<Setting> settings;
+  Invocation inv = parse_command(CommandKind::kLeader, args, read, &settings);
+  auto* o = std::get_if<LeaderOptions>(&inv.options);
+  if (o == nullptr) return inv;
+  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+    return usage_error(s.message(), help_hint(CommandKind::kLeader));
+  }
+  o->node.passive = true;
+  const NodeConfig config = o->node;
+  return checked(std::move(inv), config, CommandKind::kLeader);
+}
+
 }  // namespace
 
 std::optional<std::string> KeySources::read_environment(const char* name) {
@@ -256,7 +271,7 @@ std::optional<std::string> KeySources::read_environment(const char* name) {
 Invocation parse_command_line(const std::vector<std::string>& args, std::string_view version,
                               const ReadFile& read, const KeySources& keys) {
   if (args.empty()) {
-    return usage_error("missing command (join, watch, demo or keygen)", "lanlord --help");
+    return usage_error("missing command (join, watch, leader, demo or keygen)", "lanlord --help");
   }
   const std::string& first = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -270,9 +285,10 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
   if (first == "watch") return parse_watch(rest, read, keys);
   if (first == "demo") return parse_demo(rest, read);
   if (first == "keygen") return parse_keygen(rest, read);
+  if (first == "leader") return parse_leader(rest, read, keys);
   if (first.starts_with("-"))
     return usage_error("unknown option '" + first + "'", "lanlord --help");
-  return usage_error("unknown command '" + first + "' (join, watch, demo or keygen)",
+  return usage_error("unknown command '" + first + "' (join, watch, leader, demo or keygen)",
                      "lanlord --help");
 }
 
@@ -281,6 +297,17 @@ Duration once_wait(const WatchOptions& options) {
   const Result<Profile> resolved = resolve_profile(options.node);  // the parser checked it
   const Profile p = resolved ? *resolved : default_profile();
   return p.membership.alive_expiration + p.election.declaration_interval();
+}
+
+}  // namespace lanlord::cli
+
+namespace lanlord::cli {
+
+Duration leader_wait(const LeaderOptions& options) {
+  WatchOptions watch;
+  watch.node = options.node;
+  watch.wait = options.wait;
+  return once_wait(watch);
 }
 
 }  // namespace lanlord::cli

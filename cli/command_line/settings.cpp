@@ -24,6 +24,8 @@ const char* command_name(CommandKind c) {
       return "demo";
     case CommandKind::kKeygen:
       return "keygen";
+    case CommandKind::kLeader:
+      return "leader";
   }
   return "";
 }
@@ -226,6 +228,30 @@ struct KeygenApplier {
   }
 };
 
+// `lanlord leader`: watch's network, key and output options, one channel.
+struct LeaderApplier {
+  LeaderOptions o;
+  Status apply(const Setting& s) {
+    bool handled = false;
+    if (Status st = apply_network(s, o.node, handled); !st || handled) return st;
+    if (Status st = apply_output(s, o.output, handled); !st || handled) return st;
+    if (s.key == "channel") {
+      // One channel, or none for all: a second one is more likely a
+      // mistake than a wish for the last.
+      if (!o.channel.empty() && o.channel != s.value) {
+        return bad(s, "one channel only ('" + o.channel +
+                          "' already given); leave --channel "
+                          "out for every channel");
+      }
+      if (s.value.empty()) return bad(s, "name a channel (or leave --channel out for every one)");
+      o.channel = s.value;
+    } else if (s.key == "wait") {
+      return parse_duration_setting(s, o.wait);
+    }
+    return Status::ok();
+  }
+};
+
 template <class Applier>
 Status apply_all(const std::vector<Setting>& settings, CommandOptions& out) {
   Applier applier;
@@ -249,6 +275,8 @@ Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
       return apply_all<DemoApplier>(settings, out);
     case CommandKind::kKeygen:
       return apply_all<KeygenApplier>(settings, out);
+    case CommandKind::kLeader:
+      return apply_all<LeaderApplier>(settings, out);
   }
   return Status::error("unknown command");
 }

@@ -13,9 +13,9 @@
 
 namespace lanlord::cli {
 
-enum class CommandKind { kJoin, kWatch, kDemo, kKeygen };
+enum class CommandKind { kJoin, kWatch, kDemo, kKeygen, kLeader };
 
-// "join", "watch", "demo", "keygen".
+// "join", "watch", "demo", "keygen", "leader".
 const char* command_name(CommandKind command);
 
 // The demo runs up to this many nodes in one process.

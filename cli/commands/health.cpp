@@ -23,6 +23,13 @@ std::string signed_duration(Duration d) {
   return (d < Duration::zero() ? "-" : "+") + format_duration(magnitude(d));
 }
 
+const ChannelStats* channel_stats(const NodeStats& stats, const std::string& channel) {
+  for (const ChannelStats& c : stats.channels) {
+    if (c.channel == channel) return &c;
+  }
+  return nullptr;
+}
+
 void judge_trust(const Observation& seen, Verdict& v) {
   const NodeStats& s = seen.stats;
   const std::uint64_t conflicts = s.dropped(DropReason::kIdConflict);
@@ -79,7 +86,10 @@ Verdict judge(const Observation& seen) {
   }
   v.alive = alive.size();
   for (const auto& [channel, leader] : seen.leaders) {
-    if (leader) channels.insert(channel);
+    if (leader.leader) channels.insert(channel);
+  }
+  for (const ChannelStats& c : seen.stats.channels) {
+    if (!c.declaring.empty()) channels.insert(c.channel);
   }
   for (const auto& [channel, heard] : seen.leaders_heard) {
     if (!heard.empty()) channels.insert(channel);
@@ -89,7 +99,16 @@ Verdict judge(const Observation& seen) {
   for (const std::string& channel : channels) {
     ChannelVerdict c;
     c.channel = channel;
-    if (const auto it = seen.leaders.find(channel); it != seen.leaders.end()) c.leader = it->second;
+    if (const auto it = seen.leaders.find(channel); it != seen.leaders.end()) {
+      c.leader = it->second.leader;
+      c.epoch = it->second.epoch;
+      c.metadata = it->second.metadata;
+    }
+    for (const Member& m : v.members) {
+      if (m.alive && std::find(m.channels.begin(), m.channels.end(), channel) != m.channels.end()) {
+        ++c.members;
+      }
+    }
     std::set<PeerId> leaders;
     if (c.leader) leaders.insert(*c.leader);
     if (const auto it = seen.leaders_heard.find(channel); it != seen.leaders_heard.end()) {
@@ -98,8 +117,17 @@ Verdict judge(const Observation& seen) {
         if (alive.count(id) != 0) leaders.insert(id);
       }
     }
+    if (const ChannelStats* stats = channel_stats(seen.stats, channel)) {
+      for (const PeerId& id : stats->declaring) {
+        if (alive.count(id) != 0) c.declaring.push_back(id);
+      }
+      std::sort(c.declaring.begin(), c.declaring.end());
+      leaders.insert(c.declaring.begin(), c.declaring.end());
+    }
     c.leaders.assign(leaders.begin(), leaders.end());
-    if (!c.leader) {
+    if (c.declaring.size() > 1) {
+      c.problem = "split";  // before "no leader": a split is the worse news
+    } else if (!c.leader) {
       c.problem = "no leader";
     } else if (alive.count(*c.leader) == 0) {
       c.problem = "its leader is not alive";

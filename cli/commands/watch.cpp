@@ -12,6 +12,7 @@
 #include "commands/commands.hpp"
 #include "commands/health.hpp"
 #include "commands/session.hpp"
+#include "commands/watch.hpp"
 #include "output/reporter.hpp"
 
 namespace lanlord::cli {
@@ -33,7 +34,7 @@ Observation observe(const Node& node, const LeadersHeard& heard,
   for (const Member& m : seen.members) channels.insert(m.channels.begin(), m.channels.end());
   for (const ChannelStats& c : node.stats().channels) channels.insert(c.channel);
   for (const auto& [channel, ids] : heard) channels.insert(channel);
-  for (const std::string& channel : channels) seen.leaders[channel] = node.leader(channel);
+  for (const std::string& channel : channels) seen.leaders[channel] = node.leadership(channel);
   seen.stats = node.stats();
   seen.keyed = node.config().keys.has_value();
   seen.max_clock_skew = node.config().trust.max_clock_skew;
@@ -43,6 +44,15 @@ Observation observe(const Node& node, const LeadersHeard& heard,
 }  // namespace
 
 int run_watch(const WatchOptions& options) {
+  return run_passive(options,
+                     [](EventPrinter& printer, std::string_view label, const Observation& seen) {
+                       const Verdict verdict = judge(seen);
+                       printer.table(label, verdict);
+                       return verdict.ok ? kExitOk : kExitFailure;
+                     });
+}
+
+int run_passive(const WatchOptions& options, const Conclusion& conclude) {
   boost::asio::io_context io;
   EventPrinter printer(std::cout, options.output.json ? Format::kJson : Format::kHuman,
                        &WallClock::now, &std::cerr);
@@ -67,11 +77,10 @@ int run_watch(const WatchOptions& options) {
     warnings.push_back(w.message);
     print(w);
   };
-  callbacks.on_leader_changed = [&heard, print = std::move(callbacks.on_leader_changed)](
-                                    const std::string& channel, const std::optional<PeerId>& leader,
-                                    bool is_self) {
-    if (leader) heard[channel].insert(*leader);
-    print(channel, leader, is_self);
+  callbacks.on_leadership = [&heard, print = std::move(callbacks.on_leadership)](
+                                const std::string& channel, const LeaderInfo& info) {
+    if (info.leader) heard[channel].insert(*info.leader);
+    print(channel, info);
   };
   Node node(io, options.node, std::move(callbacks));
   if (Status s = node.start(); !s) {
@@ -95,12 +104,11 @@ int run_watch(const WatchOptions& options) {
     const Duration wait = once_wait(options);
     verdict_timer.expires_after(wait);
     verdict_timer.async_wait([&node, &heard, &warnings, &options, wait, &printer, &reporter,
-                              &exit_code, &io](const boost::system::error_code& ec) {
+                              &exit_code, &io, &conclude](const boost::system::error_code& ec) {
       if (ec) return;
-      const Verdict verdict = judge(observe(node, heard, warnings, options, wait));
+      const Observation seen = observe(node, heard, warnings, options, wait);
       node.stop();
-      printer.table(reporter.label(), verdict);
-      exit_code = verdict.ok ? kExitOk : kExitFailure;
+      exit_code = conclude(printer, reporter.label(), seen);
       io.stop();
     });
   }

@@ -84,7 +84,30 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// "epoch" (a string of digits) and "metadata" of a leader; both null when
+// there is none.
+void add_leadership_json(JsonObject& f, const std::optional<PeerId>& leader, std::uint64_t epoch,
+                         const std::string& metadata) {
+  if (!leader) {
+    f.null("epoch").null("metadata");
+    return;
+  }
+  f.str("epoch", epoch_text(epoch)).str("metadata", metadata);
+}
+
+// "<sep>epoch N<sep>metadata "M"" (no metadata part when it is empty).
+std::string leadership_text(std::uint64_t epoch, const std::string& metadata,
+                            const char* separator) {
+  std::string s = separator + std::string("epoch ") + epoch_text(epoch);
+  if (!metadata.empty()) s += separator + std::string("metadata \"") + printable(metadata) + "\"";
+  return s;
+}
+
 }  // namespace
+
+std::string epoch_text(std::uint64_t epoch) {
+  return std::to_string(epoch);
+}
 
 EventPrinter::EventPrinter(std::ostream& out, Format format, Now now, std::ostream* err)
     : out_(out), err_(err != nullptr ? *err : out), format_(format), now_(std::move(now)) {}
@@ -143,11 +166,23 @@ void EventPrinter::membership(std::string_view node, MembershipEvent event, cons
 
 void EventPrinter::leader(std::string_view node, std::string_view channel,
                           const std::optional<PeerId>& leader, bool is_self) {
+  LeaderInfo info;
+  info.leader = leader;
+  info.is_self = is_self;
+  this->leader(node, channel, info);
+}
+
+void EventPrinter::leader(std::string_view node, std::string_view channel, const LeaderInfo& info,
+                          bool new_term) {
   JsonObject f;
-  f.str("channel", channel).id("leader", leader).boolean("is_self", is_self);
-  emit("leader", node, f,
-       "leader of " + printable(channel) + ": " + human_id(leader) +
-           (is_self ? " (this node)" : ""));
+  f.str("channel", channel).id("leader", info.leader).boolean("is_self", info.is_self);
+  add_leadership_json(f, info.leader, info.epoch, info.metadata);
+  if (new_term) f.boolean("new_term", true);
+  std::string human = "leader of " + printable(channel) + ": " + human_id(info.leader);
+  if (info.is_self) human += " (this node)";
+  if (new_term) human += ", new term";
+  if (info.leader) human += leadership_text(info.epoch, info.metadata, ", ");
+  emit("leader", node, f, human);
 }
 
 void EventPrinter::dropped(std::string_view node, DropReason reason, std::string_view from) {
@@ -235,7 +270,28 @@ JsonObject stats_json(const NodeStats& s) {
       .boolean("duplicate_id", s.duplicate_id)
       .number("peers", static_cast<std::int64_t>(s.peers))
       .number("max_clock_offset_ms", millis(s.max_clock_offset))
+      .number("pauses", static_cast<std::int64_t>(s.pauses))
       .object("drops", drops);
+  if (!s.channels.empty()) {
+    std::string channels = "[";
+    for (const ChannelStats& c : s.channels) {
+      if (channels.size() > 1) channels += ',';
+      JsonObject o;
+      o.str("channel", c.channel).id("leader", c.leader);
+      if (c.leader) {
+        o.str("epoch", epoch_text(c.epoch));
+      } else {
+        o.null("epoch");
+      }
+      o.boolean("is_leader", c.is_leader)
+          .number("leader_changes", static_cast<std::int64_t>(c.leader_changes))
+          .number("handoffs_sent", static_cast<std::int64_t>(c.handoffs_sent))
+          .number("handoffs_received", static_cast<std::int64_t>(c.handoffs_received))
+          .number("stale_declarations", static_cast<std::int64_t>(c.stale_declarations));
+      channels += o.text();
+    }
+    f.raw("channels", channels + "]");
+  }
   return f;
 }
 
@@ -246,6 +302,7 @@ std::string stats_text(const NodeStats& s) {
     << " evicted, " << s.stale_resets << " stale resets, max clock offset "
     << millis(s.max_clock_offset) << " ms";
   if (s.duplicate_id) o << ", duplicate id";
+  if (s.pauses > 0) o << ", paused " << s.pauses << (s.pauses == 1 ? " time" : " times");
   o << "; dropped:";
   bool any = false;
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
@@ -254,6 +311,13 @@ std::string stats_text(const NodeStats& s) {
     any = true;
   }
   if (!any) o << " none";
+  for (const ChannelStats& c : s.channels) {
+    o << "; channel " << printable(c.channel) << ": leader " << human_id(c.leader);
+    if (c.leader) o << ", epoch " << epoch_text(c.epoch);
+    o << ", " << plural(c.leader_changes, "change", "changes") << ", handoffs " << c.handoffs_sent
+      << " sent " << c.handoffs_received << " received, "
+      << plural(c.stale_declarations, "stale declaration", "stale declarations");
+  }
   return o.str();
 }
 
@@ -279,7 +343,9 @@ void EventPrinter::table(std::string_view node, const Verdict& v) {
       std::vector<std::string> leaders;
       for (const PeerId& id : c.leaders) leaders.push_back(id.bytes());
       JsonObject o;
-      o.str("channel", c.channel).id("leader", c.leader).strings("leaders", leaders);
+      o.str("channel", c.channel).id("leader", c.leader);
+      add_leadership_json(o, c.leader, c.epoch, c.metadata);
+      o.strings("leaders", leaders);
       o.boolean("ok", c.ok);
       if (!c.ok) o.str("problem", c.problem);
       channels += o.text();
@@ -311,6 +377,7 @@ void EventPrinter::table(std::string_view node, const Verdict& v) {
   if (v.channels.empty()) s << "    (no channel heard)\n";
   for (const ChannelVerdict& c : v.channels) {
     s << "    " << printable(c.channel) << ": " << human_id(c.leader);
+    if (c.leader) s << leadership_text(c.epoch, c.metadata, ", ");
     if (!c.ok) {
       std::vector<std::string> ids;
       for (const PeerId& id : c.leaders) ids.push_back(id.bytes());
@@ -389,6 +456,63 @@ void EventPrinter::demo_timeout(std::string_view phase, Duration waited) {
 
 void EventPrinter::demo_done() {
   emit("demo_done", "demo", JsonObject(), "done: every node stopped gracefully");
+}
+
+}  // namespace lanlord::cli
+
+namespace lanlord::cli {
+
+void EventPrinter::leaders(std::string_view node, const Verdict& v) {
+  if (format_ == Format::kJson) {
+    std::string channels = "[";
+    for (const ChannelVerdict& c : v.channels) {
+      if (channels.size() > 1) channels += ',';
+      std::vector<std::string> declaring;
+      for (const PeerId& id : c.declaring) declaring.push_back(id.bytes());
+      std::vector<std::string> leaders;
+      for (const PeerId& id : c.leaders) leaders.push_back(id.bytes());
+      JsonObject o;
+      o.str("channel", c.channel).id("leader", c.leader);
+      add_leadership_json(o, c.leader, c.epoch, c.metadata);
+      o.number("members", static_cast<std::int64_t>(c.members))
+          .strings("leaders", leaders)
+          .strings("declaring", declaring)
+          .boolean("ok", c.ok);
+      if (!c.ok) o.str("problem", c.problem);
+      channels += o.text();
+    }
+    JsonObject f;
+    f.number("listened_ms", millis(v.listened)).raw("channels", channels + "]").boolean("ok", v.ok);
+    if (!v.ok) f.str("problem", v.problem);
+    emit("leaders", node, f, "");
+    return;
+  }
+  // For people and shell scripts: no timestamp, one line per channel.
+  std::string s;
+  if (v.channels.empty()) {
+    s = "no leader: " + printable(v.problem) + " in " + format_duration(v.listened) + "\n";
+  }
+  for (const ChannelVerdict& c : v.channels) {
+    std::vector<std::string> ids;
+    for (const PeerId& id : c.leaders) ids.push_back(id.bytes());
+    s += printable(c.channel) + "  ";
+    if (c.ok) {
+      s += "leader " + human_id(c.leader) + leadership_text(c.epoch, c.metadata, "  ");
+    } else if (c.problem == "split") {
+      std::vector<std::string> declaring;
+      for (const PeerId& id : c.declaring) declaring.push_back(id.bytes());
+      s += "split: " + join_printable(declaring, ", ") + " declare leadership";
+    } else if (c.leaders.size() > 1) {
+      s += printable(c.problem) + ": " + join_printable(ids, ", ");
+    } else if (c.leader) {
+      s += "leader " + human_id(c.leader) + leadership_text(c.epoch, c.metadata, "  ") + "  <- " +
+           printable(c.problem);
+    } else {
+      s += printable(c.problem);
+    }
+    s += "  (" + plural(c.members, "member", "members") + ")\n";
+  }
+  write(out_, s);
 }
 
 }  // namespace lanlord::cli

@@ -74,6 +74,12 @@ class EventPrinter {
   // `alive`: members alive after the event (this node included unless passive).
   void membership(std::string_view node, MembershipEvent event, const Member& member,
                   std::size_t alive);
+  // The leadership of `channel` as `node` knows it: its leader (none when
+  // info.leader is empty), epoch and metadata. `new_term`: the same leader
+  // as in the previous line for the channel, with a new epoch.
+  void leader(std::string_view node, std::string_view channel, const LeaderInfo& info,
+              bool new_term = false);
+  // The same without an epoch or metadata (epoch 0).
   void leader(std::string_view node, std::string_view channel, const std::optional<PeerId>& leader,
               bool is_self);
   void dropped(std::string_view node, DropReason reason, std::string_view from);
@@ -93,6 +99,10 @@ class EventPrinter {
 
   // `watch --once`: the table and its verdict (several lines when human).
   void table(std::string_view node, const Verdict& verdict);
+
+  // `lanlord leader`: the leader of each channel in `verdict` (one line per
+  // channel when human, without timestamp; one `leaders` object in JSON).
+  void leaders(std::string_view node, const Verdict& verdict);
 
   // The demo's narrative; `node` is "demo" in these lines.
   void demo_plan(const DemoPlan& plan);
@@ -120,6 +130,11 @@ class EventPrinter {
 
 // "member_joined", ... : the JSON event name of a membership event.
 std::string membership_event_name(MembershipEvent event);
+
+// An epoch as people and scripts read it: its decimal digits. In JSON it
+// is a string of them, as a number above 2^53 loses digits in a double
+// (jq, JavaScript); see cli/README.md.
+std::string epoch_text(std::uint64_t epoch);
 
 // The counters of `stats` as a JSON object: traffic, trust counters, and
 // every drop reason with a count above zero (so new reasons appear).

@@ -39,6 +39,15 @@ void NodeReporter::membership(MembershipEvent event, const Member& member) {
   if (wanted) printer_.membership(label_, event, member, alive);
 }
 
+void NodeReporter::leadership(const std::string& channel, const LeaderInfo& info) {
+  LeaderInfo& last = leaderships_[channel];
+  // The same leader with another epoch: a new term (after a partition
+  // healed), which fences the work of the term before.
+  const bool new_term = info.leader && last.leader == info.leader && last.epoch != info.epoch;
+  last = info;
+  if (filter_.leaders) printer_.leader(label_, channel, info, new_term);
+}
+
 void NodeReporter::evicted() {
   const std::lock_guard<std::mutex> lock(evictions_mutex_);
   ++evictions_pending_;
@@ -62,9 +71,8 @@ void NodeReporter::flush_evictions() {
 
 NodeCallbacks NodeReporter::callbacks() {
   NodeCallbacks c;
-  c.on_leader_changed = [this](const std::string& channel, const std::optional<PeerId>& leader,
-                               bool is_self) {
-    if (filter_.leaders) printer_.leader(label_, channel, leader, is_self);
+  c.on_leadership = [this](const std::string& channel, const LeaderInfo& info) {
+    leadership(channel, info);
   };
   c.on_membership = [this](MembershipEvent event, const Member& member) {
     membership(event, member);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -67,6 +68,7 @@ class NodeReporter {
 
  private:
   void membership(MembershipEvent event, const Member& member);
+  void leadership(const std::string& channel, const LeaderInfo& info);
   void evicted();
   // Prints `notice` now, or holds it until announce().
   void notice(std::variant<Warning, IdConflict> notice);
@@ -79,6 +81,9 @@ class NodeReporter {
   const SteadyNow now_;
   // The ids alive now, as told by the events (callbacks run one at a time).
   std::unordered_set<PeerId, PeerIdHash> alive_;
+  // The leadership last told per channel, to tell a new term of the same
+  // leader (callbacks run one at a time).
+  std::map<std::string, LeaderInfo, std::less<>> leaderships_;
   std::atomic<std::size_t> alive_count_;  // alive_.size() and this node, for flush_evictions()
   std::mutex evictions_mutex_;            // flush_evictions() may run on another thread
   std::uint64_t evictions_pending_ = 0;

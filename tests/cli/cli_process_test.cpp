@@ -408,7 +408,7 @@ TEST_CASE("watch --once on a healthy cluster prints the table and exits 0") {
   // wait. A listening window, not a deadline, so not scaled.
   const Finished human = run(args({"watch", "--once", "--wait", "2s"}, cluster.net));
   CHECK(human.code == 0);
-  CHECK(human.out.find("default: " + leader + "\n") != std::string::npos);
+  CHECK(human.out.find("default: " + leader + ", epoch ") != std::string::npos);
   CHECK(human.out.find("verdict: ok") != std::string::npos);
 
   // A channel nobody runs has no leader: not healthy.
@@ -782,4 +782,155 @@ TEST_CASE("LANLORD_KEY keys a node when no --key-file is given, and --key-file w
   CHECK(started->find("\"key_ids\":[\"" + key_id_of(file_key) + "\"]") != std::string::npos);
   node.signal(SIGTERM);
   CHECK(node.wait(after(kExit)) == 0);
+}
+
+// `lanlord leader` asks a group who leads. Each test has a group, port and
+// cluster name of its own.
+namespace {
+
+std::vector<std::string> leader_args(std::vector<std::string> command, const Net& net,
+                                     const std::string& cluster) {
+  command.insert(command.end(), {"--cluster", cluster});
+  return args(std::move(command), net);
+}
+
+// The listening window of the runs below that are about the output, not the
+// default wait: a window, scaled so that a sanitizer build hears every
+// declaration too.
+std::string leader_window() {
+  return std::to_string(lanlord::test::scaled(std::chrono::milliseconds(2000)).count()) + "ms";
+}
+
+}  // namespace
+
+TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and exits 0") {
+  const Net net = random_net();
+  const std::string cluster = "leader-ok-" + net.port;
+  std::vector<std::unique_ptr<JoinProcess>> nodes;
+  for (const char* id : {"node-a", "node-b", "node-c"}) {
+    nodes.push_back(std::make_unique<JoinProcess>(
+        id, net, std::vector<std::string>{"--cluster", cluster, "--metadata", "10.0.0.5:8080"}));
+  }
+  std::vector<JoinProcess*> all;
+  for (const auto& n : nodes) all.push_back(n.get());
+  const std::string leader = await_agreement(all, after(kAgreement));
+  REQUIRE(!leader.empty());
+  // join's leader events carry the epoch (a string of digits) and metadata.
+  for (const std::string& l : nodes.front()->lines) {
+    if (!is_event(l, "leader") || field(l, "leader") == "null") continue;
+    CHECK_MESSAGE(std::regex_search(l, std::regex(R"("epoch":"\d+","metadata":"10.0.0.5:8080")")),
+                  l);
+  }
+
+  // The default wait (alive-expiration + leader-alive/2: 800ms with fast).
+  const Finished json = run(leader_args({"leader", "--json"}, net, cluster));
+  INFO("stdout: " << json.out << "stderr: " << json.err);
+  CHECK(json.code == 0);
+  REQUIRE(std::count(json.out.begin(), json.out.end(), '\n') == 1);
+  const std::string line = json.out.substr(0, json.out.size() - 1);
+  check_contract(line);
+  CHECK(is_event(line, "leaders"));
+  CHECK(field(line, "leader") == leader);
+  CHECK(field(line, "metadata") == "10.0.0.5:8080");
+  CHECK(field(line, "members") == "3");
+  CHECK(field(line, "ok") == "true");
+  // A non-zero epoch, as a string of digits.
+  const std::optional<std::string> epoch = field(line, "epoch");
+  REQUIRE(epoch.has_value());
+  CHECK(std::regex_match(*epoch, std::regex(R"(\d+)")));
+  CHECK(*epoch != "0");
+
+  const Finished human =
+      run(leader_args({"leader", "--channel", "default", "--wait", leader_window()}, net, cluster));
+  CHECK(human.code == 0);
+  CHECK(human.out == "default  leader " + leader + "  epoch " + *epoch +
+                         "  metadata \"10.0.0.5:8080\"  (3 members)\n");
+
+  // A channel nobody runs has no leader.
+  const Finished missing =
+      run(leader_args({"leader", "--channel", "billing", "--wait", leader_window()}, net, cluster));
+  CHECK(missing.code == 1);
+  CHECK(missing.out == "billing  no leader  (0 members)\n");
+
+  // The query was never a member.
+  for (const auto& n : nodes) {
+    for (const std::string& l : n->lines) CHECK(l.find("watch-") == std::string::npos);
+  }
+}
+
+TEST_CASE("leader on an empty group exits 1: no leader") {
+  const Net net = random_net();
+  const Finished r = run(leader_args({"leader"}, net, "leader-empty-" + net.port));
+  CHECK(r.code == 1);
+  CHECK(r.out.find("no leader") == 0);
+  const Finished json = run(leader_args({"leader", "--json"}, net, "leader-empty-" + net.port));
+  CHECK(json.code == 1);
+  CHECK(json.out.find(R"("channels":[],"ok":false,"problem":"heard no member and no leader")") !=
+        std::string::npos);
+}
+
+// Two nodes with different keys drop each other's datagrams, so each leads
+// alone; a query holding both keys hears both declare: a split, exit 1.
+// Planted: exiting 0 on a split fails the exit codes here; a judge() that
+// ignores ChannelStats::declaring fails the "split" lines.
+TEST_CASE("leader on a split group names both leaders and exits 1") {
+  TempDir dir;
+  const std::string key_a = dir.file("a.key");
+  const std::string key_b = dir.file("b.key");
+  REQUIRE(run({"keygen", "--output", key_a}).code == 0);
+  REQUIRE(run({"keygen", "--output", key_b}).code == 0);
+  const std::string both = dir.file("both.key");
+  {
+    std::ifstream a(key_a);
+    std::ifstream b(key_b);
+    std::string line_a;
+    std::string line_b;
+    std::getline(a, line_a);
+    std::getline(b, line_b);
+    write_keyring(both, {line_a, line_b});
+  }
+
+  const Net net = random_net();
+  const std::string cluster = "leader-split-" + net.port;
+  JoinProcess a("node-a", net, {"--cluster", cluster, "--key-file", key_a});
+  JoinProcess b("node-b", net, {"--cluster", cluster, "--key-file", key_b});
+  const Deadline deadline = after(kAgreement);
+  while (!(a.is_self && b.is_self) && std::chrono::steady_clock::now() < deadline) {
+    a.poll(after(20ms));
+    b.poll(after(20ms));
+  }
+  REQUIRE_MESSAGE(a.is_self, "node-a never led alone");
+  REQUIRE_MESSAGE(b.is_self, "node-b never led alone");
+
+  const Finished human =
+      run(leader_args({"leader", "--key-file", both, "--wait", leader_window()}, net, cluster));
+  INFO("stdout: " << human.out << "stderr: " << human.err);
+  CHECK(human.code == 1);
+  CHECK(human.out == "default  split: node-a, node-b declare leadership  (2 members)\n");
+
+  const Finished json = run(leader_args(
+      {"leader", "--json", "--channel", "default", "--key-file", both, "--wait", leader_window()},
+      net, cluster));
+  INFO("json: " << json.out);
+  CHECK(json.code == 1);
+  CHECK(json.out.find(R"("declaring":["node-a","node-b"],"ok":false,"problem":"split")") !=
+        std::string::npos);
+
+  // Each key alone sees one leader: the other side is foreign.
+  const Finished only_a =
+      run(leader_args({"leader", "--key-file", key_a, "--wait", leader_window()}, net, cluster));
+  CHECK(only_a.code == 0);
+  CHECK(only_a.out.find("default  leader node-a  epoch ") == 0);
+}
+
+TEST_CASE("leader --help states the wait and exit codes, and a bad command line exits 2") {
+  const Finished help = run({"leader", "--help"});
+  CHECK(help.code == 0);
+  for (const char* word : {"Usage: lanlord leader", "--wait", "800ms with fast", "Exit codes",
+                           "split", "--key-file"}) {
+    CHECK_MESSAGE(help.out.find(word) != std::string::npos, word);
+  }
+  const Finished bad = run({"leader", "--channel", "a", "--channel", "b"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("try 'lanlord leader --help'") != std::string::npos);
 }

@@ -24,7 +24,9 @@ Member member(const char* id, bool alive = true, std::vector<std::string> channe
 Observation healthy() {
   Observation seen;
   seen.members = {member("c"), member("a"), member("b")};
-  seen.leaders = {{"default", PeerId("a")}};
+  seen.leaders = {
+      {"default",
+       lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 42, .metadata = "10.0.0.5:8080"}}};
   seen.leaders_heard = {{"default", {PeerId("a")}}};
   seen.listened = 800ms;
   return seen;
@@ -46,7 +48,7 @@ TEST_CASE("one alive leader per channel is healthy") {
 
 TEST_CASE("a channel without a leader is not healthy") {
   Observation seen = healthy();
-  seen.leaders["default"] = std::nullopt;
+  seen.leaders["default"] = {};
   const Verdict v = judge(seen);
   CHECK_FALSE(v.ok);
   CHECK(v.channels[0].problem == "no leader");
@@ -182,7 +184,7 @@ TEST_CASE("another cluster's traffic is counted, never a failure") {
 
 TEST_CASE("channel and trust problems are told together") {
   Observation seen = healthy();
-  seen.leaders["default"] = std::nullopt;
+  seen.leaders["default"] = {};
   drop(seen, lanlord::DropReason::kClockSkew, 1);
   const Verdict v = judge(seen);
   CHECK_FALSE(v.ok);
@@ -195,4 +197,55 @@ TEST_CASE("the observer's own warnings are listed, never a failure") {
   const Verdict v = judge(seen);
   CHECK(v.ok);
   CHECK(v.warnings == std::vector<std::string>{"traffic is not authenticated"});
+}
+
+TEST_CASE("a channel's verdict carries its leader's epoch and metadata, and its member count") {
+  Observation seen = healthy();
+  seen.members.push_back(member("d", true, {"other"}));
+  seen.members.push_back(member("e", false));
+  const Verdict v = judge(seen);
+  REQUIRE(v.channels.size() == 2);
+  CHECK(v.channels[0].channel == "default");
+  CHECK(v.channels[0].epoch == 42);
+  CHECK(v.channels[0].metadata == "10.0.0.5:8080");
+  CHECK(v.channels[0].members == 3);  // a, b, c alive; e is dead, d elsewhere
+}
+
+TEST_CASE("two alive members declaring leadership at once are a split, even if one is reported") {
+  Observation seen = healthy();
+  lanlord::ChannelStats c;
+  c.channel = "default";
+  c.leader = PeerId("a");
+  c.declaring = {PeerId("b"), PeerId("a")};
+  seen.stats.channels = {c};
+  const Verdict v = judge(seen);
+  CHECK_FALSE(v.ok);
+  REQUIRE(v.channels.size() == 1);
+  CHECK(v.channels[0].problem == "split");
+  CHECK(v.channels[0].declaring == std::vector<PeerId>{PeerId("a"), PeerId("b")});
+  CHECK(v.channels[0].leaders == std::vector<PeerId>{PeerId("a"), PeerId("b")});
+}
+
+TEST_CASE("one declaring member is no split, and a dead declarer is no rival") {
+  Observation seen = healthy();
+  seen.members.push_back(member("0-old", false));
+  lanlord::ChannelStats c;
+  c.channel = "default";
+  c.declaring = {PeerId("a"), PeerId("0-old")};
+  seen.stats.channels = {c};
+  const Verdict v = judge(seen);
+  CHECK(v.ok);
+  CHECK(v.channels[0].declaring == std::vector<PeerId>{PeerId("a")});
+}
+
+TEST_CASE("a split is found in a channel that no alive member announced") {
+  Observation seen;
+  seen.members = {member("a", true, {}), member("b", true, {})};
+  lanlord::ChannelStats c;
+  c.channel = "hidden";
+  c.declaring = {PeerId("a"), PeerId("b")};
+  seen.stats.channels = {c};
+  const Verdict v = judge(seen);
+  REQUIRE(v.channels.size() == 1);
+  CHECK(v.channels[0].problem == "split");
 }

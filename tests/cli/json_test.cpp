@@ -12,6 +12,7 @@
 
 #include "lanlord/app/json_reader.hpp"
 #include "lanlord/app/json_writer.hpp"
+#include "output/event_printer.hpp"
 
 using lanlord::PeerId;
 using lanlord::Status;
@@ -141,4 +142,19 @@ TEST_CASE("read_json_lines reads one object per line, skips blanks, names the ba
 TEST_CASE("json_quote is the writer's string escaping") {
   CHECK(json_quote("a\x7f\xE2\x80\xA9") == R"("a\u007f\u2029")");
   CHECK(JsonObject().str("k\"", "v").text() == R"({"k\"":"v"})");
+}
+
+TEST_CASE("an epoch is written as a string of digits and reads back exactly, beyond 2^53") {
+  // A real epoch (a millisecond clock term shifted left by 20 bits) is
+  // above 2^53, where doubles (jq, JavaScript) lose digits.
+  const std::uint64_t epoch = (std::uint64_t{220'000'000'000} << 20) | 0xABCDE;
+  REQUIRE(epoch > (std::uint64_t{1} << 53));
+  const std::string line = JsonObject().str("epoch", lanlord::cli::epoch_text(epoch)).text();
+  nlohmann::json j;
+  REQUIRE(parse_json_object(line, j).is_ok());
+  const std::optional<std::string> text = json_field<std::string>(j, "epoch");
+  REQUIRE(text.has_value());
+  CHECK(std::stoull(*text) == epoch);
+  // As a number it would not survive a double.
+  CHECK(static_cast<std::uint64_t>(static_cast<double>(epoch)) != epoch);
 }

@@ -520,3 +520,91 @@ TEST_CASE("join and watch --help explain the trust options, LANLORD_KEY and SIGH
   }
   CHECK(parse({"--help"}).text.find("keygen") != std::string::npos);
 }
+
+TEST_CASE("leader is passive, takes watch's network and key options, and one --channel") {
+  FakeKeys keys;
+  keys.files.emplace("/k/both.key", make_keyring(2));
+  Invocation inv = parse(
+      {"leader", "--channel", "billing", "--json", "--profile", "fast", "--group", "239.1.2.3",
+       "--port", "7000", "--cluster", "c", "--key-file", "/k/both.key", "--max-clock-skew", "5s"},
+      {}, keys);
+  INFO(inv.text);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  const LeaderOptions& o = std::get<LeaderOptions>(inv.options);
+  CHECK(o.node.passive);
+  CHECK(o.node.id.empty());
+  CHECK(o.channel == "billing");
+  CHECK(o.output.json);
+  CHECK(o.node.group == "239.1.2.3");
+  CHECK(o.node.port == 7000);
+  CHECK(o.node.cluster == "c");
+  REQUIRE(o.node.keys.has_value());
+  CHECK(o.node.keys->size() == 2);
+  CHECK(o.key_origin.key_file == "/k/both.key");
+  CHECK(o.node.trust.max_clock_skew == 5s);
+  CHECK_FALSE(o.wait.has_value());
+
+  // Without --channel: every channel heard of.
+  inv = parse({"leader"});
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<LeaderOptions>(inv.options).channel.empty());
+  // The same channel twice is harmless; two channels are a mistake.
+  CHECK(usage_error({"leader", "--channel", "a", "--channel", "a"}).empty());
+  CHECK(
+      usage_error({"leader", "--channel", "a", "--channel", "b"}).find("--channel: one channel") ==
+      0);
+  CHECK(usage_error({"leader", "--channel", ""}).find("--channel") == 0);
+  // join's and watch's own options are not leader's.
+  CHECK(usage_error({"leader", "--id", "x"}).find("--id") != std::string::npos);
+  CHECK(usage_error({"leader", "--once"}).find("--once") != std::string::npos);
+  CHECK(usage_error({"leader", "--metadata", "m"}).find("--metadata") != std::string::npos);
+  CHECK(usage_error({"leader", "--wait", "5"}).find("--wait: bad duration '5'") == 0);
+  CHECK(usage_error({"leader", "--group", "127.0.0.1"}).find("not a multicast address") !=
+        std::string::npos);
+  CHECK(usage_error({"leader", "--key-file", "/k/missing.key"}, {}, keys) ==
+        "/k/missing.key: no such keyring file");
+  CHECK(usage_error({"leader", "x"}).find("unexpected argument 'x'") != std::string::npos);
+  const Invocation bad = parse({"leader", "--port", "0"});
+  CHECK(bad.help_hint == "lanlord leader --help");
+}
+
+TEST_CASE("leader waits for one alive-expiration and one declaration interval, or for --wait") {
+  Invocation inv = parse({"leader", "--profile", "fast"});
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 300ms + 500ms);
+  inv = parse({"leader", "--alive-expiration", "4s", "--leader-alive", "6s"});
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 4s + 3s);
+  inv = parse({"leader", "--profile", "fabric"});
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 25s + 5s);
+  inv = parse({"leader", "--wait", "2s"});
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 2s);
+}
+
+TEST_CASE("a config file's channel and wait are leader's settings too") {
+  FakeFiles files;
+  files.files["/etc/q.conf"] = "channel = billing\nwait = 1500ms\nprofile = fast\n";
+  Invocation inv = parse({"leader", "--config", "/etc/q.conf"}, files);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<LeaderOptions>(inv.options).channel == "billing");
+  CHECK(std::get<LeaderOptions>(inv.options).wait == Duration(1500ms));
+  // The command line's --channel replaces the file's.
+  inv = parse({"leader", "--config", "/etc/q.conf", "--channel", "jobs"}, files);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<LeaderOptions>(inv.options).channel == "jobs");
+  files.files["/etc/bad.conf"] = "once = true\n";
+  CHECK(usage_error({"leader", "--config", "/etc/bad.conf"}, files).find("/etc/bad.conf:1") == 0);
+}
+
+TEST_CASE("leader --help states the wait and the exit codes") {
+  const Invocation inv = parse({"leader", "--help"});
+  REQUIRE(inv.action == Invocation::Action::kPrint);
+  CHECK(inv.text.find("Usage: lanlord leader") == 0);
+  for (const char* word : {"--channel", "--wait", "--key-file", "--json", "alive-expiration",
+                           "leader-alive/2", "800ms with fast", "split",
+                           "Exit codes:", "not exactly one leader", "usage error", "epoch"}) {
+    CHECK_MESSAGE(inv.text.find(word) != std::string::npos, word);
+  }
+  CHECK(parse({"--help"}).text.find("leader") != std::string::npos);
+  CHECK(parse({"help", "leader"}).text.find("Usage: lanlord leader") == 0);
+}

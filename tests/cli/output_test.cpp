@@ -137,8 +137,17 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
   p.printer.membership("n1", MembershipEvent::kLeft, member("n2"), 1);
   p.printer.membership("n1", MembershipEvent::kDead, member("n3"), 1);
   p.printer.membership("n1", MembershipEvent::kRestarted, member("n4"), 2);
-  p.printer.leader("n1", "default", PeerId("n1"), true);
-  p.printer.leader("n1", "default", std::nullopt, false);
+  // 2^53 + 1: a double would print ...992; the string keeps every digit.
+  p.printer.leader("n1", "default",
+                   lanlord::LeaderInfo{.leader = PeerId("n1"),
+                                       .epoch = 9007199254740993u,
+                                       .metadata = "10.0.0.5:8080",
+                                       .is_self = true});
+  p.printer.leader("n1", "default", lanlord::LeaderInfo{});
+  p.printer.leader(
+      "n1", "default",
+      lanlord::LeaderInfo{.leader = PeerId("n1"), .epoch = 7, .metadata = "", .is_self = true},
+      /*new_term=*/true);
   p.printer.dropped("n1", lanlord::DropReason::kBadMagic, "127.0.0.1:7000");
   p.printer.stopped("n1");
   const std::string expected =
@@ -148,8 +157,12 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
       line(R"("event":"member_left","node":"n1","member":"n2","members":1})") +
       line(R"("event":"member_dead","node":"n1","member":"n3","members":1})") +
       line(R"("event":"member_restarted","node":"n1","member":"n4","members":2})") +
-      line(R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true})") +
-      line(R"("event":"leader","node":"n1","channel":"default","leader":null,"is_self":false})") +
+      line(
+          R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true,"epoch":"9007199254740993","metadata":"10.0.0.5:8080"})") +
+      line(
+          R"("event":"leader","node":"n1","channel":"default","leader":null,"is_self":false,"epoch":null,"metadata":null})") +
+      line(
+          R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true,"epoch":"7","metadata":"","new_term":true})") +
       line(R"("event":"dropped","node":"n1","reason":"bad_magic","from":"127.0.0.1:7000"})") +
       line(R"("event":"stopped","node":"n1"})");
   CHECK(p.text() == expected);
@@ -180,8 +193,17 @@ TEST_CASE("human events: timestamp, node, then a sentence") {
                      .key_ids = {},
                      .encrypt = false});
   p.printer.membership("n1", MembershipEvent::kJoined, member("n2"), 2);
-  p.printer.leader("n1", "default", PeerId("n1"), true);
-  p.printer.leader("n1", "default", PeerId("n0"), false);
+  p.printer.leader(
+      "n1", "default",
+      lanlord::LeaderInfo{
+          .leader = PeerId("n1"), .epoch = 7, .metadata = "10.0.0.5:8080", .is_self = true});
+  p.printer.leader(
+      "n1", "default",
+      lanlord::LeaderInfo{.leader = PeerId("n0"), .epoch = 8, .metadata = "", .is_self = false});
+  p.printer.leader(
+      "n1", "default",
+      lanlord::LeaderInfo{.leader = PeerId("n0"), .epoch = 9, .metadata = "", .is_self = false},
+      /*new_term=*/true);
   p.printer.leader("n1", "default", std::nullopt, false);
   p.printer.stopped("n1");
   const std::string ts = "2024-05-01T12:03:04.056Z n1 ";
@@ -189,8 +211,10 @@ TEST_CASE("human events: timestamp, node, then a sentence") {
         ts +
             "started: cluster lanlord, channels default, 239.1.2.3:7000 on lo (127.0.0.1), "
             "profile fast\n" +
-            ts + "member joined: n2 (2 alive)\n" + ts + "leader of default: n1 (this node)\n" + ts +
-            "leader of default: n0\n" + ts + "leader of default: none\n" + ts + "stopped\n");
+            ts + "member joined: n2 (2 alive)\n" + ts +
+            "leader of default: n1 (this node), epoch 7, metadata \"10.0.0.5:8080\"\n" + ts +
+            "leader of default: n0, epoch 8\n" + ts + "leader of default: n0, new term, epoch 9\n" +
+            ts + "leader of default: none\n" + ts + "stopped\n");
 }
 
 TEST_CASE("ids with arbitrary bytes stay one valid line in both formats") {
@@ -214,6 +238,10 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
   ok.channels = {{.channel = "default",
                   .leader = PeerId("a"),
                   .leaders = {PeerId("a")},
+                  .epoch = 42,
+                  .metadata = "10.0.0.5:8080",
+                  .members = 2,
+                  .declaring = {PeerId("a")},
                   .ok = true,
                   .problem = ""}};
   ok.listened = 800ms;
@@ -226,10 +254,12 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
       R"("member_list":[{"member":"a","alive":true,"channels":["default"]},)"
       R"({"member":"b","alive":true,"channels":["default"]},)"
       R"({"member":"c","alive":false,"channels":["default"]}],)"
-      R"("channels":[{"channel":"default","leader":"a","leaders":["a"],"ok":true}],)"
+      R"("channels":[{"channel":"default","leader":"a","epoch":"42","metadata":"10.0.0.5:8080",)"
+      R"("leaders":["a"],"ok":true}],)"
       R"("trust_problems":[],"warnings":[],)"
       R"("stats":{"datagrams_in":0,"datagrams_out":0,"refutations":0,"evictions":0,)"
-      R"("stale_resets":0,"duplicate_id":false,"peers":0,"max_clock_offset_ms":0,"drops":{}},)"
+      R"("stale_resets":0,"duplicate_id":false,"peers":0,"max_clock_offset_ms":0,"pauses":0,)"
+      R"("drops":{}},)"
       R"("ok":true})"
       "\n";
   CHECK(json.text() == expected);
@@ -243,24 +273,35 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
         "    b  alive  channels default\n"
         "    c  dead   channels default\n"
         "  leaders:\n"
-        "    default: a\n"
+        "    default: a, epoch 42, metadata \"10.0.0.5:8080\"\n"
         "  stats: 0 datagrams in, 0 out, 0 peers held, 0 refuted, 0 evicted, 0 stale resets, "
         "max clock offset 0 ms; dropped: none\n"
         "  verdict: ok, every channel has exactly one leader\n");
 
   Verdict bad = ok;
-  bad.channels = {
-      {.channel = "default",
-       .leader = PeerId("a"),
-       .leaders = {PeerId("a"), PeerId("b")},
-       .ok = false,
-       .problem = "2 leaders"},
-      {.channel = "x", .leader = std::nullopt, .leaders = {}, .ok = false, .problem = "no leader"}};
+  bad.channels = {{.channel = "default",
+                   .leader = PeerId("a"),
+                   .leaders = {PeerId("a"), PeerId("b")},
+                   .epoch = 41,
+                   .metadata = "",
+                   .members = 2,
+                   .declaring = {},
+                   .ok = false,
+                   .problem = "2 leaders"},
+                  {.channel = "x",
+                   .leader = std::nullopt,
+                   .leaders = {},
+                   .epoch = 0,
+                   .metadata = "",
+                   .members = 0,
+                   .declaring = {},
+                   .ok = false,
+                   .problem = "no leader"}};
   bad.ok = false;
   bad.problem = "2 of 2 channels have not exactly one leader";
   Printed human_bad(Format::kHuman);
   human_bad.printer.table("w", bad);
-  CHECK(human_bad.text().find("    default: a  <- 2 leaders (a, b)\n"
+  CHECK(human_bad.text().find("    default: a, epoch 41  <- 2 leaders (a, b)\n"
                               "    x: none  <- no leader\n"
                               "  stats: ") != std::string::npos);
   CHECK(human_bad.text().find("  verdict: NOT OK, 2 of 2 channels have not exactly one leader\n") !=
@@ -268,7 +309,8 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
   Printed json_bad(Format::kJson);
   json_bad.printer.table("w", bad);
   const std::string channel_x =
-      R"({"channel":"x","leader":null,"leaders":[],"ok":false,"problem":"no leader"})";
+      R"({"channel":"x","leader":null,"epoch":null,"metadata":null,"leaders":[],"ok":false,)"
+      R"("problem":"no leader"})";
   const std::string overall =
       R"("ok":false,"problem":"2 of 2 channels have not exactly one leader"})";
   CHECK(json_bad.text().find(channel_x) != std::string::npos);
@@ -407,7 +449,7 @@ TEST_CASE("stats list the trust counters and every drop reason with a count") {
   CHECK(
       json.text() ==
       line(
-          R"("event":"stats","node":"n1","datagrams_in":10,"datagrams_out":0,"refutations":2,"evictions":3,"stale_resets":0,"duplicate_id":false,"peers":4,"max_clock_offset_ms":1500,"drops":{"foreign_key":6,"rate_limited":7}})"));
+          R"("event":"stats","node":"n1","datagrams_in":10,"datagrams_out":0,"refutations":2,"evictions":3,"stale_resets":0,"duplicate_id":false,"peers":4,"max_clock_offset_ms":1500,"pauses":0,"drops":{"foreign_key":6,"rate_limited":7}})"));
   Printed human(Format::kHuman);
   human.printer.stats("n1", s);
   CHECK(human.text() ==
@@ -421,6 +463,10 @@ TEST_CASE("the watch table shows trust problems, warnings and the stats") {
   v.channels = {{.channel = "default",
                  .leader = PeerId("a"),
                  .leaders = {PeerId("a")},
+                 .epoch = 1,
+                 .metadata = "",
+                 .members = 1,
+                 .declaring = {},
                  .ok = true,
                  .problem = ""}};
   v.trust_problems = {"2 messages outside the clock-skew window"};
@@ -457,4 +503,105 @@ TEST_CASE("member_evicted and the members_evicted summary") {
   CHECK(human.text() ==
         "2024-05-01T12:03:04.056Z n1 members evicted: 1 peer heard only once was dropped to make "
         "room (--max-members) (2 alive)\n");
+}
+
+TEST_CASE("stats show pauses and each channel's leader, epoch, handoffs and stale declarations") {
+  lanlord::NodeStats s;
+  s.pauses = 1;
+  lanlord::ChannelStats c;
+  c.channel = "billing";
+  c.leader = PeerId("a");
+  c.epoch = 9007199254740993u;
+  c.leader_changes = 2;
+  c.handoffs_sent = 1;
+  c.handoffs_received = 0;
+  c.stale_declarations = 3;
+  s.channels = {c};
+  Printed json(Format::kJson);
+  json.printer.stats("n1", s);
+  CHECK(json.text().find(R"("pauses":1,"drops":{},"channels":[{"channel":"billing","leader":"a",)"
+                         R"("epoch":"9007199254740993","is_leader":false,"leader_changes":2,)"
+                         R"("handoffs_sent":1,"handoffs_received":0,"stale_declarations":3}]})") !=
+        std::string::npos);
+  Printed human(Format::kHuman);
+  human.printer.stats("n1", s);
+  CHECK(human.text().find("max clock offset 0 ms, paused 1 time; dropped: none; channel billing: "
+                          "leader a, epoch 9007199254740993, 2 changes, handoffs 1 sent 0 "
+                          "received, 3 stale declarations\n") != std::string::npos);
+}
+
+TEST_CASE("the paused warning is printed like the others") {
+  std::ostringstream out;
+  std::ostringstream err;
+  EventPrinter human(
+      out, Format::kHuman, [] { return kNow; }, &err);
+  human.warning("n1", {lanlord::WarningKind::kPaused, "this node was frozen for 2s", {}});
+  CHECK(out.str().empty());
+  CHECK(err.str() == "2024-05-01T12:03:04.056Z n1 warning (paused): this node was frozen for 2s\n");
+  Printed json(Format::kJson);
+  json.printer.warning("n1", {lanlord::WarningKind::kPaused, "frozen", {}});
+  CHECK(json.text() ==
+        line(R"("event":"warning","node":"n1","kind":"paused","message":"frozen","peer":null})"));
+}
+
+namespace {
+
+ChannelVerdict channel_verdict(const char* channel, std::optional<PeerId> leader,
+                               std::vector<PeerId> declaring, bool ok, const char* problem) {
+  ChannelVerdict c;
+  c.channel = channel;
+  c.leader = std::move(leader);
+  c.leaders = declaring;
+  c.declaring = std::move(declaring);
+  c.ok = ok;
+  c.problem = problem;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("lanlord leader: one line per channel, or one JSON object") {
+  Verdict v;
+  v.listened = 800ms;
+  ChannelVerdict billing =
+      channel_verdict("billing", PeerId("node-a"), {PeerId("node-a")}, true, "");
+  billing.epoch = 9007199254740993u;
+  billing.metadata = "10.0.0.5:8080";
+  billing.members = 3;
+  ChannelVerdict jobs = channel_verdict("jobs", PeerId("node-a"),
+                                        {PeerId("node-a"), PeerId("node-b")}, false, "split");
+  jobs.members = 2;
+  ChannelVerdict mail = channel_verdict("mail", std::nullopt, {}, false, "no leader");
+  mail.members = 1;
+  v.channels = {billing, jobs, mail};
+  v.ok = false;
+  v.problem = "2 of 3 channels have not exactly one leader";
+
+  Printed human(Format::kHuman);
+  human.printer.leaders("watch-h", v);
+  CHECK(human.text() ==
+        "billing  leader node-a  epoch 9007199254740993  metadata \"10.0.0.5:8080\"  (3 members)\n"
+        "jobs  split: node-a, node-b declare leadership  (2 members)\n"
+        "mail  no leader  (1 member)\n");
+
+  Printed json(Format::kJson);
+  json.printer.leaders("watch-h", v);
+  CHECK(json.text() ==
+        line(R"("event":"leaders","node":"watch-h","listened_ms":800,"channels":[)"
+             R"({"channel":"billing","leader":"node-a","epoch":"9007199254740993",)"
+             R"("metadata":"10.0.0.5:8080","members":3,"leaders":["node-a"],)"
+             R"("declaring":["node-a"],"ok":true},)"
+             R"({"channel":"jobs","leader":"node-a","epoch":"0","metadata":"","members":2,)"
+             R"("leaders":["node-a","node-b"],"declaring":["node-a","node-b"],"ok":false,)"
+             R"("problem":"split"},)"
+             R"({"channel":"mail","leader":null,"epoch":null,"metadata":null,"members":1,)"
+             R"("leaders":[],"declaring":[],"ok":false,"problem":"no leader"}],)"
+             R"("ok":false,"problem":"2 of 3 channels have not exactly one leader"})"));
+
+  Verdict nothing;
+  nothing.listened = 800ms;
+  nothing.problem = "heard no member and no leader";
+  Printed empty(Format::kHuman);
+  empty.printer.leaders("watch-h", nothing);
+  CHECK(empty.text() == "no leader: heard no member and no leader in 800ms\n");
 }

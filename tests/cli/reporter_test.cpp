@@ -171,3 +171,30 @@ TEST_CASE("warnings given while the node starts are held until its started line"
   quiet.callbacks.on_warning({lanlord::WarningKind::kAlone, "alone", {}});
   CHECK(quiet.take().empty());
 }
+
+TEST_CASE(
+    "leaders are printed with their epoch, and a new epoch of the same leader is a new term") {
+  Reporting r({}, false);
+  r.callbacks.on_leadership(
+      "default", lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 5, .metadata = "m"});
+  CHECK(r.take().find(R"("leader":"a","is_self":false,"epoch":"5","metadata":"m"})") !=
+        std::string::npos);
+  // The same epoch again (a repeated report) is no new term.
+  r.callbacks.on_leadership(
+      "default", lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 5, .metadata = "m"});
+  CHECK(r.take().find("new_term") == std::string::npos);
+  r.callbacks.on_leadership(
+      "default", lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 9, .metadata = "m"});
+  CHECK(r.take().find(R"("epoch":"9","metadata":"m","new_term":true})") != std::string::npos);
+  // Another channel, and another leader, are no new term.
+  r.callbacks.on_leadership(
+      "jobs", lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 11, .metadata = ""});
+  r.callbacks.on_leadership(
+      "default", lanlord::LeaderInfo{.leader = PeerId("b"), .epoch = 12, .metadata = ""});
+  CHECK(r.take().find("new_term") == std::string::npos);
+  // After none, the same leader back is a change of hands, not a new term.
+  r.callbacks.on_leadership("default", lanlord::LeaderInfo{});
+  r.callbacks.on_leadership(
+      "default", lanlord::LeaderInfo{.leader = PeerId("b"), .epoch = 13, .metadata = ""});
+  CHECK(r.take().find("new_term") == std::string::npos);
+}

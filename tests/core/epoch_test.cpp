@@ -97,8 +97,8 @@ TEST_CASE("epochs: every node shows the leader's epoch and a crash gives a highe
   CHECK(before.epoch != 0);
   CHECK(epoch_tag(before.epoch) == epoch_tag_of(*before.leader));
   k.c.crash(k.leader());
-  REQUIRE(k.c.run_until([&] { return agreed(k.c) && agreed_leadership(k.c).leader != before.leader; },
-                        10s));
+  REQUIRE(k.c.run_until(
+      [&] { return agreed(k.c) && agreed_leadership(k.c).leader != before.leader; }, 10s));
   const LeaderInfo after = agreed_leadership(k.c);
   CHECK(after.epoch > before.epoch);
   CHECK(epoch_tag(after.epoch) == epoch_tag_of(*after.leader));
@@ -137,8 +137,8 @@ TEST_CASE("instant handoff: yield hands over in one delivery and the yielder fol
   const std::size_t old = k.leader();
   const TimePoint t0 = k.c.now();
   k.c.yield(old);
-  REQUIRE(k.c.run_until([&] { return agreed(k.c) && agreed_leadership(k.c).leader != before.leader; },
-                        20s));
+  REQUIRE(k.c.run_until(
+      [&] { return agreed(k.c) && agreed_leadership(k.c).leader != before.leader; }, 20s));
   CHECK(k.c.now() - t0 <= 3ms);
   CHECK(agreed_leadership(k.c).epoch > before.epoch);
   CHECK(k.proposals_since(t0) == 0);
@@ -149,7 +149,8 @@ TEST_CASE("instant handoff: yield hands over in one delivery and the yielder fol
   CHECK(agreed_leadership(k.c).leader != before.leader);
 }
 
-TEST_CASE("instant handoff: the fabric profile keeps Fabric's behaviour (no handoff, an election)") {
+TEST_CASE(
+    "instant handoff: the fabric profile keeps Fabric's behaviour (no handoff, an election)") {
   Cluster k("fabric", 4);
   const std::size_t old = k.leader();
   const TimePoint t0 = k.c.now();
@@ -170,9 +171,9 @@ TEST_CASE("a frozen leader gives up leadership before anything else when it thaw
     const Duration freeze = 1s + std::chrono::milliseconds(13 * seed);
     k.c.freeze(old, freeze);
     // The others notice it dead and elect another, with a higher epoch.
-    REQUIRE(k.c.run_until(
-        [&] { return agreed(k.c) && agreed_leadership(k.c).leader != before.leader; },
-        freeze - 10ms));
+    REQUIRE(
+        k.c.run_until([&] { return agreed(k.c) && agreed_leadership(k.c).leader != before.leader; },
+                      freeze - 10ms));
     const LeaderInfo during = agreed_leadership(k.c);
     CHECK(during.leader != before.leader);
     CHECK(during.epoch > before.epoch);

@@ -116,6 +116,69 @@ TEST_CASE("socket: a leader that yields hands over and does not take the lead ba
   CHECK(nodes.node(yielder).running());
 }
 
+namespace {
+
+// Every running node names the same leader with the same, non-zero epoch.
+std::optional<LeaderInfo> agreed_leadership(Nodes& nodes) {
+  std::optional<LeaderInfo> first;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!nodes.node(i).running()) continue;
+    LeaderInfo info = nodes.node(i).leadership("default");
+    info.is_self = false;
+    if (!info.leader || info.epoch == 0) return std::nullopt;
+    if (!first) first = info;
+    if (!(info == *first)) return std::nullopt;
+  }
+  return first;
+}
+
+// Proposals sent by the nodes other than `except` (a node about to stop).
+std::uint64_t proposals_sent(Nodes& nodes, std::optional<std::size_t> except = std::nullopt) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!nodes.node(i).running() || i == except) continue;
+    for (const ChannelStats& c : nodes.node(i).stats().channels) n += c.proposals_sent;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("socket: epochs grow across a stop and a yield, each handed over without an election") {
+  IoThread io;
+  Nodes nodes(io.io(), fresh_net());
+  for (int i = 0; i < 4; ++i) nodes.spawn("node-" + std::to_string(i));
+  std::optional<LeaderInfo> first;
+  REQUIRE(wait_until([&] { return (first = agreed_leadership(nodes)).has_value(); }));
+  const std::size_t l0 = *nodes.index_of(*first->leader);
+  // The lowest id but the leader's own, as the handoff names it.
+  const std::string s1 = l0 == 0 ? "node-1" : "node-0";
+  const std::uint64_t proposals = proposals_sent(nodes, l0);
+
+  nodes.node(l0).stop();
+  std::optional<LeaderInfo> second;
+  REQUIRE(wait_until([&] {
+    second = agreed_leadership(nodes);
+    return second && second->leader != first->leader;
+  }));
+  CHECK(second->leader->bytes() == s1);
+  CHECK(second->epoch > first->epoch);
+  const std::size_t l1 = *nodes.index_of(*second->leader);
+  CHECK(nodes.node(l1).stats().channels.at(0).handoffs_received == 1);
+  CHECK(proposals_sent(nodes) == proposals);  // nobody ran an election
+
+  nodes.node(l1).yield("default");
+  std::optional<LeaderInfo> third;
+  REQUIRE(wait_until([&] {
+    third = agreed_leadership(nodes);
+    return third && third->leader != second->leader;
+  }));
+  CHECK(third->epoch > second->epoch);
+  CHECK(nodes.node(l1).stats().channels.at(0).handoffs_sent == 1);
+  CHECK(proposals_sent(nodes) == proposals);
+  CHECK(nodes.node(*nodes.index_of(*third->leader)).leadership("default").is_self);
+}
+
 TEST_CASE("socket: two clusters on the same group and port ignore each other") {
   IoThread io;
   const Net shared = fresh_net();

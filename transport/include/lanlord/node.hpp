@@ -165,9 +165,9 @@ class Node {
   // and stays out of that channel's elections until it hears a new leader
   // (or 6 x leader_alive_threshold passes), so another node takes over;
   // with instant handoff (profiles lan, fast) it names its successor (the
-  // lowest live id but its own), which declares at once. A no-op when this node does not lead the channel, is already yielding,
-  // or is not running. Asynchronous: it takes effect on the node's strand
-  // shortly after the call; on_leader_changed then reports the change.
+  // lowest live id but its own), which declares at once. A no-op when this node does not lead the
+  // channel, is already yielding, or is not running. Asynchronous: it takes effect on the node's
+  // strand shortly after the call; on_leader_changed then reports the change.
   void yield(const std::string& channel);
 
   // Whether this node leads `channel` (false for a channel it does not
