@@ -165,7 +165,9 @@ void run_freeze(ClusterDriver& d, const ScenarioParams& p, RunResult& r) {
   const Duration thawed = d.thaw(leader);
   const auto stepped = d.wait_stepped_down(leader, p.limit);
   if (!stepped) {
-    r.failure = "the thawed leader still claimed to lead " + ms_text(p.limit) + " after the thaw";
+    r.failure = "the thawed leader still claimed to lead " + ms_text(p.limit) +
+                " after the thaw (" + std::to_string(d.stale_claims(leader)) +
+                " claims with its old epoch meanwhile)";
     return;
   }
   r.stepdown_ms = to_ms(*stepped - thawed);
