@@ -115,8 +115,8 @@ class ClusterDriver {
   virtual std::optional<Duration> wait_stepped_down(std::size_t, Duration) { return {}; }
   // Since thaw(): how often node i acted as leader with the epoch it held
   // when frozen. Simulator: declarations it sent with that epoch.
-  // Processes: leader events of other nodes naming it after the thaw (the
-  // CLI prints no epochs, so any naming counts).
+  // Processes: leader events of other nodes naming it with that epoch
+  // after the thaw.
   virtual std::uint64_t stale_claims(std::size_t) { return 0; }
 
   virtual std::size_t size() const = 0;

@@ -4,8 +4,8 @@
 // SIGKILL, a graceful stop SIGTERM (the CLI then stops the node, which
 // sends its leave). Children die with the benchmark (PR_SET_PDEATHSIG).
 // A freeze is SIGSTOP, its thaw SIGCONT; what the thawed node claims comes
-// from its own leader events and its peers' (the CLI prints no epochs, so
-// agreement here is judged on the leader alone).
+// from its own leader events and its peers' (leader and epoch, as the CLI
+// prints them).
 //
 // Traffic is not measured here (the CLI does not print its NodeStats);
 // CPU and peak memory come from the children's /proc entries and wait4().

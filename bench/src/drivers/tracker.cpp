@@ -56,7 +56,10 @@ void AgreementTracker::set_leader(std::size_t i, std::size_t leader, bool is_sel
       stepped_down_at_ = now();
       agreed_cv_.notify_all();
     }
-    if (i != watched_ && leader == watched_) ++stale_namings_;
+    if (i != watched_ && leader == watched_ &&
+        (watched_epoch_ == 0 || epoch == 0 || epoch == watched_epoch_)) {
+      ++stale_namings_;
+    }
   }
   evaluate_locked();
 }
@@ -70,6 +73,7 @@ void AgreementTracker::set_frozen(std::size_t i, bool frozen) {
 void AgreementTracker::watch(std::size_t i) {
   std::lock_guard lock(mu_);
   watched_ = i;
+  watched_epoch_ = views_.at(i).epoch;
   stale_namings_ = 0;
   stepped_down_at_.reset();
   // Already no claim: stepped down (or never led) before the watch began.

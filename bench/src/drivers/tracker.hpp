@@ -34,7 +34,8 @@ class AgreementTracker {
   // Frozen: out of the agreement (as if not live) but still running.
   void set_frozen(std::size_t i, bool frozen);
   // From now on, watches what node i claims (after a thaw): when it stops
-  // claiming to lead, and how often others name it as their leader.
+  // claiming to lead, and how often others name it as their leader with
+  // the epoch it holds now (any epoch, when epochs are unknown: 0).
   void watch(std::size_t i);
   // Until the watched node no longer claims to lead; empty on timeout.
   std::optional<Duration> wait_stepped_down(Duration limit);
@@ -64,8 +65,10 @@ class AgreementTracker {
   std::size_t live_count_ = 0;
   Duration live_since_{};
   double node_seconds_ = 0;
-  // watch(): the node, when it stopped claiming, how often it was named.
+  // watch(): the node, its epoch then, when it stopped claiming, how often
+  // it was named with that epoch.
   std::size_t watched_ = kNoNode;
+  std::uint64_t watched_epoch_ = 0;
   std::optional<Duration> stepped_down_at_;
   std::uint64_t stale_namings_ = 0;
 };
