@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The randomized simulation at full count (the test command runs 500 + 200
-# seeds): 2,000 seeds of each sweep by default, every seed to the end, and
-# the scenario scripts. Prints each sweep's summary line (seeds, failures,
+# seeds, and 200 of the fencing-epoch sweep, tests/core/epoch_property_test.cpp):
+# 2,000 seeds of each sweep by default, every seed to the end, and the
+# scenario scripts. The fencing-epoch sweep's strict case (a new term after
+# every two-sided heal) is known to fail on some seeds (doctest may_fail):
+# its summary line counts them. Prints each sweep's summary line (seeds, failures,
 # virtual and wall time, corrupted datagrams rejected). Then the simulated
 # adversary (tests/core/adversary_test.cpp; the test command runs 200 seeds
 # per mode) at 2,000 seeds per mode, with its figures: without a key the
@@ -9,6 +12,7 @@
 # dropped.
 #   LANLORD_SIM_SEEDS=N         seeds per sweep (default 2000)
 #   LANLORD_ADVERSARY_SEEDS=N   seeds per adversary mode (default 2000)
+#   LANLORD_ADVERSARY_EPOCHS=0  the adversary without forged epochs and handoffs
 #   BUILD_DIR=dir               an existing build (default build); core_tests is built in it
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -124,6 +124,15 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
   leader_exists_ = true;
   interrupt();
   if (msg.sender < id_ && is_leader()) {
+    // With instant handoff, resign to it: it learns that this leadership
+    // existed (a partition healed) and starts a new term above both, and
+    // this peer's followers wait for that instead of electing.
+    if (config_.instant_handoff) {
+      ElectionMessage m = message(false);
+      m.epoch = epoch_;
+      m.successor = msg.sender;
+      adapter_.gossip(m);
+    }
     stop_being_leader();
     if (stale) {
       ++stale_;
@@ -154,9 +163,18 @@ void LeaderElectionService::on_declaration(const ElectionMessage& msg) {
 }
 
 void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
+  if (!config_.instant_handoff) return;
+  // Another leader resigned in this leader's favour: two leaderships
+  // overlapped. A new term above both, once per epoch heard.
+  if (is_leader() && msg.successor == id_) {
+    if (!absorbed_ || msg.epoch > *absorbed_) {
+      absorbed_ = msg.epoch;
+      start_new_term();
+    }
+    return;
+  }
   // Only the followed leader can hand over its own, current leadership.
-  if (!config_.instant_handoff || is_leader() || !leader_ || *leader_ != msg.sender ||
-      msg.epoch != epoch_) {
+  if (is_leader() || !leader_ || *leader_ != msg.sender || msg.epoch != epoch_) {
     return;
   }
   ++handoffs_received_;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include "lanlord/epoch.hpp"
+
 namespace lanlord::test {
 
 namespace {
@@ -23,8 +25,9 @@ void flip_char(std::string& s, sim::Rng& r) {
 }
 
 const char* kind_name(int kind) {
-  static const char* const names[] = {"replay", "old replay", "bit flip", "mutation", "raised",
-                                      "leave",  "fake",       "off",      "foreign"};
+  static const char* const names[] = {
+      "replay", "old replay", "bit flip", "mutation",          "raised", "leave", "fake",
+      "off",    "foreign",    "epoch",    "implausible epoch", "handoff"};
   return names[kind];
 }
 
@@ -44,6 +47,11 @@ std::uint64_t Adversary::wall_ns() const {
 void Adversary::record(std::size_t node, const Message& message, const sim::Bytes* datagram) {
   Recording rec{c_.now(), node, message, datagram ? *datagram : sim::Bytes{}};
   latest_[node] = message;
+  if (const auto* ld = std::get_if<Leadership>(&message.body);
+      ld && ld->declaration && ld->channel == c_.channel()) {
+    latest_epoch_ = ld->epoch;
+    latest_declarer_ = node;
+  }
   // Reservoir sampling keeps a uniform sample of the whole run for old replays.
   ++recorded_;
   if (old_.size() < kOldSample) {
@@ -267,6 +275,82 @@ Message Adversary::fake_message(const std::string& id, Body body) {
   return m;
 }
 
+Message Adversary::as_member(const Message& latest, Body body) {
+  Message m = latest;
+  m.sent_at = wall_ns();
+  m.time.seq += 1 + rng_.below(3);
+  m.body = std::move(body);
+  return m;
+}
+
+std::uint64_t Adversary::current_epoch() const {
+  return latest_epoch_;
+}
+
+std::optional<Message> Adversary::forged_epoch(bool implausible) {
+  const std::size_t victim = rng_.below(c_.size());
+  const Message* latest = latest_of(victim);
+  if (latest == nullptr) return std::nullopt;
+  const PeerId& id = c_.id(victim);
+  const std::uint32_t tag = rng_.chance(0.8)
+                                ? epoch_tag_of(id)
+                                : static_cast<std::uint32_t>(rng_.below(kEpochTagMask + 1));
+  const WallTime wall = c_.scheduler().wall_now();
+  std::uint64_t epoch = 0;
+  if (implausible) {
+    // Beyond what any receiver's clock (this one's, no node has an offset)
+    // plus the skew window and the slack allows: just beyond, or absurd.
+    const Duration skew = TrustConfig{}.max_clock_skew;
+    const std::uint64_t limit = clock_term(wall + skew) + kEpochTermSlack;
+    const std::uint64_t term = rng_.chance(0.5) ? limit + 1 + rng_.below(1000)
+                                                : limit + 1 + rng_.below(std::uint64_t{1} << 40);
+    epoch = make_epoch(std::min(term, (std::uint64_t{1} << (64 - kEpochTagBits)) - 1), tag);
+  } else {
+    const std::uint64_t now_term = clock_term(wall);
+    switch (rng_.below(4)) {
+      case 0:  // huge but plausible: up to the slack ahead of the clock
+      case 1:
+        epoch = make_epoch(now_term + 1 + rng_.below(kEpochTermSlack), tag);
+        break;
+      case 2:  // stale: below the current leader's
+        if (current_epoch() == 0) return std::nullopt;
+        epoch = current_epoch() - 1 -
+                rng_.below(std::min<std::uint64_t>(current_epoch() - 1, 1u << 24) + 1);
+        if (epoch == 0) epoch = 1;
+        break;
+      default:  // the current leader's own epoch, claimed by another id
+        if (current_epoch() == 0) return std::nullopt;
+        epoch = current_epoch();
+        break;
+    }
+  }
+  return as_member(*latest, Leadership{c_.channel(), true, epoch, {}});
+}
+
+std::optional<Message> Adversary::forged_handoff() {
+  // As if from the current leader, mostly; else from any member.
+  std::size_t from = rng_.below(c_.size());
+  if (const auto leaders = c_.leaders(); !leaders.empty() && rng_.chance(0.75)) {
+    from = leaders[rng_.below(leaders.size())];
+  }
+  const Message* latest = latest_of(from);
+  if (latest == nullptr) return std::nullopt;
+  std::uint64_t epoch = current_epoch();
+  switch (rng_.below(4)) {
+    case 0:
+      epoch += 1 + rng_.below(1000);
+      break;
+    case 1:
+      epoch = epoch > 1 ? epoch - 1 - rng_.below(epoch - 1) : 0;
+      break;
+    default:  // the current epoch
+      break;
+  }
+  std::size_t to = rng_.below(c_.size());
+  if (rng_.chance(0.2)) to = from;
+  return as_member(*latest, Leadership{c_.channel(), false, epoch, c_.id(to)});
+}
+
 void Adversary::campaign(const std::string& fake_id) {
   const bool declare = fakes_[fake_id].calls++ % 2 == 1;
   ++stats_.fakes;
@@ -308,7 +392,11 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
       if (const auto* hb = std::get_if<Heartbeat>(&value->body)) {
         line += "heartbeat " + std::to_string(hb->channels.size()) + " channels";
       } else if (const auto* ld = std::get_if<Leadership>(&value->body)) {
-        line += (ld->declaration ? "declaration " : "proposal ") + ld->channel;
+        line += (ld->declaration    ? "declaration "
+                 : ld->is_handoff() ? "handoff "
+                                    : "proposal ") +
+                ld->channel + " epoch " + std::to_string(ld->epoch) +
+                (ld->is_handoff() ? " to " + ld->successor.bytes() : "");
       } else {
         line += "leave";
       }
@@ -319,6 +407,7 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
   }
   const NodeStats before = c_.core(to).stats();
   const bool was_news = value && news(to, *value);
+  const LeaderInfo leader_before = c_.core(to).leadership(c_.channel());
   if (datagram) {
     c_.inject_bytes(to, *datagram);
   } else {
@@ -341,8 +430,28 @@ void Adversary::deliver(Kind kind, std::size_t to, const std::optional<Message>&
     ++stats_.claims_heard_by_subject;
     if (after.refutations == before.refutations) ++stats_.claims_unrefuted;
   }
+  if (kind == Kind::kImplausibleEpoch && value && dropped != DropReason::kImplausible) {
+    ++stats_.implausible_epochs_not_dropped;
+  }
   const bool admitted = after.messages_in > before.messages_in && !dropped;
   if (!admitted) return;
+  // A follower that knows a leader is not misled by a forged epoch below
+  // that leader's, nor by a handoff its leader did not send for its epoch.
+  const auto* ld = value ? std::get_if<Leadership>(&value->body) : nullptr;
+  if (ld && ld->channel == c_.channel() && leader_before.leader && !leader_before.is_self &&
+      value->sender != c_.id(to)) {
+    const LeaderInfo leader_after = c_.core(to).leadership(c_.channel());
+    const bool changed = leader_after != leader_before;
+    if (kind == Kind::kEpoch && ld->declaration && ld->epoch < leader_before.epoch) {
+      ++stats_.stale_epochs_admitted;
+      if (changed) ++stats_.stale_epochs_followed;
+    }
+    if (kind == Kind::kHandoff && ld->is_handoff() &&
+        (value->sender != *leader_before.leader || ld->epoch != leader_before.epoch)) {
+      ++stats_.wrong_handoffs_admitted;
+      if (changed) ++stats_.wrong_handoffs_acted;
+    }
+  }
   if (kind == Kind::kReplay || kind == Kind::kOldReplay) {
     if (stats_.admitted_replays++ == 0) stats_.first_admitted_replay = c_.now();
     if (!was_news) ++stats_.admitted_stale_replays;
@@ -375,8 +484,10 @@ void Adversary::send_bytes(Kind kind, const sim::Bytes& datagram) {
 void Adversary::act() {
   const bool bytes = options_.bytes_only;
   const bool codec = c_.options().codec.has_value();
-  // Weights: replay, old replay, bit flip, mutation, raised, leave, fake, off.
-  const std::uint64_t w[] = {20, 10, codec ? 20u : 0u, 20, 12, 8, 8, 5};
+  // Weights: replay, old replay, bit flip, mutation, raised, leave, fake,
+  // off, forged epoch, implausible epoch, forged handoff.
+  const std::uint64_t e = options_.epoch_forgeries ? 1 : 0;
+  const std::uint64_t w[] = {20, 10, codec ? 20u : 0u, 20, 12, 8, 8, 5, 10 * e, 5 * e, 10 * e};
   std::uint64_t total = 0;
   for (auto x : w) total += x;
   std::uint64_t pick = rng_.below(total);
@@ -439,6 +550,17 @@ void Adversary::act() {
                                                         : Body{Leadership{c_.channel(), true}});
       k = Kind::kFake;
       ++stats_.fakes;
+      break;
+    case 8:
+    case 9:
+      forged = forged_epoch(kind == 9);
+      k = kind == 9 ? Kind::kImplausibleEpoch : Kind::kEpoch;
+      if (forged) ++(kind == 9 ? stats_.implausible_epochs : stats_.epochs);
+      break;
+    case 10:
+      forged = forged_handoff();
+      k = Kind::kHandoff;
+      if (forged) ++stats_.handoffs;
       break;
     default:
       if (latest) {

@@ -5,7 +5,13 @@
 // message value, or anywhere in a datagram), and forgeries of its own:
 // raised PeerTimes of real members, forged leaves, heartbeats and
 // declarations from made-up ids that sort below every real one, messages
-// of another cluster, send times far off.
+// of another cluster, send times far off; and forged epochs and handoffs:
+// declarations from real members with a huge but plausible epoch, a stale
+// one or the leader's own, declarations with an epoch no honest leader can
+// hold yet (whose term is beyond clock_term(now + max_clock_skew) +
+// kEpochTermSlack: they must be dropped as kImplausible), and handoffs
+// (a Leadership naming a successor) as if from the current leader, with
+// its current epoch or a wrong one, or from another member.
 //
 // Its choices come from its own Rng, seeded by the test, so a run with the
 // adversary draws the same network randomness as the same seed without it.
@@ -47,6 +53,9 @@ struct AdversaryOptions {
   // largest one-way delay here, a replay never overtakes its original: an
   // authentic message delivered early is not an attack.
   Duration min_replay_age{};
+  // Forged epochs and handoffs among the attacks (off: the attacks from
+  // before epochs existed, to compare the disturbance with and without).
+  bool epoch_forgeries = true;
 };
 
 // What the adversary did, and what became of it.
@@ -61,6 +70,22 @@ struct AdversaryStats {
   std::uint64_t fakes = 0;        // heartbeats and declarations of made-up lower ids
   std::uint64_t off = 0;          // wrong cluster, send time far off
   std::uint64_t foreign = 0;      // own forgeries encoded with forge_codecs (keyed)
+  std::uint64_t epochs = 0;       // declarations of real members with a forged, plausible epoch
+  std::uint64_t implausible_epochs = 0;  // declarations with an epoch beyond plausibility
+  std::uint64_t handoffs = 0;            // forged handoffs
+  // Unkeyed, values handed to nodes: implausible epochs a node did not drop
+  // as kImplausible; forged declarations below the epoch of the leader a
+  // follower knows that changed its leader; forged handoffs that do not
+  // match the leader and epoch a follower knows (another sender, a wrong
+  // epoch) that changed its leader or made it lead. All must be none.
+  std::uint64_t implausible_epochs_not_dropped = 0;
+  std::uint64_t stale_epochs_followed = 0;
+  std::uint64_t wrong_handoffs_acted = 0;
+  // Of the above, how many reached a node that could have been misled: an
+  // admitted stale declaration to a follower, an admitted mismatched
+  // handoff to a follower (so that a zero above is not vacuous).
+  std::uint64_t stale_epochs_admitted = 0;
+  std::uint64_t wrong_handoffs_admitted = 0;
   // Copies a node admitted (stepped without a drop): only replays of
   // authentic messages may be admitted by a keyed node (their originals
   // were lost on the way), never anything the adversary made or changed.
@@ -131,7 +156,10 @@ class Adversary {
     kLeave,
     kFake,
     kOff,
-    kForeign
+    kForeign,
+    kEpoch,
+    kImplausibleEpoch,
+    kHandoff
   };
 
   std::uint64_t wall_ns() const;
@@ -142,6 +170,13 @@ class Adversary {
   Message raise(const Message& latest);
   Message forged_leave(const Message& latest);
   Message fake_message(const std::string& id, Body body);
+  // A real member's next message (PeerTime one to three ahead, sent now)
+  // carrying `body`.
+  Message as_member(const Message& latest, Body body);
+  // The epoch of the latest declaration recorded in the channel (0: none).
+  std::uint64_t current_epoch() const;
+  std::optional<Message> forged_epoch(bool implausible);
+  std::optional<Message> forged_handoff();
   void send_value(Kind kind, const Message& m);
   void send_bytes(Kind kind, const sim::Bytes& datagram);
   // Every node at once (a campaign), encoded with a forge codec when bytes_only.
@@ -158,6 +193,8 @@ class Adversary {
   std::vector<Recording> old_;    // a sample of all recordings, kept for old replays
   std::uint64_t recorded_ = 0;
   std::map<std::size_t, Message> latest_;
+  std::uint64_t latest_epoch_ = 0;  // of the latest declaration recorded
+  std::optional<std::size_t> latest_declarer_;
   // Per (node, sender): the newest life admitted, and per stream ("" for
   // membership, else the channel) the newest PeerTime admitted.
   struct Admitted {

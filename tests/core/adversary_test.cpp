@@ -27,18 +27,30 @@
 //             is admitted only where it is news to its node (the network
 //             lost the original), and the traces are compared up to it.
 //
+// Forged epochs and handoffs (adversary.hpp), unkeyed, values handed to a
+// node: a declaration with an implausible epoch must be dropped as
+// kImplausible; a forged declaration below the epoch of the leader a
+// follower knows must not change its leader; a forged handoff that is not
+// its known leader's, for its epoch, must not change its leader or make it
+// lead. Plausible forged epochs above the leader's do disturb (followers
+// take the forger for a newer leadership and ignore the real one as stale
+// until a new term), and must heal within the bounds above.
+//
 // Seen failing, each with its bug planted in the code under test (200
-// seeds per mode): the freshness check off (old replays not dropped for
-// their send time, both modes); refutation off (claims heard by their
-// subject go unrefuted); a keyed codec that takes untagged datagrams, or
-// a tag that does not verify (forgeries admitted); the stale-claim rule
-// applied with a key (replays that are not news admitted, after a crash);
-// the stale-claim rule timed by any admission instead of the newest
-// PeerTime, and claims far ahead in a node's own life adopted (not healed).
+// seeds per mode): the epoch plausibility check off in admission (every
+// seed: implausible epochs not dropped); followers taking stale
+// declarations (stale forged epochs followed); a handoff believed whatever
+// its epoch (189 seeds: mismatched handoffs acted on); the freshness check off (old replays not
+// dropped for their send time, both modes); refutation off (claims heard by their subject go
+// unrefuted); a keyed codec that takes untagged datagrams, or a tag that does not verify (forgeries
+// admitted); the stale-claim rule applied with a key (replays that are not news admitted, after a
+// crash); the stale-claim rule timed by any admission instead of the newest PeerTime, and claims
+// far ahead in a node's own life adopted (not healed).
 //
 //   LANLORD_ADVERSARY_SEEDS=N        seeds per mode (default 200; scripts/sim-seeds.sh: 2000)
 //   LANLORD_ADVERSARY_SEED=S         replay exactly one seed (printed on failure)
 //   LANLORD_ADVERSARY_KEEP_GOING=1   run every seed instead of stopping at the first failure
+//   LANLORD_ADVERSARY_EPOCHS=0       no forged epochs or handoffs (to compare the disturbance)
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -234,6 +246,7 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
 #endif
   sim::SimCluster c(o);
   AdversaryOptions ao;
+  ao.epoch_forgeries = env_u64("LANLORD_ADVERSARY_EPOCHS", 1) != 0;
   const bool trace = env_u64("LANLORD_ADVERSARY_TRACE", 0) != 0;
   if (trace) ao.log = [](const std::string& line) { std::cout << line << "\n"; };
   Adversary adv(c, seed, ao);
@@ -316,6 +329,16 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
   } else if (res.stats.claims_unrefuted != 0) {
     fail(std::to_string(res.stats.claims_unrefuted) +
          " newer claims about a node that it heard went unrefuted");
+  } else if (res.stats.implausible_epochs_not_dropped != 0) {
+    fail(std::to_string(res.stats.implausible_epochs_not_dropped) +
+         " declarations with an implausible epoch were not dropped as implausible");
+  } else if (res.stats.stale_epochs_followed != 0) {
+    fail(std::to_string(res.stats.stale_epochs_followed) +
+         " forged declarations below the epoch a follower knew changed its leader");
+  } else if (res.stats.wrong_handoffs_acted != 0) {
+    fail(std::to_string(res.stats.wrong_handoffs_acted) +
+         " forged handoffs from another sender or with another epoch than the known leader's "
+         "changed a follower's leader");
   }
   return res;
 }
@@ -367,6 +390,7 @@ KeyedRun keyed_run(std::uint64_t seed, bool attack) {
   sim::SimCluster c(o);
   AdversaryOptions ao;
   ao.bytes_only = true;
+  ao.epoch_forgeries = env_u64("LANLORD_ADVERSARY_EPOCHS", 1) != 0;
   ao.forge_codecs = {wire::codec(), wire::codec(wire::Security{&other, false}),
                      wire::codec(wire::Security{&other, true})};
   // A replay never overtakes its original, nor its successor in the same
@@ -542,6 +566,14 @@ struct Totals {
     stats.old_copies_not_skew += r.stats.old_copies_not_skew;
     stats.claims_heard_by_subject += r.stats.claims_heard_by_subject;
     stats.claims_unrefuted += r.stats.claims_unrefuted;
+    stats.epochs += r.stats.epochs;
+    stats.implausible_epochs += r.stats.implausible_epochs;
+    stats.handoffs += r.stats.handoffs;
+    stats.implausible_epochs_not_dropped += r.stats.implausible_epochs_not_dropped;
+    stats.stale_epochs_followed += r.stats.stale_epochs_followed;
+    stats.wrong_handoffs_acted += r.stats.wrong_handoffs_acted;
+    stats.stale_epochs_admitted += r.stats.stale_epochs_admitted;
+    stats.wrong_handoffs_admitted += r.stats.wrong_handoffs_admitted;
     unauthenticated += r.drops_unauthenticated;
     foreign_key += r.drops_foreign_key;
     clock_skew += r.drops_clock_skew;
@@ -588,7 +620,9 @@ std::string summary_head(const std::string& name, const Totals& t,
       << t.stats.old_replays << " older than 30 s, " << t.stats.bit_flips << " bit-flipped, "
       << t.stats.mutations << " mutated, " << t.stats.raised << " raised, " << t.stats.leaves
       << " forged leaves, " << t.stats.fakes << " fake lower ids, " << t.stats.off
-      << " off-cluster/off-clock, " << t.stats.foreign << " signed with no or another key)";
+      << " off-cluster/off-clock, " << t.stats.epochs << " forged epochs, "
+      << t.stats.implausible_epochs << " implausible epochs, " << t.stats.handoffs
+      << " forged handoffs, " << t.stats.foreign << " signed with no or another key)";
   return out.str();
 }
 
@@ -611,9 +645,13 @@ TEST_CASE("adversary without a key: every disturbance heals, views within two al
          << h.beyond << " seeds with the leader beyond two alive_expiration;";
   }
   line << " old replays " << t.stats.old_copies << " copies, all dropped for their send time; "
-       << t.stats.claims_heard_by_subject
-       << " claims heard by their subject, all refuted; drops: " << t.stale << " stale, "
-       << t.clock_skew << " clock skew, " << t.implausible << " implausible";
+       << t.stats.claims_heard_by_subject << " claims heard by their subject, all refuted; "
+       << t.stats.stale_epochs_admitted << " stale forged epochs admitted by followers, "
+       << t.stats.stale_epochs_followed << " followed; " << t.stats.wrong_handoffs_admitted
+       << " mismatched forged handoffs admitted by followers, " << t.stats.wrong_handoffs_acted
+       << " acted on; " << t.stats.implausible_epochs_not_dropped
+       << " implausible epochs not dropped; drops: " << t.stale << " stale, " << t.clock_skew
+       << " clock skew, " << t.implausible << " implausible";
   report(line.str());
 }
 
