@@ -53,21 +53,36 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "--help exited with ${rc}")
 endif()
 foreach(opt --scenario --transport --procs --lanlord --nodes --runs --profile --loss --delay
-            --seed --json --csv --plot --auth)
+            --seed --json --csv --plot --auth --freeze-duration)
   string(FIND "${help}" "${opt}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "--help does not document ${opt}")
   endif()
 endforeach()
 
+# Bad options exit 2 with a reason: the freeze scenario's among them.
+foreach(bad "--freeze-duration;0" "--freeze-duration;soon" "--scenario;thaw")
+  execute_process(COMMAND ${BENCH} ${bad} --quiet OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 2)
+    message(FATAL_ERROR "lanlord-bench ${bad} exited with ${rc}, expected 2: ${err}")
+  endif()
+endforeach()
+if(UDP)
+  execute_process(COMMAND ${BENCH} --transport udp --scenario freeze --quiet OUTPUT_QUIET
+    ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "--procs")
+    message(FATAL_ERROR "freeze in-process udp exited with ${rc}, expected 2 naming --procs: ${err}")
+  endif()
+endif()
+
 # Simulator: every scenario at N = 3 and 8, two runs each; also the CSV
 # and the plot (the plot only when gnuplot is installed).
-run_bench(sim 12 --transport sim --nodes 3,8 --runs 2 --scenario all --churn-duration 5s
+run_bench(sim 14 --transport sim --nodes 3,8 --runs 2 --scenario all --churn-duration 5s
   --csv ${WORK_DIR}/smoke.csv --plot ${WORK_DIR}/smoke.svg)
 file(STRINGS ${WORK_DIR}/smoke.csv csv_lines)
 list(LENGTH csv_lines csv_n)
-if(NOT csv_n EQUAL 13)
-  message(FATAL_ERROR "smoke.csv has ${csv_n} lines, expected a header and 12 rows")
+if(NOT csv_n EQUAL 15)
+  message(FATAL_ERROR "smoke.csv has ${csv_n} lines, expected a header and 14 rows")
 endif()
 find_program(GNUPLOT gnuplot)
 if(GNUPLOT AND NOT EXISTS ${WORK_DIR}/smoke.svg)

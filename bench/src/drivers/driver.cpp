@@ -39,7 +39,7 @@ std::size_t node_index(std::string_view id, std::size_t size) {
 }
 
 void AgreementCheck::add(std::size_t i, const NodeView& v) {
-  if (!v.live) return;
+  if (!v.live || v.frozen) return;
   Component& c = c_[healed_ || v.side == 0 ? 0 : 1];
   ++c.live;
   if (v.is_leader) {
@@ -52,7 +52,9 @@ void AgreementCheck::add(std::size_t i, const NodeView& v) {
     c.mismatch = true;
   } else if (c.named == kNoNode) {
     c.named = v.leader;
-  } else if (c.named != v.leader) {
+    c.epoch = v.epoch;
+  } else if (c.named != v.leader || c.epoch != v.epoch) {
+    // Another leader, or another term of the same one.
     c.mismatch = true;
   }
 }
@@ -72,7 +74,11 @@ Transition AgreementCheck::result() const {
   if (components == 0) return t;
   t.agreed = agreed;
   t.one_leader = one;
-  if (agreed && components == 1) t.leader = c_[0].live > 0 ? c_[0].claimant : c_[1].claimant;
+  if (agreed && components == 1) {
+    const Component& c = c_[0].live > 0 ? c_[0] : c_[1];
+    t.leader = c.claimant;
+    t.epoch = c.epoch;
+  }
   return t;
 }
 

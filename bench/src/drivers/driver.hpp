@@ -5,8 +5,10 @@
 //
 // "Agreed" (the only thing the benchmark measures): in every component of
 // the cluster (both halves while partitioned, the whole cluster otherwise)
-// every live node's leader() names the same node, that node is live and
-// is_leader, and no other live node is_leader.
+// every live node's leader() names the same node with the same epoch, that
+// node is live and is_leader (with that epoch), and no other live node
+// is_leader. A new term of the same leader (a new epoch) is a change like
+// another leader. A frozen node (freeze()) counts as not live until thawed.
 #pragma once
 
 #include <cstddef>
@@ -62,13 +64,15 @@ struct Transition {
   Duration at{};  // driver time
   bool agreed = false;
   std::size_t leader = kNoNode;  // agreed and one component: the leader's index
+  std::uint64_t epoch = 0;       // and its epoch (0: the driver cannot see epochs)
   // Weaker than agreed: exactly one live node leads (per component) and no
   // live node names another leader; nodes that name nobody yet (a newcomer
   // waiting for the next declaration) do not count against it.
   bool one_leader = false;
 
   bool same_state(const Transition& o) const {
-    return agreed == o.agreed && leader == o.leader && one_leader == o.one_leader;
+    return agreed == o.agreed && leader == o.leader && epoch == o.epoch &&
+           one_leader == o.one_leader;
   }
 };
 
@@ -92,6 +96,28 @@ class ClusterDriver {
   virtual bool can_yield() const = 0;
   // Joins the two sides into one network.
   virtual void heal() = 0;
+
+  // Freezing a process (SIGSTOP, a VM pause): whether this driver can.
+  virtual bool can_freeze() const { return false; }
+  // Node i stops for `d`: no timer fires, nothing is sent or read, until it
+  // thaws. From now until thaw() it counts as not live in the agreement
+  // (to the survivors it is as good as crashed).
+  virtual void freeze(std::size_t, Duration) {}
+  // Called once run_for() has reached the end of node i's freeze: the node
+  // runs again (the simulator thaws it itself at that moment) and counts in
+  // the agreement again. From here on the driver watches what node i
+  // claims. Returns the moment it thawed.
+  virtual Duration thaw(std::size_t) { return now(); }
+  // Runs until node i, thawed, no longer claims to lead (its
+  // LeadershipChanged false, or its leader events' is_self false), at most
+  // `limit`. Returns that moment (the thaw itself if it had stopped
+  // claiming by then), or empty on timeout.
+  virtual std::optional<Duration> wait_stepped_down(std::size_t, Duration) { return {}; }
+  // Since thaw(): how often node i acted as leader with the epoch it held
+  // when frozen. Simulator: declarations it sent with that epoch.
+  // Processes: leader events of other nodes naming it with that epoch
+  // after the thaw.
+  virtual std::uint64_t stale_claims(std::size_t) { return 0; }
 
   virtual std::size_t size() const = 0;
   virtual bool live(std::size_t i) const = 0;
@@ -119,6 +145,8 @@ struct NodeView {
   int side = 0;
   std::size_t leader = kNoNode;  // the node it names as leader
   bool is_leader = false;
+  std::uint64_t epoch = 0;  // the epoch of that leadership (0: unknown)
+  bool frozen = false;      // counts as not live
 };
 
 // "n0007": node ids are zero-padded indexes, so bytewise order (the
@@ -141,6 +169,7 @@ class AgreementCheck {
   struct Component {
     std::size_t live = 0;
     std::size_t named = kNoNode;  // the leader the first naming node names
+    std::uint64_t epoch = 0;      // and the epoch it names
     bool mismatch = false;        // some node names another (or an unknown) one
     bool unnamed = false;         // some node names nobody
     std::size_t claimants = 0;    // nodes that lead

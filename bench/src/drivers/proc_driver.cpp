@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -250,6 +251,31 @@ void ProcDriver::rejoin(std::size_t i) {
   spawn(i);
 }
 
+void ProcDriver::freeze(std::size_t i, Duration) {
+  pid_t pid = -1;
+  {
+    std::lock_guard lock(mu_);
+    pid = children_.at(i)->pid;
+  }
+  if (pid <= 0) return;
+  tracker_.set_frozen(i, true);
+  kill(pid, SIGSTOP);
+}
+
+Duration ProcDriver::thaw(std::size_t i) {
+  pid_t pid = -1;
+  {
+    std::lock_guard lock(mu_);
+    pid = children_.at(i)->pid;
+  }
+  // Watch first: a leader event that arrives right after SIGCONT counts.
+  tracker_.watch(i);
+  const Duration t = now();
+  if (pid > 0) kill(pid, SIGCONT);
+  tracker_.set_frozen(i, false);
+  return t;
+}
+
 void ProcDriver::heal() {
   if (bridge_) bridge_->connect();
   tracker_.heal();
@@ -274,7 +300,13 @@ void ProcDriver::on_line(std::size_t i, const std::string& line) {
     if (json_field<std::string>(obj, "channel") != kChannel) return;
     const std::optional<std::string> leader = json_field<std::string>(obj, "leader");
     const std::size_t l = leader ? node_index(*leader, kMaxNodes) : kNoNode;
-    tracker_.set_leader(i, l, json_field<bool>(obj, "is_self").value_or(false));
+    // The epoch is a string of digits (a JSON number would lose digits
+    // above 2^53); null without a leader, absent from older CLIs (0).
+    std::uint64_t epoch = 0;
+    if (const auto e = json_field<std::string>(obj, "epoch")) {
+      std::from_chars(e->data(), e->data() + e->size(), epoch);
+    }
+    tracker_.set_leader(i, l, json_field<bool>(obj, "is_self").value_or(false), epoch);
   } else if (*event == "member_dead") {
     if (const auto member = json_field<std::string>(obj, "member")) {
       tracker_.on_dead(i, node_index(*member, kMaxNodes));

@@ -3,6 +3,9 @@
 // one thread that stamps every JSON event line as it arrives; a crash is
 // SIGKILL, a graceful stop SIGTERM (the CLI then stops the node, which
 // sends its leave). Children die with the benchmark (PR_SET_PDEATHSIG).
+// A freeze is SIGSTOP, its thaw SIGCONT; what the thawed node claims comes
+// from its own leader events and its peers' (leader and epoch, as the CLI
+// prints them).
 //
 // Traffic is not measured here (the CLI does not print its NodeStats);
 // CPU and peak memory come from the children's /proc entries and wait4().
@@ -32,6 +35,13 @@ class ProcDriver final : public ClusterDriver {
   bool yield(std::size_t) override { return false; }  // the CLI has no yield
   bool can_yield() const override { return false; }
   void heal() override;
+  bool can_freeze() const override { return true; }
+  void freeze(std::size_t i, Duration d) override;
+  Duration thaw(std::size_t i) override;
+  std::optional<Duration> wait_stepped_down(std::size_t, Duration limit) override {
+    return tracker_.wait_stepped_down(limit);
+  }
+  std::uint64_t stale_claims(std::size_t) override { return tracker_.stale_namings(); }
 
   std::size_t size() const override { return tracker_.size(); }
   bool live(std::size_t i) const override { return tracker_.live(i); }

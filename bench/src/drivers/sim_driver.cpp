@@ -1,6 +1,7 @@
 #include "drivers/sim_driver.hpp"
 
 #include <algorithm>
+#include <variant>
 
 namespace lanlord::bench {
 
@@ -19,7 +20,28 @@ sim::SimClusterOptions cluster_options(const SimParams& p) {
 SimDriver::SimDriver(SimParams params)
     : params_(std::move(params)),
       cluster_(cluster_options(params_)),
-      rng_(params_.seed ^ 0x5851f42d4c957f2dULL) {}
+      rng_(params_.seed ^ 0x5851f42d4c957f2dULL) {
+  // What a frozen node does once it thaws, stamped with the virtual time of
+  // the event itself (not the next poll). Observers draw no randomness, so
+  // runs replay as before.
+  sim::SimObservers obs;
+  obs.event = [this](std::size_t node, const NodeEvent& e) {
+    if (node != watched_ || now() < thaw_at_ || stepped_down_at_) return;
+    const auto* lc = std::get_if<LeadershipChanged>(&e);
+    if (lc != nullptr && lc->channel == cluster_.channel() && !lc->is_leader) {
+      stepped_down_at_ = now();
+    }
+  };
+  obs.sent = [this](std::size_t node, const Message& m, const std::vector<std::uint8_t>*) {
+    if (node != watched_ || now() < thaw_at_) return;
+    const auto* l = std::get_if<Leadership>(&m.body);
+    if (l != nullptr && l->declaration && l->channel == cluster_.channel() &&
+        l->epoch == frozen_epoch_) {
+      ++stale_claims_;
+    }
+  };
+  cluster_.set_observers(std::move(obs));
+}
 
 void SimDriver::count_live_change() {
   const Duration t = now();
@@ -84,6 +106,40 @@ void SimDriver::heal() {
   cluster_.heal();
 }
 
+void SimDriver::freeze(std::size_t i, Duration d) {
+  if (!cluster_.running(i)) return;
+  frozen_.resize(size(), false);
+  frozen_[i] = true;
+  watched_ = i;
+  frozen_epoch_ = cluster_.core(i).leadership(cluster_.channel()).epoch;
+  thaw_at_ = now() + d;
+  stepped_down_at_.reset();
+  stale_claims_ = 0;
+  cluster_.freeze(i, d);
+}
+
+Duration SimDriver::thaw(std::size_t i) {
+  // The cluster thaws the node at thaw_at_ by itself: run up to it.
+  if (now() < thaw_at_) run_for(thaw_at_ - now());
+  if (i < frozen_.size()) frozen_[i] = false;
+  // Not leading at the thaw (it cannot have changed while frozen, so only
+  // if it never led): nothing to step down from.
+  if (!stepped_down_at_ && cluster_.running(i) && !cluster_.core(i).is_leader(cluster_.channel())) {
+    stepped_down_at_ = now();
+  }
+  check();
+  return thaw_at_;
+}
+
+std::optional<Duration> SimDriver::wait_stepped_down(std::size_t, Duration limit) {
+  if (!stepped_down_at_) cluster_.run_until([this] { return stepped_down_at_.has_value(); }, limit);
+  return stepped_down_at_;
+}
+
+std::uint64_t SimDriver::stale_claims(std::size_t) {
+  return stale_claims_;
+}
+
 void SimDriver::apply_partition() {
   if (!partition_dirty_) return;
   partition_dirty_ = false;
@@ -98,11 +154,16 @@ Transition SimDriver::check() {
   AgreementCheck check(size(), healed_);
   const std::string& channel = cluster_.channel();
   for (std::size_t i = 0; i < size(); ++i) {
-    if (!cluster_.running(i)) continue;
+    if (!cluster_.running(i) || (i < frozen_.size() && frozen_[i])) continue;
     const NodeCore& core = cluster_.core(i);
-    const auto l = core.leader(channel);
-    check.add(i, NodeView{true, sides_[i], l ? node_index(l->bytes(), size()) : kNoNode,
-                          core.is_leader(channel)});
+    const LeaderInfo l = core.leadership(channel);
+    NodeView v;
+    v.live = true;
+    v.side = sides_[i];
+    v.leader = l.leader ? node_index(l.leader->bytes(), size()) : kNoNode;
+    v.epoch = l.epoch;
+    v.is_leader = core.is_leader(channel);
+    check.add(i, v);
   }
   Transition t = check.result();
   t.at = now();

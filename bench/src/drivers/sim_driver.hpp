@@ -43,6 +43,11 @@ class SimDriver final : public ClusterDriver {
   bool yield(std::size_t i) override;
   bool can_yield() const override { return true; }
   void heal() override;
+  bool can_freeze() const override { return true; }
+  void freeze(std::size_t i, Duration d) override;
+  Duration thaw(std::size_t i) override;
+  std::optional<Duration> wait_stepped_down(std::size_t i, Duration limit) override;
+  std::uint64_t stale_claims(std::size_t i) override;
 
   std::size_t size() const override { return sides_.size(); }
   bool live(std::size_t i) const override { return cluster_.running(i); }
@@ -78,6 +83,14 @@ class SimDriver final : public ClusterDriver {
   double node_seconds_ = 0;
   // Deaths the membership should report for crashes (estimate of true ones).
   std::uint64_t expected_deaths_ = 0;
+  // freeze(): nodes out of the agreement until thaw(); the watched node,
+  // the epoch it led with when frozen, its thaw time, what it did after.
+  std::vector<bool> frozen_;
+  std::size_t watched_ = kNoNode;
+  std::uint64_t frozen_epoch_ = 0;
+  Duration thaw_at_{};
+  std::optional<Duration> stepped_down_at_;
+  std::uint64_t stale_claims_ = 0;
 };
 
 }  // namespace lanlord::bench

@@ -37,17 +37,61 @@ void AgreementTracker::set_live(std::size_t i, bool live) {
   live_count_ = live ? live_count_ + 1 : live_count_ - 1;
   if (live) {
     v.leader = kNoNode;
+    v.epoch = 0;
     v.is_leader = false;
+    v.frozen = false;
   }
   evaluate_locked();
 }
 
-void AgreementTracker::set_leader(std::size_t i, std::size_t leader, bool is_self) {
+void AgreementTracker::set_leader(std::size_t i, std::size_t leader, bool is_self,
+                                  std::uint64_t epoch) {
   std::lock_guard lock(mu_);
   NodeView& v = views_.at(i);
   v.leader = leader;
+  v.epoch = leader == kNoNode ? 0 : epoch;
   v.is_leader = is_self;
+  if (watched_ != kNoNode) {
+    if (i == watched_ && !is_self && !stepped_down_at_) {
+      stepped_down_at_ = now();
+      agreed_cv_.notify_all();
+    }
+    if (i != watched_ && leader == watched_ &&
+        (watched_epoch_ == 0 || epoch == 0 || epoch == watched_epoch_)) {
+      ++stale_namings_;
+    }
+  }
   evaluate_locked();
+}
+
+void AgreementTracker::set_frozen(std::size_t i, bool frozen) {
+  std::lock_guard lock(mu_);
+  views_.at(i).frozen = frozen;
+  evaluate_locked();
+}
+
+void AgreementTracker::watch(std::size_t i) {
+  std::lock_guard lock(mu_);
+  watched_ = i;
+  watched_epoch_ = views_.at(i).epoch;
+  stale_namings_ = 0;
+  stepped_down_at_.reset();
+  // Already no claim: stepped down (or never led) before the watch began.
+  if (!views_.at(i).is_leader) stepped_down_at_ = now();
+}
+
+std::optional<Duration> AgreementTracker::wait_stepped_down(Duration limit) {
+  std::unique_lock lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  if (!agreed_cv_.wait_until(lock, deadline, [this] { return stepped_down_at_.has_value(); })) {
+    return std::nullopt;
+  }
+  return stepped_down_at_;
+}
+
+std::uint64_t AgreementTracker::stale_namings() const {
+  std::lock_guard lock(mu_);
+  return stale_namings_;
 }
 
 void AgreementTracker::on_dead(std::size_t i, std::size_t member) {

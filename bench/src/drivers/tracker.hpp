@@ -28,8 +28,18 @@ class AgreementTracker {
   // Live: counted in agreement and node-seconds. Becoming live forgets
   // what the node's previous life said about the leader.
   void set_live(std::size_t i, bool live);
-  // Node i's leader (kNoNode: none) and whether it is that leader.
-  void set_leader(std::size_t i, std::size_t leader, bool is_self);
+  // Node i's leader (kNoNode: none) with that leadership's epoch (0:
+  // unknown) and whether it is that leader.
+  void set_leader(std::size_t i, std::size_t leader, bool is_self, std::uint64_t epoch = 0);
+  // Frozen: out of the agreement (as if not live) but still running.
+  void set_frozen(std::size_t i, bool frozen);
+  // From now on, watches what node i claims (after a thaw): when it stops
+  // claiming to lead, and how often others name it as their leader with
+  // the epoch it holds now (any epoch, when epochs are unknown: 0).
+  void watch(std::size_t i);
+  // Until the watched node no longer claims to lead; empty on timeout.
+  std::optional<Duration> wait_stepped_down(Duration limit);
+  std::uint64_t stale_namings() const;
   // Node i's membership declared node `member` dead.
   void on_dead(std::size_t i, std::size_t member);
   void heal();
@@ -55,6 +65,12 @@ class AgreementTracker {
   std::size_t live_count_ = 0;
   Duration live_since_{};
   double node_seconds_ = 0;
+  // watch(): the node, its epoch then, when it stopped claiming, how often
+  // it was named with that epoch.
+  std::size_t watched_ = kNoNode;
+  std::uint64_t watched_epoch_ = 0;
+  std::optional<Duration> stepped_down_at_;
+  std::uint64_t stale_namings_ = 0;
 };
 
 }  // namespace lanlord::bench

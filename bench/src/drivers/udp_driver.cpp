@@ -118,10 +118,12 @@ bool UdpDriver::start_node(std::size_t i) {
   NodeConfig c = udp_node_config(params_, net_, i, slots_[i].side, keys_);
   NodeCallbacks cb;
   // Callbacks only record: they never call back into a Node.
-  cb.on_leader_changed = [this, i](const std::string& channel, const std::optional<PeerId>& leader,
-                                   bool is_self) {
+  // on_leadership, not on_leader_changed: a new epoch of the same leader is
+  // a change the agreement must see.
+  cb.on_leadership = [this, i](const std::string& channel, const LeaderInfo& info) {
     if (channel != kChannel) return;
-    tracker_.set_leader(i, leader ? node_index(leader->bytes(), kMaxNodes) : kNoNode, is_self);
+    tracker_.set_leader(i, info.leader ? node_index(info.leader->bytes(), kMaxNodes) : kNoNode,
+                        info.is_self, info.epoch);
   };
   cb.on_membership = [this, i](MembershipEvent e, const Member& m) {
     if (e == MembershipEvent::kDead) tracker_.on_dead(i, node_index(m.id.bytes(), kMaxNodes));

@@ -5,9 +5,12 @@
 // 239.0.0.0/8, its own port and its own cluster name, so runs, and
 // benchmarks running side by side, never hear each other.
 //
-// Agreement is tracked from the nodes' on_leader_changed callbacks, each
-// stamped with the steady clock as it runs, so the measured time is when
-// the last node learned the leader, not when a poll noticed it.
+// Agreement is tracked from the nodes' on_leadership callbacks (leader and
+// epoch), each stamped with the steady clock as it runs, so the measured
+// time is when the last node learned the leader, not when a poll noticed
+// it. No freeze: the nodes share the io threads, and stopping one node's
+// strand alone would not stop its socket's buffer or its clock the way a
+// SIGSTOP does (the proc driver and the simulator freeze).
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>

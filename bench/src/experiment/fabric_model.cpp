@@ -29,6 +29,9 @@ Figure fabric_figure(Scenario s, const Profile& profile, Duration delivery) {
     case Scenario::kChurn:
       return {ms(2 * e.leader_alive_threshold + e.leader_election_duration),
               "2*T_alive + T_elect per leader departure"};
+    case Scenario::kFreeze:
+      return {ms(2 * e.leader_alive_threshold + e.leader_election_duration),
+              "2*T_alive + T_elect (a frozen leader is a crashed one to the others)"};
   }
   return {};
 }
@@ -38,6 +41,7 @@ std::optional<Figure> lanlord_bound(Scenario s, const Profile& profile, Duration
   const char* leave = profile.fast_failover ? "T_elect + d" : "2*T_alive + T_elect";
   switch (s) {
     case Scenario::kFailover:
+    case Scenario::kFreeze:
       return Figure{ms(profile.crash_failover_bound(delivery)), crash};
     case Scenario::kHandoffStop:
       return Figure{ms(profile.leave_failover_bound(delivery)), leave};
@@ -57,8 +61,9 @@ std::string fabric_formulas_text() {
          "    handoff-stop   2*T_alive + T_elect          (Fabric has no leave)\n"
          "    heal           T_alive/2 + d                (upper bound)\n"
          "    churn          2*T_alive + T_elect          (per leader departure)\n"
+         "    freeze         2*T_alive + T_elect          (frozen = crashed, to the others)\n"
          "  lanlord's own bound (column 'bound', profile.hpp), with fast_failover:\n"
-         "    failover       T_dead + T_elect + d\n"
+         "    failover       T_dead + T_elect + d         (freeze too)\n"
          "    handoff-stop   T_elect + d\n";
 }
 

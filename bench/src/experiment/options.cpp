@@ -57,9 +57,17 @@ const char* kEpilogue =
     "                 counts), time without exactly one leader (newcomers do\n"
     "                 not count, a node following a departed leader does),\n"
     "                 and false deaths (peers declared dead while running)\n"
-    "  'Agreed': every live node's leader() names the same node, that node is\n"
-    "  live and leads, and no other live node leads (in each half while the\n"
-    "  halves are apart).\n"
+    "  freeze         the agreed leader is frozen for --freeze-duration (sim:\n"
+    "                 SimCluster::freeze; --procs: SIGSTOP, then SIGCONT; not\n"
+    "                 in-process udp); p50.. = freeze -> the survivors agree on\n"
+    "                 another; also thaw -> the frozen leader no longer claims\n"
+    "                 to lead (stepdown_*), and how often it acted as leader\n"
+    "                 with its old epoch after the thaw (stale_claims)\n"
+    "  'Agreed': every live node's leader() names the same node with the same\n"
+    "  epoch, that node is live and leads, and no other live node leads (in\n"
+    "  each half while the halves are apart). A new epoch of the same leader\n"
+    "  is a change (--procs: the epochs of `lanlord join --json`'s leader\n"
+    "  events).\n"
     "\nTransports (--transport, comma list; default: sim):\n"
     "  sim            the deterministic simulator in heartbeat-membership mode;\n"
     "                 virtual time, reproducible from --seed; N up to 1000s\n"
@@ -178,7 +186,8 @@ namespace {
 // The command line as typed, before it is checked and converted.
 struct RawOptions {
   std::vector<std::string> scenarios, transports, nodes, profiles;
-  std::string delay, jitter, timeout, churn_duration, auth;
+  std::string delay, jitter, timeout, churn_duration, auth, freeze_duration;
+  bool freeze_named = false;  // --scenario freeze (not through "all")
   bool fast_failover = false, no_fast_failover = false;
 };
 
@@ -195,7 +204,7 @@ po::options_description general_options(Options& o, RawOptions& raw) {
       ("help,h", "print this help and exit")
       ("scenario,s", po::value(&raw.scenarios)->composing(),
        "scenarios, comma list: startup, failover, handoff (= handoff-yield + handoff-stop), "
-       "handoff-yield, handoff-stop, heal, churn, all (default: all)")
+       "handoff-yield, handoff-stop, heal, churn, freeze, all (default: all)")
       ("transport,t", po::value(&raw.transports)->composing(),
        "transports, comma list: sim, udp (default: sim)")
       ("nodes,n", po::value(&raw.nodes)->composing(),
@@ -261,7 +270,10 @@ po::options_description churn_options(Options& o, RawOptions& raw) {
       ("churn-duration", po::value(&raw.churn_duration),
        "how long churn lasts per run (default: 10s)")
       ("churn-crash", po::value(&o.churn_crash)->default_value(0.5),
-       "fraction of departures that are crashes; the others are graceful leaves");
+       "fraction of departures that are crashes; the others are graceful leaves")
+      ("freeze-duration", po::value(&raw.freeze_duration),
+       "freeze scenario: how long the leader stays frozen, e.g. 900ms (default: 3 x "
+       "alive_expiration of the profile); the survivors must agree within it");
   return churnopts;
 }
 
@@ -281,7 +293,7 @@ po::options_description output_options(Options& o) {
 }
 // clang-format on
 
-Problem read_scenarios(const RawOptions& raw, Options& o) {
+Problem read_scenarios(RawOptions& raw, Options& o) {
   std::vector<std::string> names = split_list(raw.scenarios);
   if (names.empty()) names = {"all"};
   for (const std::string& n : names) {
@@ -292,6 +304,7 @@ Problem read_scenarios(const RawOptions& raw, Options& o) {
       o.scenarios.push_back(Scenario::kHandoffStop);
     } else if (auto s = parse_scenario(n)) {
       o.scenarios.push_back(*s);
+      if (*s == Scenario::kFreeze) raw.freeze_named = true;
     } else {
       return "unknown scenario '" + n + "' (see --help)";
     }
@@ -340,11 +353,12 @@ Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Optio
     const char* name;
     std::optional<Duration>* target;
   };
-  std::optional<Duration> delay_v, jitter_v, churn_v;
+  std::optional<Duration> delay_v, jitter_v, churn_v, freeze_v;
   for (const DurOpt& d :
        {DurOpt{raw.delay, "delay", &delay_v}, DurOpt{raw.jitter, "jitter", &jitter_v},
         DurOpt{raw.timeout, "timeout", &o.timeout},
-        DurOpt{raw.churn_duration, "churn-duration", &churn_v}}) {
+        DurOpt{raw.churn_duration, "churn-duration", &churn_v},
+        DurOpt{raw.freeze_duration, "freeze-duration", &freeze_v}}) {
     if (!vm.count(d.name)) continue;
     *d.target = parse_duration(d.text);
     if (!*d.target)
@@ -354,6 +368,10 @@ Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Optio
   if (delay_v) o.delay = *delay_v;
   if (jitter_v) o.jitter = *jitter_v;
   if (churn_v) o.churn_duration = *churn_v;
+  if (freeze_v) {
+    if (*freeze_v <= Duration::zero()) return std::string("--freeze-duration must be positive");
+    o.freeze_duration = *freeze_v;
+  }
   return std::nullopt;
 }
 
@@ -383,7 +401,7 @@ Problem read_auth(const RawOptions& raw, const po::variables_map& vm, Options& o
 }
 
 // What each value alone allows, and which options go together.
-Problem check_consistency(Options& o) {
+Problem check_consistency(const RawOptions& raw, Options& o) {
   if (o.loss < 0 || o.loss >= 1) return std::string("--loss must be in [0, 1)");
   if (o.churn_rate <= 0) return std::string("--churn-rate must be positive");
   if (o.churn_crash < 0 || o.churn_crash > 1) return std::string("--churn-crash must be in [0, 1]");
@@ -398,6 +416,12 @@ Problem check_consistency(Options& o) {
         "takes fast_failover from its profile)");
   }
   if (o.procs && !has_udp) return std::string("--procs applies to the udp transport");
+  if (raw.freeze_named && has_udp && !o.procs) {
+    return std::string(
+        "the freeze scenario needs the sim transport or --procs: in-process udp nodes share "
+        "their io threads, and pausing one node's strand would not pause its socket or its "
+        "clocks the way SIGSTOP pauses a process");
+  }
   if (o.io_threads < 1 || o.io_threads > 64) return std::string("--io-threads must be in 1..64");
   if (o.auth != Auth::kNone) {
     const bool has_sim =
@@ -463,7 +487,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   if (!problem) problem = read_durations(raw, vm, o);
   if (!problem) problem = read_profiles(raw, o);
   if (!problem) problem = read_auth(raw, vm, o);
-  if (!problem) problem = check_consistency(o);
+  if (!problem) problem = check_consistency(raw, o);
   if (problem) {
     result.action = ParsedOptions::Action::kError;
     result.message = std::move(*problem);

@@ -39,6 +39,7 @@ struct Options {
   double churn_rate = 1.0;
   Duration churn_duration = std::chrono::seconds(10);
   double churn_crash = 0.5;
+  std::optional<Duration> freeze_duration;  // empty: 3 x the profile's alive_expiration
   // Saved JSON lines to report instead of running anything.
   std::vector<std::string> inputs;
   // Output.

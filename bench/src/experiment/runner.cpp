@@ -165,6 +165,11 @@ Row row_header(const Options& o, const Cell& c) {
   row.fabric_ms = fabric.ms;
   row.fabric_formula = fabric.formula;
   if (auto b = lanlord_bound(c.scenario, c.profile, delivery)) row.bound_ms = b->ms;
+  if (c.scenario == Scenario::kFreeze) {
+    row.freeze_ms = std::chrono::duration<double, std::milli>(
+                        o.freeze_duration ? *o.freeze_duration : default_freeze_duration(c.profile))
+                        .count();
+  }
   if (c.transport == "sim") {
     row.loss = o.loss;
     row.delay_ms = Seconds(o.delay).count() * 1000;
@@ -180,6 +185,7 @@ ScenarioParams scenario_params(const Options& o, const Cell& c) {
   params.churn_rate = o.churn_rate;
   params.churn_duration = o.churn_duration;
   params.churn_crash = o.churn_crash;
+  params.freeze_duration = o.freeze_duration;
   return params;
 }
 
@@ -210,6 +216,11 @@ class RowTotals {
       peak_known_ = true;
       peak_mb_ = std::max(peak_mb_, *b.peak_rss_mb);
     }
+    if (r.stepdown_ms) stepdowns_.push_back(*r.stepdown_ms);
+    if (scenario_ == Scenario::kFreeze) {
+      stale_claims_ += static_cast<double>(r.stale_claims);
+      if (r.stale_claims > 0) ++stale_runs_;
+    }
     if (scenario_ == Scenario::kChurn) {
       changes_ += static_cast<double>(r.leader_changes);
       unagreed_ms_ += r.unagreed_ms;
@@ -235,6 +246,11 @@ class RowTotals {
       if (cpu_known_) row.cpu_pct_per_node = 100.0 * cpu_s_ / ns;
     }
     if (peak_known_) row.peak_rss_mb = peak_mb_;
+    if (!stepdowns_.empty()) row.stepdown = summarize(stepdowns_);
+    if (scenario_ == Scenario::kFreeze && ok_runs_ > 0) {
+      row.stale_claims = stale_claims_;
+      row.stale_claim_runs = stale_runs_;
+    }
     if (scenario_ == Scenario::kChurn && ok_runs_ > 0) {
       row.leader_changes = changes_ / ok_runs_;
       row.unagreed_pct = window_ms_ > 0 ? 100.0 * unagreed_ms_ / window_ms_ : 0.0;
@@ -248,6 +264,8 @@ class RowTotals {
  private:
   Scenario scenario_;
   std::vector<double> samples_;
+  std::vector<double> stepdowns_;  // freeze: thaw -> no longer claims
+  double stale_claims_ = 0, stale_runs_ = 0;
   Usage steady_{};  // sums of the steady-window differences
   bool cpu_known_ = false, traffic_known_ = true, bytes_out_known_ = true, peak_known_ = false;
   double cpu_s_ = 0, peak_mb_ = 0;

@@ -138,7 +138,54 @@ void run_churn(std::size_t n, ClusterDriver& d, const ScenarioParams& p, sim::Rn
   r.ok = true;
 }
 
+// The freeze scenario after settling: (a) freeze -> survivors agreed on
+// another leader, (b) thaw -> the frozen leader no longer claims, (c) its
+// claims with the old epoch after the thaw.
+void run_freeze(ClusterDriver& d, const ScenarioParams& p, RunResult& r) {
+  const std::size_t leader = agreed_leader(d, r);
+  if (leader == kNoNode) return;
+  const Duration frozen_for =
+      p.freeze_duration ? *p.freeze_duration : default_freeze_duration(p.profile);
+  const Duration t = d.now();
+  d.freeze(leader, frozen_for);
+  const auto agreed = d.wait_agreed(std::min(p.limit, frozen_for));
+  if (!agreed) {
+    r.failure = "the survivors did not agree within " + ms_text(std::min(p.limit, frozen_for)) +
+                " of the freeze (a longer --freeze-duration gives them more time)";
+    d.thaw(leader);
+    return;
+  }
+  if (d.state().leader == leader) {
+    r.failure = "the survivors agreed on the frozen leader";
+    d.thaw(leader);
+    return;
+  }
+  r.samples_ms.push_back(to_ms(*agreed - t));
+  if (d.now() < t + frozen_for) d.run_for(t + frozen_for - d.now());
+  const Duration thawed = d.thaw(leader);
+  const auto stepped = d.wait_stepped_down(leader, p.limit);
+  if (!stepped) {
+    r.failure = "the thawed leader still claimed to lead " + ms_text(p.limit) +
+                " after the thaw (" + std::to_string(d.stale_claims(leader)) +
+                " claims with its old epoch meanwhile)";
+    return;
+  }
+  r.stepdown_ms = to_ms(*stepped - thawed);
+  // Whatever it sends late (a declaration queued before the freeze) shows
+  // up by the time the whole cluster agrees again.
+  if (!d.wait_agreed(p.limit)) {
+    r.failure = "no agreed leader within " + ms_text(p.limit) + " after the thaw";
+    return;
+  }
+  r.stale_claims = d.stale_claims(leader);
+  r.ok = true;
+}
+
 }  // namespace
+
+Duration default_freeze_duration(const Profile& profile) {
+  return 3 * profile.membership.alive_expiration;
+}
 
 std::string_view scenario_name(Scenario s) {
   switch (s) {
@@ -154,6 +201,8 @@ std::string_view scenario_name(Scenario s) {
       return "heal";
     case Scenario::kChurn:
       return "churn";
+    case Scenario::kFreeze:
+      return "freeze";
   }
   return "?";
 }
@@ -166,8 +215,8 @@ std::optional<Scenario> parse_scenario(std::string_view name) {
 }
 
 std::vector<Scenario> all_scenarios() {
-  return {Scenario::kStartup,     Scenario::kFailover, Scenario::kHandoffYield,
-          Scenario::kHandoffStop, Scenario::kHeal,     Scenario::kChurn};
+  return {Scenario::kStartup, Scenario::kFailover, Scenario::kHandoffYield, Scenario::kHandoffStop,
+          Scenario::kHeal,    Scenario::kChurn,    Scenario::kFreeze};
 }
 
 std::size_t min_nodes(Scenario s) {
@@ -180,6 +229,11 @@ RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& d, const Sc
   if (s == Scenario::kHandoffYield && !d.can_yield()) {
     r.skipped = true;
     r.failure = "this transport cannot make a node yield";
+    return r;
+  }
+  if (s == Scenario::kFreeze && !d.can_freeze()) {
+    r.skipped = true;
+    r.failure = "this transport cannot freeze one node (use sim or --procs)";
     return r;
   }
   const Duration t0 = d.now();
@@ -214,6 +268,10 @@ RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& d, const Sc
     }
     case Scenario::kChurn:
       run_churn(nodes, d, p, rng, r);
+      break;
+    case Scenario::kFreeze:
+      settle(d, p, rng, r);
+      run_freeze(d, p, r);
       break;
   }
   r.driver_time = d.now() - t0;

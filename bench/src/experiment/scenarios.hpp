@@ -26,6 +26,8 @@ enum class Scenario {
   kHandoffStop,   // the leader stops gracefully (leave) -> agreement on another
   kHeal,          // two halves with a leader each are joined -> one agreed leader
   kChurn,         // nodes leave, crash and rejoin at a rate -> episodes without agreement
+  kFreeze,        // the agreed leader is frozen (SIGSTOP) -> the survivors agree on another;
+                  // at the thaw -> how soon it stops claiming, and whether it claimed first
 };
 
 std::string_view scenario_name(Scenario s);
@@ -41,7 +43,13 @@ struct ScenarioParams {
   double churn_rate = 1.0;
   Duration churn_duration = std::chrono::seconds(10);
   double churn_crash = 0.5;
+  // Freeze: how long the leader stays frozen; empty: 3 x alive_expiration.
+  std::optional<Duration> freeze_duration;
 };
+
+// The freeze scenario's default: a few alive_expirations, so the survivors
+// have replaced the frozen leader well before it thaws.
+Duration default_freeze_duration(const Profile& profile);
 
 struct RunResult {
   bool ok = false;
@@ -58,6 +66,10 @@ struct RunResult {
   double churn_window_ms = 0;
   std::uint64_t churn_events = 0;
   Duration driver_time{};  // total time the run took on the driver's clock
+  // Freeze only: from the thaw until the thawed leader stopped claiming to
+  // lead, and how often it acted as leader with its old epoch meanwhile.
+  std::optional<double> stepdown_ms;
+  std::uint64_t stale_claims = 0;
 };
 
 RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& driver,

@@ -24,6 +24,9 @@ Value opt(const std::optional<double>& v) {
 std::vector<std::pair<const char*, Value>> fields(const Row& r) {
   const bool has = r.conv.count > 0;
   auto conv = [&](double v) { return has ? Value(v) : Value(Null{}); };
+  auto step = [&](double (*get)(const Summary&)) {
+    return r.stepdown ? Value(get(*r.stepdown)) : Value(Null{});
+  };
   return {
       {"scenario", r.scenario},
       {"nodes", static_cast<long long>(r.nodes)},
@@ -65,8 +68,15 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"overrides", r.overrides},
       {"io_threads", opt(r.io_threads)},
       {"first_failure", r.first_failure},
-      // Last, so the CSV columns before it keep their places.
+      // Last, so the CSV columns before them keep their places.
       {"auth", r.auth},
+      {"freeze_ms", opt(r.freeze_ms)},
+      {"stepdown_p50_ms", step([](const Summary& s) { return s.p50; })},
+      {"stepdown_p95_ms", step([](const Summary& s) { return s.p95; })},
+      {"stepdown_max_ms", step([](const Summary& s) { return s.max; })},
+      {"stepdown_min_ms", step([](const Summary& s) { return s.min; })},
+      {"stale_claims", opt(r.stale_claims)},
+      {"stale_claim_runs", opt(r.stale_claim_runs)},
   };
 }
 
@@ -125,6 +135,11 @@ std::string row_notes(const Row& r) {
     add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
         "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
         cell(r.false_deaths, 1) + "/run");
+  }
+  if (r.stepdown) {
+    add("frozen " + cell(r.freeze_ms) + "ms; thaw->stepped down p50 " + cell(r.stepdown->p50, 2) +
+        " max " + cell(r.stepdown->max, 2) + "ms; old-epoch claims after thaw " +
+        cell(r.stale_claims) + " in " + cell(r.stale_claim_runs) + " runs");
   }
   if (r.skipped > 0) {
     add("skipped: " + r.first_failure);
@@ -202,6 +217,18 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.overrides = text("overrides");
   r.io_threads = num("io_threads");
   if (obj.contains("auth")) r.auth = text("auth");
+  r.freeze_ms = num("freeze_ms");
+  if (const auto p50 = num("stepdown_p50_ms")) {
+    Summary st;
+    st.p50 = *p50;
+    st.p95 = num0("stepdown_p95_ms");
+    st.max = num0("stepdown_max_ms");
+    st.min = num0("stepdown_min_ms");
+    st.p99 = st.max;
+    r.stepdown = st;
+  }
+  r.stale_claims = num("stale_claims");
+  r.stale_claim_runs = num("stale_claim_runs");
   return r;
 }
 
@@ -234,7 +261,8 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
       << "  notes\n";
   for (const Row& r : rows) {
     const bool has = r.conv.count > 0;
-    auto conv = [&](double v) { return has ? cell(v) : std::string("-"); };
+    // Below 10 ms (an instant handoff) a tenth of a millisecond tells.
+    auto conv = [&](double v) { return has ? cell(v, v < 10 ? 1 : 0) : std::string("-"); };
     const std::optional<double> kb_in =
         r.bytes_in ? std::optional<double>(*r.bytes_in / 1024) : std::nullopt;
     out << std::left << std::setw(14) << r.scenario << std::setw(10) << r.transport << std::setw(8)

@@ -49,6 +49,12 @@ struct Row {
   // The datagrams' protection (--auth): "none", "mac", "encrypt". Rows
   // saved before the option existed read back as "none", which they were.
   std::string auth = "none";
+  // Freeze: how long the leader was frozen; thaw -> the thawed leader no
+  // longer claims (ms, over the successful runs); its claims with the old
+  // epoch after the thaw (total, and runs with any).
+  std::optional<double> freeze_ms;
+  std::optional<Summary> stepdown;
+  std::optional<double> stale_claims, stale_claim_runs;
 };
 
 // One JSON object on one line (no trailing newline).
