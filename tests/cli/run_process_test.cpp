@@ -537,16 +537,13 @@ TEST_CASE(
   CHECK(b.process->wait(after(kExit)) == 0);
 }
 
-// TODO(core): fails with the core as merged (c2e1b35), almost every run: a
-// node that joins ~50 ms after the leader's election declares itself
-// within its startup grace (~400 ms, before one declaration interval,
-// leader-alive/2 = 500 ms, has passed, so before it can have heard the
-// leader); the leader (lower id) wins back with a new term. With `run`
-// the leader's command restarts (new_epoch) and the newcomer's command
-// runs for a moment. Marked may_fail until the core waits for a
-// declaration interval before a newcomer's first election.
-TEST_CASE("run: a node joining a led channel neither runs the command nor restarts the leader's" *
-          doctest::may_fail()) {
+// A node that joins ~50 ms after the leader's election ends its startup
+// (~400 ms with fast) before the leader's next declaration (every 500
+// ms): it proposes, and the leader answers the proposal with a
+// declaration at once, so the newcomer never leads beside it. Without
+// that answer the newcomer declared itself almost every run, the leader
+// won back with a new term, and its command restarted.
+TEST_CASE("run: a node joining a led channel neither runs the command nor restarts the leader's") {
   RunProcess a("join-a", {}, {"sh", "-c", "while :; do sleep 0.05; done"}, "joining");
   REQUIRE_MESSAGE(a.next("command_started", after(kLeads)), a.transcript());
   RunProcess b("join-b", {}, {"sh", "-c", "while :; do sleep 0.05; done"}, "joining");
