@@ -267,3 +267,17 @@ TEST_CASE("an implausible epoch is dropped before it reaches the election") {
   m.body = Leadership{"default", true, make_epoch(clock_term(sched.wall_now() + 10s), 7), {}};
   CHECK(core.step(m, "x"));
 }
+
+TEST_CASE("a newcomer never leads beside the leader, whatever the phase of its declarations") {
+  for (int offset_ms = 0; offset_ms < 500; offset_ms += 25) {
+    CAPTURE(offset_ms);
+    Cluster k("fast", 3);
+    k.c.run_for(std::chrono::milliseconds(offset_ms));
+    const LeaderInfo before = agreed_leadership(k.c);
+    const std::size_t newcomer = k.c.spawn("p9");
+    k.c.run_for(3s);
+    CHECK_FALSE(k.c.record(newcomer).callback_invoked);  // never became leader
+    CHECK(agreed(k.c));
+    CHECK(agreed_leadership(k.c) == before);  // no new term either
+  }
+}
