@@ -3,9 +3,13 @@
 // deadline and no test asserts how fast something happened.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <boost/asio/ip/multicast.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <filesystem>
+#include <set>
 
 #include "socket_harness.hpp"
 
@@ -455,4 +459,32 @@ TEST_CASE("socket: a node may stop itself from its callback, its io_context then
   CHECK_FALSE(node->running());
   if (!returned) own.stop();  // do not hang the test if it failed
   runner.join();
+}
+
+namespace {
+
+std::set<int> open_descriptors() {
+  std::set<int> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    out.insert(std::stoi(e.path().filename().string()));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("socket: the node's socket is close-on-exec, so commands it starts never inherit it") {
+  IoThread io;
+  const std::set<int> before = open_descriptors();
+  Nodes nodes(io.io(), fresh_net());
+  nodes.spawn("node-0");
+  int fresh = 0;
+  for (const int fd : open_descriptors()) {
+    if (before.count(fd) != 0) continue;
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags < 0) continue;  // the directory listing's own descriptor, closed since
+    ++fresh;
+    CHECK_MESSAGE((flags & FD_CLOEXEC) != 0, "descriptor " << fd);
+  }
+  CHECK(fresh > 0);
 }

@@ -1,5 +1,6 @@
 #include "multicast_socket.hpp"
 
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -144,6 +145,12 @@ Result<OpenedMulticast> open_multicast(udp::socket& socket, const MulticastOptio
   boost::system::error_code ec;
   const udp protocol = group.value().is_v4() ? udp::v4() : udp::v6();
   if (socket.open(protocol, ec)) return fail(socket, "cannot open a UDP socket: " + ec.message());
+  // Close-on-exec: a process the embedding service starts (`lanlord run`'s
+  // command) must not inherit the node's socket.
+  if (const int flags = ::fcntl(socket.native_handle(), F_GETFD);
+      flags < 0 || ::fcntl(socket.native_handle(), F_SETFD, flags | FD_CLOEXEC) < 0) {
+    return fail(socket, "cannot make the UDP socket close-on-exec");
+  }
   // reuse_address: several nodes (and a `lanlord watch`) share a host and port.
   if (socket.set_option(udp::socket::reuse_address(true), ec)) {
     return fail(socket, "cannot set SO_REUSEADDR: " + ec.message());
