@@ -230,9 +230,13 @@ void LeaderElectionService::start_new_term() {
 }
 
 std::optional<PeerId> LeaderElectionService::successor() const {
+  return successor_excluding(id_);
+}
+
+std::optional<PeerId> LeaderElectionService::successor_excluding(const PeerId& gone) const {
   std::optional<PeerId> best;
   for (const PeerId& p : adapter_.peers()) {
-    if (p != id_ && (!best || p < *best)) best = p;
+    if (p != id_ && p != gone && (!best || p < *best)) best = p;
   }
   return best;
 }
@@ -349,9 +353,20 @@ void LeaderElectionService::peer_down(const PeerId& id) {
   left_ = std::pair{*leader_, epoch_};
   set_leader(std::nullopt);
   leader_exists_ = false;
-  if (phase_ == Phase::kFollowing) {
-    step_timer_.arm(Duration::zero(), [this] { steady_state(); });
+  if (phase_ != Phase::kFollowing) return;
+  // Fast path with instant handoff (not Fabric's): the lowest alive id is
+  // the one an election would pick, so it declares at once; the others
+  // elect as usual, and its declaration ends their elections.
+  const std::optional<PeerId> lowest = successor_excluding(id);
+  if (config_.instant_handoff && !yielding_ && (!lowest || id_ < *lowest)) {
+    proposals_.clear();
+    become_leader();
+    if (phase_ == Phase::kStopped) return;
+    leader_exists_ = true;
+    lead();
+    return;
   }
+  step_timer_.arm(Duration::zero(), [this] { steady_state(); });
 }
 
 void LeaderElectionService::stop_yielding() {

@@ -234,6 +234,7 @@ struct HandoffFixture {
 TEST_CASE("instant handoff: the successor takes over even when the leader's leave came first") {
   HandoffFixture f;
   f.adapter.view.push_back(PeerId("a"));
+  f.adapter.view.push_back(PeerId("b"));  // below m: m does not take over on a's leave alone
   f.svc.start();
   f.adapter.deliver("a", true, 1000);  // a leads with epoch 1000
   REQUIRE(f.svc.leader() == PeerId("a"));
@@ -252,4 +253,37 @@ TEST_CASE("instant handoff: the successor takes over even when the leader's leav
   CHECK(f.svc.is_leader());
   CHECK(f.svc.epoch() > 1000);
   CHECK(f.svc.handoffs_received() == 1);
+}
+
+TEST_CASE("instant handoff: when the leader dies the lowest alive id declares at once") {
+  HandoffFixture f;
+  f.adapter.view.push_back(PeerId("a"));
+  f.adapter.view.push_back(PeerId("z"));
+  f.svc.start();
+  f.adapter.deliver("a", true, 1000);
+  f.sched.run_for(150ms);
+  REQUIRE(f.svc.leader() == PeerId("a"));
+  const std::size_t sent = f.adapter.sent.size();
+  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
+  f.svc.peer_down(PeerId("a"));
+  // m is the lowest of m and z: it leads now, with a declaration and no
+  // proposal, and an epoch above a's.
+  CHECK(f.svc.is_leader());
+  CHECK(f.svc.epoch() > 1000);
+  REQUIRE(f.adapter.sent.size() == sent + 1);
+  CHECK(f.adapter.sent.back().declaration);
+}
+
+TEST_CASE("instant handoff: when the leader dies a peer that is not the lowest elects as usual") {
+  HandoffFixture f;
+  f.adapter.view.push_back(PeerId("a"));
+  f.adapter.view.push_back(PeerId("b"));
+  f.svc.start();
+  f.adapter.deliver("a", true, 1000);
+  f.sched.run_for(150ms);
+  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
+  f.svc.peer_down(PeerId("a"));
+  f.sched.run_for(1ms);
+  CHECK_FALSE(f.svc.is_leader());
+  CHECK(f.svc.phase() == LeaderElectionService::Phase::kElecting);
 }

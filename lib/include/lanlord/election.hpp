@@ -193,6 +193,7 @@ class LeaderElectionService {
   bool absorb(std::uint64_t epoch);
   bool resigned(const ElectionMessage& msg) const;
   std::optional<PeerId> successor() const;
+  std::optional<PeerId> successor_excluding(const PeerId& gone) const;
   ElectionMessage message(bool is_declaration);
   void sample_membership();
   void steady_state();
