@@ -5,7 +5,9 @@
 // agree on a new one), with d the one-way delivery time of a datagram:
 //   crash, fast_failover:      alive_expiration + leader_election_duration + d
 //                              (membership declares the leader dead, peer_down()
-//                              starts an election at once)
+//                              starts an election at once; with instant_handoff
+//                              the lowest alive id declares at once instead, so
+//                              usually alive_expiration + d)
 //   crash, no fast_failover:   2 * leader_alive_threshold + leader_election_duration
 //                              (Fabric: a follower may have just reset its window
 //                              when the last declaration arrived, so it waits up to
