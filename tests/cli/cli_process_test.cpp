@@ -809,7 +809,7 @@ TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and
   std::vector<std::unique_ptr<JoinProcess>> nodes;
   for (const char* id : {"node-a", "node-b", "node-c"}) {
     nodes.push_back(std::make_unique<JoinProcess>(
-        id, net, std::vector<std::string>{"--cluster", cluster, "--metadata", "10.0.0.5:8080"}));
+        id, net, std::vector<std::string>{"--cluster", cluster, "--metadata", "203.0.113.5:8080"}));
   }
   std::vector<JoinProcess*> all;
   for (const auto& n : nodes) all.push_back(n.get());
@@ -818,7 +818,7 @@ TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and
   // join's leader events carry the epoch (a string of digits) and metadata.
   for (const std::string& l : nodes.front()->lines) {
     if (!is_event(l, "leader") || field(l, "leader") == "null") continue;
-    CHECK_MESSAGE(std::regex_search(l, std::regex(R"("epoch":"\d+","metadata":"10.0.0.5:8080")")),
+    CHECK_MESSAGE(std::regex_search(l, std::regex(R"("epoch":"\d+","metadata":"203.0.113.5:8080")")),
                   l);
   }
 
@@ -831,7 +831,7 @@ TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and
   check_contract(line);
   CHECK(is_event(line, "leaders"));
   CHECK(field(line, "leader") == leader);
-  CHECK(field(line, "metadata") == "10.0.0.5:8080");
+  CHECK(field(line, "metadata") == "203.0.113.5:8080");
   CHECK(field(line, "members") == "3");
   CHECK(field(line, "ok") == "true");
   // A non-zero epoch, as a string of digits.
@@ -844,7 +844,7 @@ TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and
       run(leader_args({"leader", "--channel", "default", "--wait", leader_window()}, net, cluster));
   CHECK(human.code == 0);
   CHECK(human.out == "default  leader " + leader + "  epoch " + *epoch +
-                         "  metadata \"10.0.0.5:8080\"  (3 members)\n");
+                         "  metadata \"203.0.113.5:8080\"  (3 members)\n");
 
   // A channel nobody runs has no leader.
   const Finished missing =

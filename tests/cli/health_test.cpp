@@ -26,7 +26,7 @@ Observation healthy() {
   seen.members = {member("c"), member("a"), member("b")};
   seen.leaders = {
       {"default",
-       lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 42, .metadata = "10.0.0.5:8080"}}};
+       lanlord::LeaderInfo{.leader = PeerId("a"), .epoch = 42, .metadata = "203.0.113.5:8080"}}};
   seen.leaders_heard = {{"default", {PeerId("a")}}};
   seen.listened = 800ms;
   return seen;
@@ -207,7 +207,7 @@ TEST_CASE("a channel's verdict carries its leader's epoch and metadata, and its 
   REQUIRE(v.channels.size() == 2);
   CHECK(v.channels[0].channel == "default");
   CHECK(v.channels[0].epoch == 42);
-  CHECK(v.channels[0].metadata == "10.0.0.5:8080");
+  CHECK(v.channels[0].metadata == "203.0.113.5:8080");
   CHECK(v.channels[0].members == 3);  // a, b, c alive; e is dead, d elsewhere
 }
 

@@ -141,7 +141,7 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
   p.printer.leader("n1", "default",
                    lanlord::LeaderInfo{.leader = PeerId("n1"),
                                        .epoch = 9007199254740993u,
-                                       .metadata = "10.0.0.5:8080",
+                                       .metadata = "203.0.113.5:8080",
                                        .is_self = true});
   p.printer.leader("n1", "default", lanlord::LeaderInfo{});
   p.printer.leader(
@@ -158,7 +158,7 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
       line(R"("event":"member_dead","node":"n1","member":"n3","members":1})") +
       line(R"("event":"member_restarted","node":"n1","member":"n4","members":2})") +
       line(
-          R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true,"epoch":"9007199254740993","metadata":"10.0.0.5:8080"})") +
+          R"("event":"leader","node":"n1","channel":"default","leader":"n1","is_self":true,"epoch":"9007199254740993","metadata":"203.0.113.5:8080"})") +
       line(
           R"("event":"leader","node":"n1","channel":"default","leader":null,"is_self":false,"epoch":null,"metadata":null})") +
       line(
@@ -196,7 +196,7 @@ TEST_CASE("human events: timestamp, node, then a sentence") {
   p.printer.leader(
       "n1", "default",
       lanlord::LeaderInfo{
-          .leader = PeerId("n1"), .epoch = 7, .metadata = "10.0.0.5:8080", .is_self = true});
+          .leader = PeerId("n1"), .epoch = 7, .metadata = "203.0.113.5:8080", .is_self = true});
   p.printer.leader(
       "n1", "default",
       lanlord::LeaderInfo{.leader = PeerId("n0"), .epoch = 8, .metadata = "", .is_self = false});
@@ -212,7 +212,7 @@ TEST_CASE("human events: timestamp, node, then a sentence") {
             "started: cluster lanlord, channels default, 239.1.2.3:7000 on lo (127.0.0.1), "
             "profile fast\n" +
             ts + "member joined: n2 (2 alive)\n" + ts +
-            "leader of default: n1 (this node), epoch 7, metadata \"10.0.0.5:8080\"\n" + ts +
+            "leader of default: n1 (this node), epoch 7, metadata \"203.0.113.5:8080\"\n" + ts +
             "leader of default: n0, epoch 8\n" + ts + "leader of default: n0, new term, epoch 9\n" +
             ts + "leader of default: none\n" + ts + "stopped\n");
 }
@@ -239,7 +239,7 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
                   .leader = PeerId("a"),
                   .leaders = {PeerId("a")},
                   .epoch = 42,
-                  .metadata = "10.0.0.5:8080",
+                  .metadata = "203.0.113.5:8080",
                   .members = 2,
                   .declaring = {PeerId("a")},
                   .ok = true,
@@ -254,7 +254,7 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
       R"("member_list":[{"member":"a","alive":true,"channels":["default"]},)"
       R"({"member":"b","alive":true,"channels":["default"]},)"
       R"({"member":"c","alive":false,"channels":["default"]}],)"
-      R"("channels":[{"channel":"default","leader":"a","epoch":"42","metadata":"10.0.0.5:8080",)"
+      R"("channels":[{"channel":"default","leader":"a","epoch":"42","metadata":"203.0.113.5:8080",)"
       R"("leaders":["a"],"ok":true}],)"
       R"("trust_problems":[],"warnings":[],)"
       R"("stats":{"datagrams_in":0,"datagrams_out":0,"refutations":0,"evictions":0,)"
@@ -273,7 +273,7 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
         "    b  alive  channels default\n"
         "    c  dead   channels default\n"
         "  leaders:\n"
-        "    default: a, epoch 42, metadata \"10.0.0.5:8080\"\n"
+        "    default: a, epoch 42, metadata \"203.0.113.5:8080\"\n"
         "  stats: 0 datagrams in, 0 out, 0 peers held, 0 refuted, 0 evicted, 0 stale resets, "
         "max clock offset 0 ms; dropped: none\n"
         "  verdict: ok, every channel has exactly one leader\n");
@@ -566,7 +566,7 @@ TEST_CASE("lanlord leader: one line per channel, or one JSON object") {
   ChannelVerdict billing =
       channel_verdict("billing", PeerId("node-a"), {PeerId("node-a")}, true, "");
   billing.epoch = 9007199254740993u;
-  billing.metadata = "10.0.0.5:8080";
+  billing.metadata = "203.0.113.5:8080";
   billing.members = 3;
   ChannelVerdict jobs = channel_verdict("jobs", PeerId("node-a"),
                                         {PeerId("node-a"), PeerId("node-b")}, false, "split");
@@ -580,7 +580,7 @@ TEST_CASE("lanlord leader: one line per channel, or one JSON object") {
   Printed human(Format::kHuman);
   human.printer.leaders("watch-h", v);
   CHECK(human.text() ==
-        "billing  leader node-a  epoch 9007199254740993  metadata \"10.0.0.5:8080\"  (3 members)\n"
+        "billing  leader node-a  epoch 9007199254740993  metadata \"203.0.113.5:8080\"  (3 members)\n"
         "jobs  split: node-a, node-b declare leadership  (2 members)\n"
         "mail  no leader  (1 member)\n");
 
@@ -589,7 +589,7 @@ TEST_CASE("lanlord leader: one line per channel, or one JSON object") {
   CHECK(json.text() ==
         line(R"("event":"leaders","node":"watch-h","listened_ms":800,"channels":[)"
              R"({"channel":"billing","leader":"node-a","epoch":"9007199254740993",)"
-             R"("metadata":"10.0.0.5:8080","members":3,"leaders":["node-a"],)"
+             R"("metadata":"203.0.113.5:8080","members":3,"leaders":["node-a"],)"
              R"("declaring":["node-a"],"ok":true},)"
              R"({"channel":"jobs","leader":"node-a","epoch":"0","metadata":"","members":2,)"
              R"("leaders":["node-a","node-b"],"declaring":["node-a","node-b"],"ok":false,)"
