@@ -818,8 +818,8 @@ TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and
   // join's leader events carry the epoch (a string of digits) and metadata.
   for (const std::string& l : nodes.front()->lines) {
     if (!is_event(l, "leader") || field(l, "leader") == "null") continue;
-    CHECK_MESSAGE(std::regex_search(l, std::regex(R"("epoch":"\d+","metadata":"203.0.113.5:8080")")),
-                  l);
+    CHECK_MESSAGE(
+        std::regex_search(l, std::regex(R"("epoch":"\d+","metadata":"203.0.113.5:8080")")), l);
   }
 
   // The default wait (alive-expiration + leader-alive/2: 800ms with fast).

@@ -636,11 +636,26 @@ TEST_CASE("run takes join's options, --kill-timeout, --on-exit and the command a
   CHECK_FALSE(o.node.passive);
   CHECK_FALSE(o.node.id.empty());  // join's default id
 
-  o = run_options({"--id",       "b-1",         "--channel",      "billing",
-                   "--metadata", "203.0.113.1:80", "--profile",      "fast",
-                   "--port",     "9000",        "--kill-timeout", "1.5s",
-                   "--on-exit",  "restart",     "--json",         "--",
-                   "sh",         "-c",          "exit 1",         "--",
+  o = run_options({"--id",
+                   "b-1",
+                   "--channel",
+                   "billing",
+                   "--metadata",
+                   "203.0.113.1:80",
+                   "--profile",
+                   "fast",
+                   "--port",
+                   "9000",
+                   "--kill-timeout",
+                   "1.5s",
+                   "--on-exit",
+                   "restart",
+                   "--json",
+                   "--",
+                   "sh",
+                   "-c",
+                   "exit 1",
+                   "--",
                    "--help"});
   CHECK(o.node.id == "b-1");
   CHECK(o.node.metadata == "203.0.113.1:80");

@@ -579,10 +579,11 @@ TEST_CASE("lanlord leader: one line per channel, or one JSON object") {
 
   Printed human(Format::kHuman);
   human.printer.leaders("watch-h", v);
-  CHECK(human.text() ==
-        "billing  leader node-a  epoch 9007199254740993  metadata \"203.0.113.5:8080\"  (3 members)\n"
-        "jobs  split: node-a, node-b declare leadership  (2 members)\n"
-        "mail  no leader  (1 member)\n");
+  CHECK(
+      human.text() ==
+      "billing  leader node-a  epoch 9007199254740993  metadata \"203.0.113.5:8080\"  (3 members)\n"
+      "jobs  split: node-a, node-b declare leadership  (2 members)\n"
+      "mail  no leader  (1 member)\n");
 
   Printed json(Format::kJson);
   json.printer.leaders("watch-h", v);
