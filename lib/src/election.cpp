@@ -189,13 +189,7 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
   left_.reset();
   ++handoffs_received_;
   if (msg.successor == id_) {
-    // Take over now, with the next epoch, and declare at once.
-    if (yielding_) stop_yielding();
-    proposals_.clear();
-    become_leader();
-    if (phase_ == Phase::kStopped) return;
-    leader_exists_ = true;
-    lead();
+    take_over();
     return;
   }
   // The leadership ended: show none until the successor declares, and give
@@ -208,6 +202,16 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
     step_timer_.arm(known ? config_.leader_election_duration : Duration::zero(),
                     [this] { steady_state(); });
   }
+}
+
+void LeaderElectionService::take_over() {
+  // Lead now, with the next epoch, and declare at once (no election).
+  if (yielding_) stop_yielding();
+  proposals_.clear();
+  become_leader();
+  if (phase_ == Phase::kStopped) return;
+  leader_exists_ = true;
+  lead();
 }
 
 bool LeaderElectionService::resigned(const ElectionMessage& msg) const {
@@ -359,11 +363,7 @@ void LeaderElectionService::peer_down(const PeerId& id) {
   // elect as usual, and its declaration ends their elections.
   const std::optional<PeerId> lowest = successor_excluding(id);
   if (config_.instant_handoff && !yielding_ && (!lowest || id_ < *lowest)) {
-    proposals_.clear();
-    become_leader();
-    if (phase_ == Phase::kStopped) return;
-    leader_exists_ = true;
-    lead();
+    take_over();
     return;
   }
   step_timer_.arm(Duration::zero(), [this] { steady_state(); });

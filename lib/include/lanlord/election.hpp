@@ -192,6 +192,7 @@ class LeaderElectionService {
   void start_new_term();
   bool absorb(std::uint64_t epoch);
   bool resigned(const ElectionMessage& msg) const;
+  void take_over();
   std::optional<PeerId> successor() const;
   std::optional<PeerId> successor_excluding(const PeerId& gone) const;
   ElectionMessage message(bool is_declaration);
