@@ -27,7 +27,7 @@ cmake --build "$build" --target core_tests -j "$(nproc 2>/dev/null || echo 2)"
 export LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-2000}
 export LANLORD_SIM_KEEP_GOING=1
 status=0
-"$build/tests/core_tests" -tc='randomized simulation*,scenario scripts*' || status=$?
+"$build/tests/core_tests" --no-skip -tc='randomized simulation*,scenario scripts*' || status=$?
 
 export LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-2000}
 export LANLORD_ADVERSARY_KEEP_GOING=1

@@ -186,8 +186,11 @@ void SupervisedCommand::reap() {
     return;
   }
   reaped_ = true;
-  // Last: the owner may destroy this object in the callback.
-  if (callbacks_.exited) callbacks_.exited(*status_);
+  // Last: the owner may destroy this object in the callback, so the
+  // callback and the status it is given are copies that outlive it.
+  const CommandStatus reported = *status_;
+  const auto exited = callbacks_.exited;
+  if (exited) exited(reported);
 }
 
 }  // namespace lanlord::cli

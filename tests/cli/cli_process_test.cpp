@@ -798,7 +798,7 @@ std::vector<std::string> leader_args(std::vector<std::string> command, const Net
 // default wait: a window, scaled so that a sanitizer build hears every
 // declaration too.
 std::string leader_window() {
-  return std::to_string(lanlord::test::scaled(std::chrono::milliseconds(2000)).count()) + "ms";
+  return std::to_string(lanlord::test::scaled(std::chrono::milliseconds(1200)).count()) + "ms";
 }
 
 }  // namespace
