@@ -5,7 +5,8 @@
 // another cluster's key, for a couple of seconds. Keyed, nothing of it may
 // move the leader or the membership, and every datagram must be dropped
 // for the reason its kind calls for. Unkeyed, some mutations are believed;
-// the cluster must heal within two alive_expiration once they stop.
+// once they stop, the cluster must heal (one agreed leader, exact views)
+// within max(2 alive_expiration, 2 leader_alive + election).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -99,17 +100,30 @@ struct Cluster {
 
   // One leader, n1, named by all, and every node sees all three alive
   // (and no one else alive).
-  bool settled() const {
-    if (nodes.agreed_leader("default") != PeerId("n1")) return false;
+  bool settled() const { return agreed() == PeerId("n1") && views_exact(); }
+
+  // One leader among the three, named by all, and exact views: what an
+  // unkeyed cluster heals to. Not necessarily n1: a believed forgery can
+  // make n1 follow a made-up lower id while n2 and n3 elect without it,
+  // and Fabric's leader keeps the lead when a lower id turns up (the
+  // simulated adversary's heal property is the same).
+  bool healed() const { return agreed().has_value() && views_exact(); }
+
+  std::optional<PeerId> agreed() const { return nodes.agreed_leader("default"); }
+
+  bool views_exact() const {
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       if (!nodes.sees_alive(i, kIds.size())) return false;
     }
     return true;
   }
 
-  // settled() without a break for `span` (times the factor).
+  // settled() (or healed()) without a break for `span` (times the factor).
   bool holds_settled_for(std::chrono::milliseconds span) {
     return holds_for([this] { return settled(); }, span);
+  }
+  bool holds_healed_for(std::chrono::milliseconds span) {
+    return holds_for([this] { return healed(); }, span);
   }
 };
 
@@ -314,21 +328,10 @@ TEST_CASE(
   }
 }
 
-#if defined(__SANITIZE_THREAD__)
-// Under ThreadSanitizer this case did not heal within 10.5 s in the CI pass
-// of the epochs work (it heals in the normal and ASan builds, and the
-// simulated adversary's 2000 unkeyed seeds heal within the same bound).
-// Not diagnosed yet: skipped there, and said so in the closing note.
-constexpr bool kSkipUnkeyedHeal = true;
-#else
-constexpr bool kSkipUnkeyedHeal = false;
-#endif
-
-TEST_CASE("socket: replayed, bit-flipped and truncated datagrams in an unkeyed cluster heal" *
-          doctest::skip(kSkipUnkeyedHeal)) {
+TEST_CASE("socket: replayed, bit-flipped and truncated datagrams in an unkeyed cluster heal") {
   // Without a key some mutations are believed (a flipped sender id is a
   // new member, a flipped PeerTime a restart); once they stop, the cluster
-  // is back to one leader, the lowest id, and all three members within the
+  // is back to one agreed leader (see healed()) and all three members within the
   // unkeyed bound the simulated adversary checks too: two alive_expiration
   // for the views, 2T + E for the leader (a forged declaration of a real,
   // lower id makes the leader step down, and followers wait out their
@@ -345,7 +348,7 @@ TEST_CASE("socket: replayed, bit-flipped and truncated datagrams in an unkeyed c
       2 * profile.election.leader_alive_threshold + profile.election.leader_election_duration);
 
   bool healed = false;
-  while (!(healed = c.settled()) && std::chrono::steady_clock::now() - stopped < bound) {
+  while (!(healed = c.healed()) && std::chrono::steady_clock::now() - stopped < bound) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -354,6 +357,32 @@ TEST_CASE("socket: replayed, bit-flipped and truncated datagrams in an unkeyed c
     MESSAGE(kIds[i] << ": " << kinds.size() - c.injector.drops(i).size() << " of " << kinds.size()
                     << " injected datagrams believed; since then " << settled.count(c.nodes, i));
   }
+  MESSAGE("healed: " << healed << " after " << took.count() << " ms (bound "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(bound).count()
+                     << " ms)");
+  if (!healed) {
+    // What each node shows, to tell a stuck leader from a stuck view.
+    const auto name = [](const PeerId& id) {
+      const bool printable = std::all_of(id.bytes().begin(), id.bytes().end(),
+                                         [](char ch) { return ch > ' ' && ch < 127; });
+      return printable ? id.bytes() : "0x" + id.hex();
+    };
+    for (std::size_t i = 0; i < c.nodes.size(); ++i) {
+      const LeaderInfo info = c.nodes.node(i).leadership("default");
+      std::string members;
+      for (const Member& m : c.nodes.node(i).members()) {
+        members += " " + name(m.id) + (m.alive ? "(alive)" : "(dead)");
+      }
+      std::string stale;
+      for (const ChannelStats& s : c.nodes.node(i).stats().channels) {
+        stale += " stale=" + std::to_string(s.stale_declarations) +
+                 " proposals_sent=" + std::to_string(s.proposals_sent) +
+                 " declarations_sent=" + std::to_string(s.declarations_sent);
+      }
+      MESSAGE(kIds[i] << ": leader " << (info.leader ? name(*info.leader) : "none") << " epoch "
+                      << info.epoch << " self " << info.is_self << stale << "; members" << members);
+    }
+  }
   CHECK_MESSAGE(healed, "not healed " << took.count() << " ms after the injection stopped");
-  CHECK(c.holds_settled_for(std::chrono::seconds(1)));
+  CHECK(c.holds_healed_for(std::chrono::seconds(1)));
 }
