@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "lanlord/election.hpp"
+
 namespace lanlord::bench {
 
 namespace {
@@ -156,13 +158,21 @@ Transition SimDriver::check() {
   for (std::size_t i = 0; i < size(); ++i) {
     if (!cluster_.running(i) || (i < frozen_.size() && frozen_[i])) continue;
     const NodeCore& core = cluster_.core(i);
-    const LeaderInfo l = core.leadership(channel);
     NodeView v;
     v.live = true;
     v.side = sides_[i];
-    v.leader = l.leader ? node_index(l.leader->bytes(), size()) : kNoNode;
-    v.epoch = l.epoch;
-    v.is_leader = core.is_leader(channel);
+    // The election itself, not leadership(): that also copies the leader's
+    // member entry for its metadata, per node and per event at N = 1000.
+    if (const LeaderElectionService* e = core.election(channel)) {
+      v.leader = e->leader() ? node_index(e->leader()->bytes(), size()) : kNoNode;
+      v.epoch = e->epoch();
+      v.is_leader = e->is_leader();
+    } else {
+      const LeaderInfo l = core.leadership(channel);
+      v.leader = l.leader ? node_index(l.leader->bytes(), size()) : kNoNode;
+      v.epoch = l.epoch;
+      v.is_leader = core.is_leader(channel);
+    }
     check.add(i, v);
   }
   Transition t = check.result();
