@@ -66,6 +66,10 @@ bench sim-lossy --transport sim --profile fast --nodes 32 --loss 0.01 --jitter 2
 # The simulator's speed: 1000 nodes x 60 s of virtual time (wall_s vs virtual_s).
 bench sim-speed --transport sim --profile fabric,lan --nodes 1000 --runs 1 --scenario churn \
   --churn-duration 60s
+# Growth from N = 3 to 1000: startup, failover, datagrams per node and the
+# simulator's wall ns per delivered message (bench/results/scale/ plots it).
+bench sim-scale --transport sim --profile fast --nodes 3,8,32,128,512,1000 --runs "$(runs 2)" \
+  --scenario startup,failover
 
 # --- Real sockets on loopback ---------------------------------------------
 bench udp --transport udp --profile fast --nodes 3,8,32 --runs "$(runs 30)" \

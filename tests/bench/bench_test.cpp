@@ -348,6 +348,28 @@ TEST_CASE("a freeze row's step-down and stale-claim figures go out and back") {
   CHECK(to_json(other).find("\"stepdown_p50_ms\":null") != std::string::npos);
 }
 
+TEST_CASE("a sim row's simulator cost goes out and back, and other rows carry nulls") {
+  Row r;
+  r.scenario = "churn";
+  r.transport = "sim";
+  r.nodes = 1000;
+  r.wall_s = 12.5;
+  r.virtual_s = 63.0;
+  r.deliveries = 60e6;
+  r.ns_per_delivery = 208.25;
+  const auto back = row_from_json(to_json(r));
+  REQUIRE(back.has_value());
+  CHECK(back->deliveries == 60e6);
+  CHECK(back->ns_per_delivery == 208.25);
+  CHECK(to_json(*back) == to_json(r));
+  std::ostringstream table;
+  print_table(table, {r});
+  CHECK(table.str().find("5.04x real time, 208 ns/delivery") != std::string::npos);
+  Row udp;
+  udp.transport = "udp";
+  CHECK(to_json(udp).find("\"ns_per_delivery\":null") != std::string::npos);
+}
+
 TEST_CASE("a row's auth mode goes out and back, and rows saved before it read as none") {
   Row r;
   r.scenario = "startup";
