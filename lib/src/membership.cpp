@@ -105,8 +105,8 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   ++stats_.heartbeats;
   const TimePoint now = scheduler_.now();
 
-  auto [it, inserted] = entries_.try_emplace(from);
-  Entry& e = it->second;
+  const auto [slot, inserted] = slot_of(from);
+  Entry& e = slots_[slot];
   std::optional<MembershipEvent> event;
   if (inserted) {
     event = MembershipEvent::kJoined;
@@ -137,7 +137,7 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   if (e.member.metadata != metadata) e.member.metadata.assign(metadata);
   e.member.alive = true;
   e.member.last_seen = now;
-  set_alive_deadline(from, e, now + config_.alive_expiration);
+  set_alive_deadline(slot, now + config_.alive_expiration);
   if (event) emit(*event, e.member);
 }
 
@@ -150,15 +150,15 @@ void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
   ++stats_.leaves;
   const TimePoint now = scheduler_.now();
 
-  auto [it, inserted] = entries_.try_emplace(from);
-  Entry& e = it->second;
+  const auto [slot, inserted] = slot_of(from);
+  Entry& e = slots_[slot];
   if (inserted) {
     // Never seen alive: remember the goodbye so a heartbeat of that life
     // that was overtaken by it does not add the peer afterwards.
     e.member.id = from;
     e.member.incarnation = incarnation;
     e.state = State::kLeft;
-    set_forget_deadline(from, e, now + config_.forget_after);
+    set_forget_deadline(slot, now + config_.forget_after);
     return;
   }
   if (incarnation < e.member.incarnation) {
@@ -172,34 +172,66 @@ void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
   e.member.incarnation = incarnation;
   e.member.alive = false;
   // A duplicate goodbye does not extend the tombstone.
-  if (!was_left) set_forget_deadline(from, e, now + config_.forget_after);
+  if (!was_left) set_forget_deadline(slot, now + config_.forget_after);
   if (was_alive) emit(MembershipEvent::kLeft, e.member);
 }
 
-void Membership::set_alive_deadline(const PeerId& id, Entry& e, TimePoint deadline) {
+const Membership::Entry* Membership::entry(const PeerId& id) const {
+  const auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &slots_[it->second];
+}
+
+std::pair<Membership::Slot, bool> Membership::slot_of(const PeerId& id) {
+  const auto [it, inserted] = index_.try_emplace(id, Slot{0});
+  if (!inserted) return {it->second, false};
+  if (free_slots_.empty()) {
+    it->second = static_cast<Slot>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    it->second = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  slots_[it->second].member.id = id;
+  return {it->second, true};
+}
+
+void Membership::release(Slot slot) {
+  Entry& e = slots_[slot];
+  index_.erase(e.member.id);
+  const std::uint32_t generation = e.generation + 1;
+  e = Entry{};
+  e.generation = generation;
+  free_slots_.push_back(slot);
+}
+
+void Membership::set_alive_deadline(Slot slot, TimePoint deadline) {
+  Entry& e = slots_[slot];
   // A repeat within the same instant: the queued item is still current.
   if (e.deadline == deadline && !alive_deadlines_.empty() &&
-      alive_deadlines_.back().first == deadline && alive_deadlines_.back().second == id) {
+      alive_deadlines_.back().at == deadline && alive_deadlines_.back().slot == slot &&
+      alive_deadlines_.back().generation == e.generation) {
     return;
   }
   e.deadline = deadline;
-  alive_deadlines_.emplace_back(deadline, id);  // now only grows, so the queue stays sorted
+  // now only grows, so the queue stays sorted
+  alive_deadlines_.push_back(Deadline{deadline, slot, e.generation});
   arm_expiry(deadline);
 }
 
-void Membership::set_forget_deadline(const PeerId& id, Entry& e, TimePoint deadline) {
+void Membership::set_forget_deadline(Slot slot, TimePoint deadline) {
+  Entry& e = slots_[slot];
   // A death handled by a late timer can be due before a leave queued
   // earlier; nudging it to keep the queue sorted delays forgetting slightly.
-  if (!forget_deadlines_.empty()) deadline = std::max(deadline, forget_deadlines_.back().first);
+  if (!forget_deadlines_.empty()) deadline = std::max(deadline, forget_deadlines_.back().at);
   e.deadline = deadline;
-  forget_deadlines_.emplace_back(deadline, id);
+  forget_deadlines_.push_back(Deadline{deadline, slot, e.generation});
   arm_expiry(deadline);
 }
 
-bool Membership::current(const DeadlineQueue::value_type& item, bool alive_queue) const {
-  const auto it = entries_.find(item.second);
-  if (it == entries_.end() || it->second.deadline != item.first) return false;
-  return (it->second.state == State::kAlive) == alive_queue;
+bool Membership::current(const Deadline& item, bool alive_queue) const {
+  const Entry& e = slots_[item.slot];
+  if (e.generation != item.generation || e.deadline != item.at) return false;
+  return (e.state == State::kAlive) == alive_queue;
 }
 
 void Membership::drop_outdated(DeadlineQueue& q, bool alive_queue) {
@@ -216,24 +248,24 @@ void Membership::arm_expiry(TimePoint deadline) {
 
 void Membership::expire() {
   const TimePoint now = scheduler_.now();
-  while (running() && !alive_deadlines_.empty() && alive_deadlines_.front().first <= now) {
-    const auto [deadline, id] = alive_deadlines_.front();
-    const bool due = current(alive_deadlines_.front(), true);
+  while (running() && !alive_deadlines_.empty() && alive_deadlines_.front().at <= now) {
+    const Deadline item = alive_deadlines_.front();
+    const bool due = current(item, true);
     alive_deadlines_.pop_front();
     if (!due) continue;  // refreshed since, or gone
-    Entry& e = entries_.find(id)->second;
+    Entry& e = slots_[item.slot];
     e.state = State::kDead;
     e.member.alive = false;
     --alive_count_;
     // Forgetting is measured from the moment of death, so a dead peer is
     // recognised for forget_after whatever the expiration is.
-    set_forget_deadline(id, e, deadline + config_.forget_after);
+    set_forget_deadline(item.slot, item.at + config_.forget_after);
     emit(MembershipEvent::kDead, e.member);
   }
-  while (running() && !forget_deadlines_.empty() && forget_deadlines_.front().first <= now) {
+  while (running() && !forget_deadlines_.empty() && forget_deadlines_.front().at <= now) {
     const bool due = current(forget_deadlines_.front(), false);
     if (due) {
-      entries_.erase(forget_deadlines_.front().second);
+      release(forget_deadlines_.front().slot);
       ++stats_.forgotten;
     }
     forget_deadlines_.pop_front();
@@ -244,9 +276,9 @@ void Membership::expire() {
   drop_outdated(alive_deadlines_, true);
   drop_outdated(forget_deadlines_, false);
   std::optional<TimePoint> next;
-  if (!alive_deadlines_.empty()) next = alive_deadlines_.front().first;
-  if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().first < *next)) {
-    next = forget_deadlines_.front().first;
+  if (!alive_deadlines_.empty()) next = alive_deadlines_.front().at;
+  if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().at < *next)) {
+    next = forget_deadlines_.front().at;
   }
   if (next) arm_expiry(*next);
 }
@@ -274,53 +306,58 @@ void Membership::emit(MembershipEvent event, const Member& member) {
 std::vector<PeerId> Membership::alive_peers() const {
   std::vector<PeerId> out;
   out.reserve(alive_count_);
-  for (const auto& [id, e] : entries_) {
-    if (e.state == State::kAlive) out.push_back(id);
+  for (const auto& [id, slot] : index_) {
+    if (slots_[slot].state == State::kAlive) out.push_back(id);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<PeerId> Membership::alive_peers(std::string_view channel) const {
   std::vector<PeerId> out;
-  for (const auto& [id, e] : entries_) {
+  for (const auto& [id, slot] : index_) {
+    const Entry& e = slots_[slot];
     if (e.state == State::kAlive && takes_part(e.member, channel)) out.push_back(id);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 bool Membership::is_alive(const PeerId& id) const {
-  const auto it = entries_.find(id);
-  return it != entries_.end() && it->second.state == State::kAlive;
+  const Entry* e = entry(id);
+  return e != nullptr && e->state == State::kAlive;
 }
 
 bool Membership::is_alive(const PeerId& id, std::string_view channel) const {
-  const auto it = entries_.find(id);
-  return it != entries_.end() && it->second.state == State::kAlive &&
-         takes_part(it->second.member, channel);
+  const Entry* e = entry(id);
+  return e != nullptr && e->state == State::kAlive && takes_part(e->member, channel);
 }
 
 std::vector<Member> Membership::members() const {
   std::vector<Member> out;
-  for (const auto& [id, e] : entries_) {
+  for (const auto& [id, slot] : index_) {
+    const Entry& e = slots_[slot];
     if (e.state != State::kLeft) out.push_back(e.member);
   }
+  std::sort(out.begin(), out.end(), [](const Member& a, const Member& b) { return a.id < b.id; });
   return out;
 }
 
 std::optional<Member> Membership::find(const PeerId& id) const {
-  const auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.state == State::kLeft) return std::nullopt;
-  return it->second.member;
+  const Entry* e = entry(id);
+  if (e == nullptr || e->state == State::kLeft) return std::nullopt;
+  return e->member;
 }
 
 bool Membership::forget(const PeerId& id, bool evict) {
-  const auto it = entries_.find(id);
-  if (it == entries_.end()) return false;
+  const auto it = index_.find(id);
+  if (it == index_.end()) return false;
   // Its queued deadlines no longer match an entry: expire() skips them.
-  Member member = std::move(it->second.member);
-  const bool was_alive = it->second.state == State::kAlive;
+  Entry& e = slots_[it->second];
+  Member member = e.member;
+  const bool was_alive = e.state == State::kAlive;
   if (was_alive) --alive_count_;
-  entries_.erase(it);
+  release(it->second);
   ++stats_.evicted;
   if (evict && was_alive && running()) {
     member.alive = false;
@@ -330,9 +367,11 @@ bool Membership::forget(const PeerId& id, bool evict) {
 }
 
 bool Membership::rebase(const PeerId& id, std::uint64_t incarnation) {
-  const auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.state == State::kLeft) return false;
-  it->second.member.incarnation = incarnation;
+  const auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  Entry& e = slots_[it->second];
+  if (e.state == State::kLeft) return false;
+  e.member.incarnation = incarnation;
   return true;
 }
 
