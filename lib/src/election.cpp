@@ -47,7 +47,8 @@ LeaderElectionService::LeaderElectionService(ElectionAdapter& adapter, Scheduler
       config_(config),
       callbacks_(std::move(callbacks)),
       step_timer_(scheduler),
-      yield_timer_(scheduler) {
+      yield_timer_(scheduler),
+      repeat_timer_(scheduler) {
   if (id_.empty()) throw std::invalid_argument("LeaderElectionService: empty peer id");
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
 }
@@ -75,6 +76,7 @@ void LeaderElectionService::stop() {
   sleeping_ = false;
   step_timer_.cancel();
   yield_timer_.cancel();
+  repeat_timer_.cancel();
   if (subscribed) adapter_.accept({});
 }
 
@@ -265,6 +267,7 @@ void LeaderElectionService::step_down() {
 
 void LeaderElectionService::steady_state() {
   if (phase_ == Phase::kStopped) return;
+  if (!leader_exists_ && confirm_leader()) return;
   if (!leader_exists_) {
     if (!is_leader()) set_leader(std::nullopt);  // no declaration for a whole window
     begin_election();
@@ -308,11 +311,37 @@ void LeaderElectionService::lead() {
   phase_ = Phase::kLeading;
   declared_at_ = scheduler_.now();
   adapter_.gossip(message(true));
+  if (config_.repeat_declaration && epoch_ != repeated_) {
+    // The first declaration of this leadership or term: once more soon.
+    const std::uint64_t epoch = repeated_ = epoch_;
+    repeat_timer_.arm(config_.leader_election_duration / 4, [this, epoch] {
+      if (is_leader() && epoch_ == epoch && phase_ == Phase::kLeading) {
+        adapter_.gossip(message(true));
+      }
+    });
+  }
   adapter_.report_metrics(true);
   sleep_interruptibly(config_.declaration_interval(), &LeaderElectionService::steady_state);
 }
 
+bool LeaderElectionService::confirm_leader() {
+  const bool ask = config_.confirm_leader && phase_ == Phase::kFollowing && !yielding_ && leader_ &&
+                   !is_leader() && adapter_.is_alive(*leader_) &&
+                   asks_ < ElectionConfig::kConfirmAsks;
+  if (!ask) {
+    asks_ = 0;
+    return false;
+  }
+  // Still following (leader() unchanged): a declaration in answer ends
+  // the asking at the next step, as after a window with a declaration.
+  ++asks_;
+  adapter_.gossip(message(false));
+  step_timer_.arm(config_.leader_election_duration / 2, [this] { steady_state(); });
+  return true;
+}
+
 void LeaderElectionService::follow() {
+  asks_ = 0;
   phase_ = Phase::kFollowing;
   proposals_.clear();
   leader_exists_ = false;

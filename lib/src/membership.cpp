@@ -1,5 +1,7 @@
 #include "lanlord/membership.hpp"
 
+#include "lanlord/message.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
@@ -63,7 +65,8 @@ Membership::Membership(Scheduler& scheduler, PeerId self, std::uint64_t self_inc
       config_(config),
       callbacks_(std::move(callbacks)),
       heartbeat_timer_(scheduler),
-      expiry_timer_(scheduler) {
+      expiry_timer_(scheduler),
+      probe_timer_(scheduler) {
   if (self_.empty()) throw std::invalid_argument("Membership: empty peer id");
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
   normalize(self_channels_);
@@ -84,6 +87,7 @@ void Membership::stop() {
   stopped_ = true;
   heartbeat_timer_.cancel();
   expiry_timer_.cancel();
+  probe_timer_.cancel();
 }
 
 void Membership::heartbeat_tick() {
@@ -138,7 +142,31 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   e.member.alive = true;
   e.member.last_seen = now;
   set_alive_deadline(from, e, now + config_.alive_expiration);
+  if (config_.suspicion && config_.suspect_after() < config_.alive_expiration) {
+    // Same order as alive_deadlines_ (now only grows); a repeat within the
+    // same instant is still current.
+    const TimePoint at = now + config_.suspect_after();
+    if (suspect_deadlines_.empty() || suspect_deadlines_.back() != std::pair{at, from}) {
+      suspect_deadlines_.emplace_back(at, from);
+      arm_expiry(at);
+    }
+  }
   if (event) emit(*event, e.member);
+}
+
+void Membership::on_activity(const PeerId& from, std::uint64_t incarnation) {
+  if (!running() || !config_.suspicion || from == self_) return;
+  const auto it = entries_.find(from);
+  if (it == entries_.end() || it->second.state == State::kLeft ||
+      it->second.member.incarnation != incarnation) {
+    return;
+  }
+  ++stats_.activity;
+  // A heartbeat with what is known: on_heartbeat copies nothing (the
+  // values compare equal), refreshes the deadlines, and revives a peer
+  // believed dead.
+  const Member& m = it->second.member;
+  on_heartbeat(from, incarnation, m.channels, m.metadata);
 }
 
 void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
@@ -238,17 +266,78 @@ void Membership::expire() {
     }
     forget_deadlines_.pop_front();
   }
+  bool suspected = false;
+  while (running() && !suspect_deadlines_.empty() && suspect_deadlines_.front().first <= now) {
+    const bool due = suspect_current(suspect_deadlines_.front());
+    const PeerId id = std::move(suspect_deadlines_.front().second);
+    suspect_deadlines_.pop_front();
+    if (!due) continue;  // heard since, dead or gone
+    const auto it = entries_.find(id);
+    if (it->second.suspected) continue;
+    it->second.suspected = true;
+    suspects_.push_back(id);
+    ++stats_.suspected;
+    suspected = true;
+  }
+  if (!running()) return;
+  // The first suspect is asked for at once; later ones join the next probe.
+  if (suspected && !probe_timer_.armed()) probe();
   if (!running()) return;
   // Wake next for the earliest deadline that still counts, so outdated
   // items (peers that heartbeated since) cost no wake-up of their own.
   drop_outdated(alive_deadlines_, true);
   drop_outdated(forget_deadlines_, false);
+  while (!suspect_deadlines_.empty() && !suspect_current(suspect_deadlines_.front())) {
+    suspect_deadlines_.pop_front();
+  }
   std::optional<TimePoint> next;
   if (!alive_deadlines_.empty()) next = alive_deadlines_.front().first;
   if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().first < *next)) {
     next = forget_deadlines_.front().first;
   }
+  if (!suspect_deadlines_.empty() && (!next || suspect_deadlines_.front().first < *next)) {
+    next = suspect_deadlines_.front().first;
+  }
   if (next) arm_expiry(*next);
+}
+
+bool Membership::suspect_current(const DeadlineQueue::value_type& item) const {
+  // The peer's latest heartbeat queued this item: not heard since.
+  const auto it = entries_.find(item.second);
+  return it != entries_.end() && it->second.state == State::kAlive &&
+         it->second.member.last_seen + config_.suspect_after() == item.first;
+}
+
+bool Membership::quiet(const PeerId& id, TimePoint now) const {
+  // Alive and not heard for suspect_after: its latest heartbeat's suspect
+  // deadline has passed (or is this moment).
+  const auto it = entries_.find(id);
+  return it != entries_.end() && it->second.state == State::kAlive &&
+         it->second.member.last_seen + config_.suspect_after() <= now;
+}
+
+void Membership::probe() {
+  const TimePoint now = scheduler_.now();
+  // Peers heard since, dead, left or forgotten are no longer suspects.
+  std::erase_if(suspects_, [this, now](const PeerId& id) {
+    if (quiet(id, now)) return false;
+    if (const auto it = entries_.find(id); it != entries_.end()) it->second.suspected = false;
+    return true;
+  });
+  if (suspects_.empty()) return;  // the timer stays idle until the next suspicion
+  std::vector<PeerId> ask;
+  ask.reserve(std::min(suspects_.size(), kMaxSuspects));
+  for (std::size_t i = 0; i < suspects_.size() && ask.size() < kMaxSuspects; ++i) {
+    ask.push_back(suspects_[i]);
+  }
+  // More than fit in one message: the ones asked for go to the back, so
+  // every suspect is asked for in turn.
+  if (suspects_.size() > kMaxSuspects) {
+    std::rotate(suspects_.begin(), suspects_.begin() + kMaxSuspects, suspects_.end());
+  }
+  ++stats_.probes;
+  probe_timer_.arm(config_.probe_interval(), [this] { probe(); });
+  if (callbacks_.send_suspects) callbacks_.send_suspects(ask);
 }
 
 void Membership::emit(MembershipEvent event, const Member& member) {
