@@ -312,16 +312,21 @@ void LeaderElectionService::lead() {
   declared_at_ = scheduler_.now();
   adapter_.gossip(message(true));
   if (config_.repeat_declaration && epoch_ != repeated_) {
-    // The first declaration of this leadership or term: once more soon.
-    const std::uint64_t epoch = repeated_ = epoch_;
-    repeat_timer_.arm(config_.leader_election_duration / 4, [this, epoch] {
-      if (is_leader() && epoch_ == epoch && phase_ == Phase::kLeading) {
-        adapter_.gossip(message(true));
-      }
-    });
+    // The first declaration of this leadership or term: twice more soon.
+    repeated_ = epoch_;
+    repeats_left_ = 2;
+    repeat_timer_.arm(config_.leader_election_duration / 4, [this] { redeclare(); });
   }
   adapter_.report_metrics(true);
   sleep_interruptibly(config_.declaration_interval(), &LeaderElectionService::steady_state);
+}
+
+void LeaderElectionService::redeclare() {
+  if (!is_leader() || epoch_ != repeated_ || phase_ != Phase::kLeading) return;
+  adapter_.gossip(message(true));
+  if (--repeats_left_ > 0) {
+    repeat_timer_.arm(config_.leader_election_duration / 4, [this] { redeclare(); });
+  }
 }
 
 bool LeaderElectionService::confirm_leader() {
@@ -348,7 +353,13 @@ void LeaderElectionService::follow() {
   leader_heard_ = false;
   adapter_.report_metrics(false);
   // Unlike the leader's wait, a follower's is not cut short by declarations.
-  step_timer_.arm(config_.leader_alive_threshold, [this] { steady_state(); });
+  // With confirm_leader, a follower that knows no leader (it lost an
+  // election to a lower proposer whose declarations it has not heard, or
+  // stepped down) proposes again after one election, not one window: the
+  // leader answers a proposal with a declaration at once.
+  const bool unknown = config_.confirm_leader && !leader_;
+  step_timer_.arm(unknown ? config_.leader_election_duration : config_.leader_alive_threshold,
+                  [this] { steady_state(); });
 }
 
 void LeaderElectionService::sleep_interruptibly(Duration d, void (LeaderElectionService::*next)()) {

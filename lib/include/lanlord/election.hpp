@@ -55,8 +55,8 @@ struct ElectionConfig {
   // successor on yield() and hand_off().
   bool instant_handoff = false;
   // Addition (off by default): the first declaration of a leadership or
-  // of a new term (after an election, a takeover, a new term) is sent a
-  // second time leader_election_duration / 4 later, so that one lost
+  // of a new term (after an election, a takeover, a new term) is sent
+  // twice more, leader_election_duration / 4 apart, so that a lost
   // datagram does not leave a follower electing beside it, or following an
   // older term, until the next declaration interval.
   bool repeat_declaration = false;
@@ -66,6 +66,9 @@ struct ElectionConfig {
   // and asks it to declare (a proposal, which a leader answers at once)
   // up to kConfirmAsks times, leader_election_duration / 2 apart, before
   // it elects. Lost declarations then no longer make a second leader.
+  // Also, a follower that knows no leader (it lost an election to a lower
+  // proposer whose declaration it missed) proposes again after one
+  // election instead of one leader_alive_threshold.
   bool confirm_leader = false;
   static constexpr int kConfirmAsks = 4;
 
@@ -217,6 +220,7 @@ class LeaderElectionService {
   void after_election();
   void lead();
   void follow();
+  void redeclare();
   bool confirm_leader();
   void sleep_interruptibly(Duration d, void (LeaderElectionService::*next)());
   void interrupt();
@@ -245,8 +249,9 @@ class LeaderElectionService {
 
   Timer step_timer_;
   Timer yield_timer_;
-  Timer repeat_timer_;          // repeat_declaration's second declaration
-  std::uint64_t repeated_ = 0;  // the epoch it was armed for
+  Timer repeat_timer_;          // repeat_declaration's extra declarations
+  std::uint64_t repeated_ = 0;  // the epoch they are for
+  int repeats_left_ = 0;
 
   bool is_leader_ = false;
   std::optional<PeerId> leader_;
