@@ -48,7 +48,8 @@ LeaderElectionService::LeaderElectionService(ElectionAdapter& adapter, Scheduler
       callbacks_(std::move(callbacks)),
       step_timer_(scheduler),
       yield_timer_(scheduler),
-      repeat_timer_(scheduler) {
+      repeat_timer_(scheduler),
+      announce_timer_(scheduler) {
   if (id_.empty()) throw std::invalid_argument("LeaderElectionService: empty peer id");
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
 }
@@ -66,6 +67,27 @@ void LeaderElectionService::start() {
   // arrives, or the grace period is over.
   startup_view_size_ = adapter_.peers().size();
   startup_deadline_ = scheduler_.now() + config_.startup_grace_period;
+  if (config_.fast_startup) {
+    step_timer_.arm(config_.startup_discovery(), [this] { end_discovery(); });
+    return;
+  }
+  step_timer_.arm(config_.membership_sample_interval, [this] { sample_membership(); });
+}
+
+void LeaderElectionService::end_discovery() {
+  // Fast path (not Fabric's): no leader heard, and the lowest id in the
+  // view is this peer, the one an election would pick: it leads now. The
+  // others hear its declaration and follow. Otherwise Fabric's startup.
+  const std::optional<PeerId> lowest = successor();
+  if (!leader_exists_ && !yielding_ && (!lowest || id_ < *lowest)) {
+    take_over();
+    return;
+  }
+  if (leader_exists_) {
+    steady_state();
+    return;
+  }
+  startup_view_size_ = adapter_.peers().size();
   step_timer_.arm(config_.membership_sample_interval, [this] { sample_membership(); });
 }
 
@@ -77,6 +99,7 @@ void LeaderElectionService::stop() {
   step_timer_.cancel();
   yield_timer_.cancel();
   repeat_timer_.cancel();
+  announce_timer_.cancel();
   if (subscribed) adapter_.accept({});
 }
 
@@ -101,7 +124,13 @@ void LeaderElectionService::on_message(const ElectionMessage& msg) {
   if (msg.sender == id_) return;
   // Not in the view: ignored, except the handoff of the leader whose leave
   // overtook it (it names the successor; the leave removed its sender).
-  if (!adapter_.is_alive(msg.sender) && !(msg.is_handoff() && resigned(msg))) return;
+  if (!adapter_.is_alive(msg.sender) && !(msg.is_handoff() && resigned(msg))) {
+    // With fast startup, a declaration that overtook its sender's first
+    // heartbeat (or whose heartbeat was lost) is kept, the latest one only,
+    // and taken when the sender joins the view (peer_up()).
+    if (config_.fast_startup && msg.is_declaration()) unheard_ = msg;
+    return;
+  }
 
   highest_ = std::max(highest_, msg.epoch);
   if (msg.is_handoff()) {
@@ -407,6 +436,35 @@ void LeaderElectionService::peer_down(const PeerId& id) {
     return;
   }
   step_timer_.arm(Duration::zero(), [this] { steady_state(); });
+}
+
+void LeaderElectionService::peer_up(const PeerId& id) {
+  if (!config_.fast_startup || id == id_ || phase_ == Phase::kStopped ||
+      phase_ == Phase::kCreated) {
+    return;
+  }
+  if (unheard_ && unheard_->sender == id) {
+    const ElectionMessage msg = std::move(*unheard_);
+    unheard_.reset();
+    on_message(msg);
+  }
+  if (phase_ == Phase::kLeading && is_leader()) announce();
+}
+
+void LeaderElectionService::announce() {
+  // At most once per quarter election; later joins in that window get one
+  // declaration at its end.
+  const Duration gap = config_.leader_election_duration / 4;
+  const Duration since = scheduler_.now() - declared_at_;
+  if (since >= gap) {
+    announce_timer_.cancel();
+    interrupt();  // lead() declares at once
+    return;
+  }
+  if (announce_timer_.armed()) return;
+  announce_timer_.arm(gap - since, [this] {
+    if (phase_ == Phase::kLeading && is_leader()) announce();
+  });
 }
 
 void LeaderElectionService::stop_yielding() {

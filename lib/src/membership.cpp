@@ -109,8 +109,8 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   ++stats_.heartbeats;
   const TimePoint now = scheduler_.now();
 
-  auto [it, inserted] = entries_.try_emplace(from);
-  Entry& e = it->second;
+  const auto [slot, inserted] = slot_of(from);
+  Entry& e = slots_[slot];
   std::optional<MembershipEvent> event;
   if (inserted) {
     event = MembershipEvent::kJoined;
@@ -141,14 +141,17 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   if (e.member.metadata != metadata) e.member.metadata.assign(metadata);
   e.member.alive = true;
   e.member.last_seen = now;
-  set_alive_deadline(from, e, now + config_.alive_expiration);
+  set_alive_deadline(slot, now + config_.alive_expiration);
   if (config_.suspicion && config_.suspect_after() < config_.alive_expiration) {
     // Same order as alive_deadlines_ (now only grows); a repeat within the
     // same instant is still current.
-    const TimePoint at = now + config_.suspect_after();
-    if (suspect_deadlines_.empty() || suspect_deadlines_.back() != std::pair{at, from}) {
-      suspect_deadlines_.emplace_back(at, from);
-      arm_expiry(at);
+    const Deadline item{now + config_.suspect_after(), slot, e.generation};
+    const bool repeat = !suspect_deadlines_.empty() && suspect_deadlines_.back().at == item.at &&
+                        suspect_deadlines_.back().slot == slot &&
+                        suspect_deadlines_.back().generation == e.generation;
+    if (!repeat) {
+      suspect_deadlines_.push_back(item);
+      arm_expiry(item.at);
     }
   }
   if (event) emit(*event, e.member);
@@ -156,17 +159,13 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
 
 void Membership::on_activity(const PeerId& from, std::uint64_t incarnation) {
   if (!running() || !config_.suspicion || from == self_) return;
-  const auto it = entries_.find(from);
-  if (it == entries_.end() || it->second.state == State::kLeft ||
-      it->second.member.incarnation != incarnation) {
-    return;
-  }
+  const Entry* e = entry(from);
+  if (e == nullptr || e->state == State::kLeft || e->member.incarnation != incarnation) return;
   ++stats_.activity;
   // A heartbeat with what is known: on_heartbeat copies nothing (the
   // values compare equal), refreshes the deadlines, and revives a peer
   // believed dead.
-  const Member& m = it->second.member;
-  on_heartbeat(from, incarnation, m.channels, m.metadata);
+  on_heartbeat(from, incarnation, e->member.channels, e->member.metadata);
 }
 
 void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
@@ -178,15 +177,15 @@ void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
   ++stats_.leaves;
   const TimePoint now = scheduler_.now();
 
-  auto [it, inserted] = entries_.try_emplace(from);
-  Entry& e = it->second;
+  const auto [slot, inserted] = slot_of(from);
+  Entry& e = slots_[slot];
   if (inserted) {
     // Never seen alive: remember the goodbye so a heartbeat of that life
     // that was overtaken by it does not add the peer afterwards.
     e.member.id = from;
     e.member.incarnation = incarnation;
     e.state = State::kLeft;
-    set_forget_deadline(from, e, now + config_.forget_after);
+    set_forget_deadline(slot, now + config_.forget_after);
     return;
   }
   if (incarnation < e.member.incarnation) {
@@ -200,34 +199,66 @@ void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
   e.member.incarnation = incarnation;
   e.member.alive = false;
   // A duplicate goodbye does not extend the tombstone.
-  if (!was_left) set_forget_deadline(from, e, now + config_.forget_after);
+  if (!was_left) set_forget_deadline(slot, now + config_.forget_after);
   if (was_alive) emit(MembershipEvent::kLeft, e.member);
 }
 
-void Membership::set_alive_deadline(const PeerId& id, Entry& e, TimePoint deadline) {
+const Membership::Entry* Membership::entry(const PeerId& id) const {
+  const auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &slots_[it->second];
+}
+
+std::pair<Membership::Slot, bool> Membership::slot_of(const PeerId& id) {
+  const auto [it, inserted] = index_.try_emplace(id, Slot{0});
+  if (!inserted) return {it->second, false};
+  if (free_slots_.empty()) {
+    it->second = static_cast<Slot>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    it->second = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  slots_[it->second].member.id = id;
+  return {it->second, true};
+}
+
+void Membership::release(Slot slot) {
+  Entry& e = slots_[slot];
+  index_.erase(e.member.id);
+  const std::uint32_t generation = e.generation + 1;
+  e = Entry{};
+  e.generation = generation;
+  free_slots_.push_back(slot);
+}
+
+void Membership::set_alive_deadline(Slot slot, TimePoint deadline) {
+  Entry& e = slots_[slot];
   // A repeat within the same instant: the queued item is still current.
   if (e.deadline == deadline && !alive_deadlines_.empty() &&
-      alive_deadlines_.back().first == deadline && alive_deadlines_.back().second == id) {
+      alive_deadlines_.back().at == deadline && alive_deadlines_.back().slot == slot &&
+      alive_deadlines_.back().generation == e.generation) {
     return;
   }
   e.deadline = deadline;
-  alive_deadlines_.emplace_back(deadline, id);  // now only grows, so the queue stays sorted
+  // now only grows, so the queue stays sorted
+  alive_deadlines_.push_back(Deadline{deadline, slot, e.generation});
   arm_expiry(deadline);
 }
 
-void Membership::set_forget_deadline(const PeerId& id, Entry& e, TimePoint deadline) {
+void Membership::set_forget_deadline(Slot slot, TimePoint deadline) {
+  Entry& e = slots_[slot];
   // A death handled by a late timer can be due before a leave queued
   // earlier; nudging it to keep the queue sorted delays forgetting slightly.
-  if (!forget_deadlines_.empty()) deadline = std::max(deadline, forget_deadlines_.back().first);
+  if (!forget_deadlines_.empty()) deadline = std::max(deadline, forget_deadlines_.back().at);
   e.deadline = deadline;
-  forget_deadlines_.emplace_back(deadline, id);
+  forget_deadlines_.push_back(Deadline{deadline, slot, e.generation});
   arm_expiry(deadline);
 }
 
-bool Membership::current(const DeadlineQueue::value_type& item, bool alive_queue) const {
-  const auto it = entries_.find(item.second);
-  if (it == entries_.end() || it->second.deadline != item.first) return false;
-  return (it->second.state == State::kAlive) == alive_queue;
+bool Membership::current(const Deadline& item, bool alive_queue) const {
+  const Entry& e = slots_[item.slot];
+  if (e.generation != item.generation || e.deadline != item.at) return false;
+  return (e.state == State::kAlive) == alive_queue;
 }
 
 void Membership::drop_outdated(DeadlineQueue& q, bool alive_queue) {
@@ -244,38 +275,37 @@ void Membership::arm_expiry(TimePoint deadline) {
 
 void Membership::expire() {
   const TimePoint now = scheduler_.now();
-  while (running() && !alive_deadlines_.empty() && alive_deadlines_.front().first <= now) {
-    const auto [deadline, id] = alive_deadlines_.front();
-    const bool due = current(alive_deadlines_.front(), true);
+  while (running() && !alive_deadlines_.empty() && alive_deadlines_.front().at <= now) {
+    const Deadline item = alive_deadlines_.front();
+    const bool due = current(item, true);
     alive_deadlines_.pop_front();
     if (!due) continue;  // refreshed since, or gone
-    Entry& e = entries_.find(id)->second;
+    Entry& e = slots_[item.slot];
     e.state = State::kDead;
     e.member.alive = false;
     --alive_count_;
     // Forgetting is measured from the moment of death, so a dead peer is
     // recognised for forget_after whatever the expiration is.
-    set_forget_deadline(id, e, deadline + config_.forget_after);
+    set_forget_deadline(item.slot, item.at + config_.forget_after);
     emit(MembershipEvent::kDead, e.member);
   }
-  while (running() && !forget_deadlines_.empty() && forget_deadlines_.front().first <= now) {
+  while (running() && !forget_deadlines_.empty() && forget_deadlines_.front().at <= now) {
     const bool due = current(forget_deadlines_.front(), false);
     if (due) {
-      entries_.erase(forget_deadlines_.front().second);
+      release(forget_deadlines_.front().slot);
       ++stats_.forgotten;
     }
     forget_deadlines_.pop_front();
   }
   bool suspected = false;
-  while (running() && !suspect_deadlines_.empty() && suspect_deadlines_.front().first <= now) {
-    const bool due = suspect_current(suspect_deadlines_.front());
-    const PeerId id = std::move(suspect_deadlines_.front().second);
+  while (running() && !suspect_deadlines_.empty() && suspect_deadlines_.front().at <= now) {
+    const Deadline item = suspect_deadlines_.front();
     suspect_deadlines_.pop_front();
-    if (!due) continue;  // heard since, dead or gone
-    const auto it = entries_.find(id);
-    if (it->second.suspected) continue;
-    it->second.suspected = true;
-    suspects_.push_back(id);
+    if (!suspect_current(item)) continue;  // heard since, dead or gone
+    Entry& e = slots_[item.slot];
+    if (e.suspected) continue;
+    e.suspected = true;
+    suspects_.push_back(item);
     ++stats_.suspected;
     suspected = true;
   }
@@ -291,44 +321,44 @@ void Membership::expire() {
     suspect_deadlines_.pop_front();
   }
   std::optional<TimePoint> next;
-  if (!alive_deadlines_.empty()) next = alive_deadlines_.front().first;
-  if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().first < *next)) {
-    next = forget_deadlines_.front().first;
+  if (!alive_deadlines_.empty()) next = alive_deadlines_.front().at;
+  if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().at < *next)) {
+    next = forget_deadlines_.front().at;
   }
-  if (!suspect_deadlines_.empty() && (!next || suspect_deadlines_.front().first < *next)) {
-    next = suspect_deadlines_.front().first;
+  if (!suspect_deadlines_.empty() && (!next || suspect_deadlines_.front().at < *next)) {
+    next = suspect_deadlines_.front().at;
   }
   if (next) arm_expiry(*next);
 }
 
-bool Membership::suspect_current(const DeadlineQueue::value_type& item) const {
+bool Membership::suspect_current(const Deadline& item) const {
   // The peer's latest heartbeat queued this item: not heard since.
-  const auto it = entries_.find(item.second);
-  return it != entries_.end() && it->second.state == State::kAlive &&
-         it->second.member.last_seen + config_.suspect_after() == item.first;
+  const Entry& e = slots_[item.slot];
+  return e.generation == item.generation && e.state == State::kAlive &&
+         e.member.last_seen + config_.suspect_after() == item.at;
 }
 
-bool Membership::quiet(const PeerId& id, TimePoint now) const {
-  // Alive and not heard for suspect_after: its latest heartbeat's suspect
-  // deadline has passed (or is this moment).
-  const auto it = entries_.find(id);
-  return it != entries_.end() && it->second.state == State::kAlive &&
-         it->second.member.last_seen + config_.suspect_after() <= now;
+bool Membership::quiet(const Deadline& suspect, TimePoint now) const {
+  // Still the same peer, alive, and not heard for suspect_after.
+  const Entry& e = slots_[suspect.slot];
+  return e.generation == suspect.generation && e.state == State::kAlive &&
+         e.member.last_seen + config_.suspect_after() <= now;
 }
 
 void Membership::probe() {
   const TimePoint now = scheduler_.now();
   // Peers heard since, dead, left or forgotten are no longer suspects.
-  std::erase_if(suspects_, [this, now](const PeerId& id) {
-    if (quiet(id, now)) return false;
-    if (const auto it = entries_.find(id); it != entries_.end()) it->second.suspected = false;
+  std::erase_if(suspects_, [this, now](const Deadline& s) {
+    if (quiet(s, now)) return false;
+    Entry& e = slots_[s.slot];
+    if (e.generation == s.generation) e.suspected = false;
     return true;
   });
   if (suspects_.empty()) return;  // the timer stays idle until the next suspicion
   std::vector<PeerId> ask;
   ask.reserve(std::min(suspects_.size(), kMaxSuspects));
   for (std::size_t i = 0; i < suspects_.size() && ask.size() < kMaxSuspects; ++i) {
-    ask.push_back(suspects_[i]);
+    ask.push_back(slots_[suspects_[i].slot].member.id);
   }
   // More than fit in one message: the ones asked for go to the back, so
   // every suspect is asked for in turn.
@@ -363,53 +393,58 @@ void Membership::emit(MembershipEvent event, const Member& member) {
 std::vector<PeerId> Membership::alive_peers() const {
   std::vector<PeerId> out;
   out.reserve(alive_count_);
-  for (const auto& [id, e] : entries_) {
-    if (e.state == State::kAlive) out.push_back(id);
+  for (const auto& [id, slot] : index_) {
+    if (slots_[slot].state == State::kAlive) out.push_back(id);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<PeerId> Membership::alive_peers(std::string_view channel) const {
   std::vector<PeerId> out;
-  for (const auto& [id, e] : entries_) {
+  for (const auto& [id, slot] : index_) {
+    const Entry& e = slots_[slot];
     if (e.state == State::kAlive && takes_part(e.member, channel)) out.push_back(id);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 bool Membership::is_alive(const PeerId& id) const {
-  const auto it = entries_.find(id);
-  return it != entries_.end() && it->second.state == State::kAlive;
+  const Entry* e = entry(id);
+  return e != nullptr && e->state == State::kAlive;
 }
 
 bool Membership::is_alive(const PeerId& id, std::string_view channel) const {
-  const auto it = entries_.find(id);
-  return it != entries_.end() && it->second.state == State::kAlive &&
-         takes_part(it->second.member, channel);
+  const Entry* e = entry(id);
+  return e != nullptr && e->state == State::kAlive && takes_part(e->member, channel);
 }
 
 std::vector<Member> Membership::members() const {
   std::vector<Member> out;
-  for (const auto& [id, e] : entries_) {
+  for (const auto& [id, slot] : index_) {
+    const Entry& e = slots_[slot];
     if (e.state != State::kLeft) out.push_back(e.member);
   }
+  std::sort(out.begin(), out.end(), [](const Member& a, const Member& b) { return a.id < b.id; });
   return out;
 }
 
 std::optional<Member> Membership::find(const PeerId& id) const {
-  const auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.state == State::kLeft) return std::nullopt;
-  return it->second.member;
+  const Entry* e = entry(id);
+  if (e == nullptr || e->state == State::kLeft) return std::nullopt;
+  return e->member;
 }
 
 bool Membership::forget(const PeerId& id, bool evict) {
-  const auto it = entries_.find(id);
-  if (it == entries_.end()) return false;
+  const auto it = index_.find(id);
+  if (it == index_.end()) return false;
   // Its queued deadlines no longer match an entry: expire() skips them.
-  Member member = std::move(it->second.member);
-  const bool was_alive = it->second.state == State::kAlive;
+  Entry& e = slots_[it->second];
+  Member member = e.member;
+  const bool was_alive = e.state == State::kAlive;
   if (was_alive) --alive_count_;
-  entries_.erase(it);
+  release(it->second);
   ++stats_.evicted;
   if (evict && was_alive && running()) {
     member.alive = false;
@@ -419,9 +454,11 @@ bool Membership::forget(const PeerId& id, bool evict) {
 }
 
 bool Membership::rebase(const PeerId& id, std::uint64_t incarnation) {
-  const auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.state == State::kLeft) return false;
-  it->second.member.incarnation = incarnation;
+  const auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  Entry& e = slots_[it->second];
+  if (e.state == State::kLeft) return false;
+  e.member.incarnation = incarnation;
   return true;
 }
 

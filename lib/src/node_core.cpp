@@ -197,7 +197,8 @@ NodeCore::NodeCore(Scheduler& scheduler, NodeCoreConfig config)
       pause_watch_(std::make_unique<PauseWatch>(*this, scheduler)),
       config_(std::move(config)),
       housekeeping_(*pause_watch_),
-      alone_check_(*pause_watch_) {
+      alone_check_(*pause_watch_),
+      welcome_timer_(*pause_watch_) {
   if (Status s = config_.validate(); !s) throw std::invalid_argument("NodeCore: " + s.message());
   if (config_.passive) config_.channels.clear();
   normalize(config_.channels);
@@ -223,10 +224,7 @@ void NodeCore::start() {
   id_tokens_at_ = scheduler_.now();
 
   MembershipCallbacks mcb;
-  mcb.send_heartbeat = [this] {
-    const Member me = membership_->self();
-    send(Heartbeat{me.channels, me.metadata, timings_});
-  };
+  mcb.send_heartbeat = [this] { send_heartbeat(); };
   mcb.on_event = [this](MembershipEvent e, const Member& m) { on_member_event(e, m); };
   mcb.send_suspects = [this](const std::vector<PeerId>& peers) {
     if (config_.passive) return;  // a passive node never sends
@@ -265,6 +263,7 @@ void NodeCore::stop() {
   membership_->stop();
   housekeeping_.cancel();
   alone_check_.cancel();
+  welcome_timer_.cancel();
   // The leave lets peers drop this node at once and, with fast failover,
   // elect a successor without waiting for its heartbeats to expire.
   send(Leave{});
@@ -733,6 +732,7 @@ void NodeCore::halt() {
   membership_->stop();
   housekeeping_.cancel();
   alone_check_.cancel();
+  welcome_timer_.cancel();
   state_ = State::kStopped;
 }
 
@@ -797,7 +797,13 @@ void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
   // a forger raised it. Its elections and leadership go on.
   if (event == MembershipEvent::kRestarted && same_process_) return;
   emit(MemberChanged{event, member});
-  if (event == MembershipEvent::kJoined) return;
+  if (event == MembershipEvent::kJoined) {
+    if (config_.profile.election.fast_startup) {
+      welcome();
+      for (auto& [name, ch] : channels_) ch->service->peer_up(member.id);
+    }
+    return;
+  }
   // Dead, left or restarted: if it led a channel, that leadership is over.
   if (config_.profile.fast_failover) {
     for (auto& [name, ch] : channels_) ch->service->peer_down(member.id);
@@ -839,6 +845,28 @@ void NodeCore::housekeeping() {
   if (running()) {
     housekeeping_.arm(config_.profile.election.declaration_interval(), [this] { housekeeping(); });
   }
+}
+
+void NodeCore::welcome() {
+  // fast_startup: a newcomer learns this member in one round trip instead
+  // of one heartbeat interval, so its startup can end early. At most one
+  // extra heartbeat per quarter heartbeat interval; joins within one get a
+  // single heartbeat at its end.
+  if (config_.passive || !running()) return;
+  const Duration gap = config_.profile.membership.heartbeat_interval / 4;
+  const Duration since = scheduler_.now() - welcomed_at_;
+  if (since >= gap) {
+    welcome_timer_.cancel();
+    welcomed_at_ = scheduler_.now();
+    send_heartbeat();
+    return;
+  }
+  if (!welcome_timer_.armed()) welcome_timer_.arm(gap - since, [this] { welcome(); });
+}
+
+void NodeCore::send_heartbeat() {
+  const Member me = membership_->self();
+  send(Heartbeat{me.channels, me.metadata, timings_});
 }
 
 void NodeCore::send(Body body) {

@@ -89,6 +89,7 @@ Profile derived(std::string name, const TimingOverrides& timings, std::string de
   p.membership.suspicion = true;
   p.election.repeat_declaration = true;
   p.election.confirm_leader = true;
+  p.election.fast_startup = true;
   p.description = std::move(description);
   return p;
 }

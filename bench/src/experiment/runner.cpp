@@ -282,6 +282,7 @@ Row run_cell(const Options& o, const DriverFactory& factory, Progress& progress,
   const ScenarioParams params = scenario_params(o, c);
   RowTotals totals(c.scenario);
   double virtual_s = 0;
+  double deliveries = 0;
   const auto wall_start = std::chrono::steady_clock::now();
   for (int run = 0; run < o.runs; ++run) {
     const std::uint64_t run_seed = o.seed + static_cast<std::uint64_t>(run);
@@ -307,6 +308,7 @@ Row run_cell(const Options& o, const DriverFactory& factory, Progress& progress,
     sim::Rng rng(seed ^ 0x9e3779b97f4a7c15ULL);
     const RunResult r = run_scenario(c.scenario, c.nodes, *driver, params, rng);
     virtual_s += Seconds(r.driver_time).count();
+    if (c.transport == "sim") deliveries += static_cast<double>(driver->usage().datagrams_in);
     driver.reset();  // stop the nodes before the next run starts
     if (r.skipped) {
       ++row.skipped;
@@ -326,7 +328,11 @@ Row run_cell(const Options& o, const DriverFactory& factory, Progress& progress,
     totals.add(r);
   }
   row.wall_s = Seconds(std::chrono::steady_clock::now() - wall_start).count();
-  if (c.transport == "sim") row.virtual_s = virtual_s;
+  if (c.transport == "sim") {
+    row.virtual_s = virtual_s;
+    row.deliveries = deliveries;
+    if (deliveries > 0) row.ns_per_delivery = row.wall_s * 1e9 / deliveries;
+  }
   totals.fill(row);
   return row;
 }

@@ -79,6 +79,8 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"stepdown_min_ms", step([](const Summary& s) { return s.min; })},
       {"stale_claims", opt(r.stale_claims)},
       {"stale_claim_runs", opt(r.stale_claim_runs)},
+      {"deliveries", opt(r.deliveries)},
+      {"ns_per_delivery", opt(r.ns_per_delivery)},
   };
 }
 
@@ -142,6 +144,11 @@ std::string row_notes(const Row& r) {
     add("frozen " + cell(r.freeze_ms) + "ms; thaw->stepped down p50 " + cell(r.stepdown->p50, 2) +
         " max " + cell(r.stepdown->max, 2) + "ms; old-epoch claims after thaw " +
         cell(r.stale_claims) + " in " + cell(r.stale_claim_runs) + " runs");
+  }
+  if (r.virtual_s && *r.virtual_s > 0 && r.wall_s > 0) {
+    add("sim " + cell(r.virtual_s, 1) + "s in " + cell(r.wall_s, 1) + "s wall (" +
+        cell(*r.virtual_s / r.wall_s, 2) + "x real time" +
+        (r.ns_per_delivery ? ", " + cell(r.ns_per_delivery, 0) + " ns/delivery" : "") + ")");
   }
   if (r.skipped > 0) {
     add("skipped: " + r.first_failure);
@@ -212,6 +219,8 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.churn_events = num("churn_events");
   r.wall_s = num0("wall_s");
   r.virtual_s = num("virtual_s");
+  r.deliveries = num("deliveries");
+  r.ns_per_delivery = num("ns_per_delivery");
   // Written as a signed integer (see fields()): read back the same way, exactly.
   r.seed = static_cast<std::uint64_t>(json_field<std::int64_t>(obj, "seed").value_or(0));
   r.loss = num("loss");

@@ -59,6 +59,11 @@ struct Row {
   std::optional<double> freeze_ms;
   std::optional<Summary> stepdown;
   std::optional<double> stale_claims, stale_claim_runs;
+  // Simulator cost (sim only): messages handed to a node over all runs, and
+  // the wall time per delivery (wall_s / deliveries; the whole run, startup
+  // and checks included).
+  std::optional<double> deliveries;
+  std::optional<double> ns_per_delivery;
 };
 
 // One JSON object on one line (no trailing newline).

@@ -29,6 +29,15 @@
 //                 so a newcomer that missed its declarations does not lead
 //                 beside it.
 //   Step down:    step_down() gives up leadership at once (a pause).
+//   Fast startup: with fast_startup, startup first waits only
+//                 startup_discovery() (members answer a newcomer's first
+//                 heartbeat at once, so its view is complete by then); if no
+//                 leader was heard and this peer is the lowest id in its
+//                 view, it declares at once, without an election (the one
+//                 an election would pick). Otherwise Fabric's startup goes
+//                 on. A leader also declares at once (at most once per
+//                 quarter election) when a member joins (peer_up()), so a
+//                 newcomer learns the leader within a round trip.
 #pragma once
 
 #include <chrono>
@@ -71,7 +80,12 @@ struct ElectionConfig {
   // election instead of one leader_alive_threshold.
   bool confirm_leader = false;
   static constexpr int kConfirmAsks = 4;
+  // Addition (not Fabric's, off by default): see "Fast startup" above.
+  bool fast_startup = false;
 
+  // With fast_startup, how long startup waits before a peer that is the
+  // lowest id in its view declares: half an election.
+  Duration startup_discovery() const { return leader_election_duration / 2; }
   // Leaders declare every leader_alive_threshold / 2, as in Fabric.
   Duration declaration_interval() const { return leader_alive_threshold / 2; }
 
@@ -174,6 +188,14 @@ class LeaderElectionService {
   // A no-op otherwise (and before startup has finished).
   void peer_down(const PeerId& id);
 
+  // Addition: the membership layer reports that `id` joined. With
+  // fast_startup, a leader declares at once (at most once per quarter
+  // election, the rest coalesced into one declaration at the end of it),
+  // so the newcomer follows it instead of electing; and a declaration of
+  // `id` that arrived before `id` was in the view (it overtook the first
+  // heartbeat, or that was lost) is taken now. A no-op otherwise.
+  void peer_up(const PeerId& id);
+
   // Addition: with instant_handoff, if this peer leads, gossips a handoff
   // naming the lowest alive id other than its own (nothing when there is
   // none). It does not change is_leader(): call it just before stop().
@@ -214,6 +236,8 @@ class LeaderElectionService {
   std::optional<PeerId> successor_excluding(const PeerId& gone) const;
   ElectionMessage message(bool is_declaration);
   void sample_membership();
+  void end_discovery();
+  void announce();
   void steady_state();
   void begin_election();
   void finish_election();
@@ -252,6 +276,7 @@ class LeaderElectionService {
   Timer repeat_timer_;          // repeat_declaration's extra declarations
   std::uint64_t repeated_ = 0;  // the epoch they are for
   int repeats_left_ = 0;
+  Timer announce_timer_;  // a coalesced declaration for newcomers (fast_startup)
 
   bool is_leader_ = false;
   std::optional<PeerId> leader_;
@@ -266,6 +291,8 @@ class LeaderElectionService {
   // after its leave.
   std::optional<std::pair<PeerId, std::uint64_t>> left_;
   TimePoint declared_at_{};  // this leader's latest declaration
+  // fast_startup: the latest declaration from a sender not (yet) in the view.
+  std::optional<ElectionMessage> unheard_;
   std::uint64_t stale_ = 0;
   std::uint64_t handoffs_received_ = 0;
 };

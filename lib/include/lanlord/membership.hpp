@@ -16,10 +16,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -227,25 +227,42 @@ class Membership {
   struct Entry {
     Member member;
     State state = State::kAlive;
-    TimePoint deadline{};    // kAlive: death; kDead/kLeft: forgetting
+    TimePoint deadline{};  // kAlive: death; kDead/kLeft: forgetting
+    // Grows each time the slot is freed, so queued deadlines of an earlier
+    // occupant never match a later one.
+    std::uint32_t generation = 0;
     bool suspected = false;  // listed in suspects_
   };
+  using Slot = std::uint32_t;
 
-  // (deadline, peer), in non-decreasing deadline order. An item is current
-  // only while it matches the entry's state and deadline; outdated items are
+  // A deadline of the entry in `slot` during its `generation`. Small and
+  // free of strings: one is queued per heartbeat.
+  struct Deadline {
+    TimePoint at{};
+    Slot slot = 0;
+    std::uint32_t generation = 0;
+  };
+  // Deadlines in non-decreasing order. An item is current only while it
+  // matches its entry's generation, state and deadline; outdated items are
   // skipped when they reach the front, which is cheaper than moving one
   // item in an ordered set on every heartbeat. Memory: about one item per
   // heartbeat received in the last alive_expiration.
-  using DeadlineQueue = std::deque<std::pair<TimePoint, PeerId>>;
+  using DeadlineQueue = std::deque<Deadline>;
 
   void heartbeat_tick();
   void expire();
   void probe();
-  bool quiet(const PeerId& id, TimePoint now) const;
-  bool suspect_current(const DeadlineQueue::value_type& item) const;
-  void set_alive_deadline(const PeerId& id, Entry& e, TimePoint deadline);
-  void set_forget_deadline(const PeerId& id, Entry& e, TimePoint deadline);
-  bool current(const DeadlineQueue::value_type& item, bool alive_queue) const;
+  bool quiet(const Deadline& suspect, TimePoint now) const;
+  bool suspect_current(const Deadline& item) const;
+  // The entry of `id`, or nullptr when unknown (left entries included).
+  const Entry* entry(const PeerId& id) const;
+  // The entry of `id`, added (empty, kAlive) when unknown; `inserted` says which.
+  std::pair<Slot, bool> slot_of(const PeerId& id);
+  // Removes the entry in `slot`; its queued deadlines become outdated.
+  void release(Slot slot);
+  void set_alive_deadline(Slot slot, TimePoint deadline);
+  void set_forget_deadline(Slot slot, TimePoint deadline);
+  bool current(const Deadline& item, bool alive_queue) const;
   void drop_outdated(DeadlineQueue& q, bool alive_queue);
   void arm_expiry(TimePoint deadline);
   void emit(MembershipEvent event, const Member& member);
@@ -260,13 +277,18 @@ class Membership {
 
   bool started_ = false;
   bool stopped_ = false;
-  std::map<PeerId, Entry> entries_;
+  // Looked up for every heartbeat, so hashed, with the entries in a flat
+  // table; the queries that return lists sort them by id.
+  std::unordered_map<PeerId, Slot, PeerIdHash> index_;
+  std::vector<Entry> slots_;
+  std::vector<Slot> free_slots_;
   DeadlineQueue alive_deadlines_;   // kAlive entries: when they die
   DeadlineQueue forget_deadlines_;  // kDead/kLeft entries: when they are dropped
-  // Suspicion: (last_seen + suspect_after, peer) per heartbeat, like
+  // Suspicion: last_seen + suspect_after per heartbeat, like
   // alive_deadlines_; current while the peer has not been heard since.
   DeadlineQueue suspect_deadlines_;
-  std::deque<PeerId> suspects_;  // suspected and not heard since, longest first
+  // Suspected and not heard since, longest first (`at`: when suspected).
+  std::deque<Deadline> suspects_;
   std::size_t alive_count_ = 0;
   MembershipStats stats_;
 

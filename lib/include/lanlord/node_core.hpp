@@ -340,6 +340,8 @@ class NodeCore {
   void on_watched_leadership(const PeerId& from, const Leadership& msg);
   void on_member_event(MembershipEvent event, const Member& member);
   void housekeeping();
+  void welcome();
+  void send_heartbeat();
   void send(Body body);
   void count_drop(DropReason reason, std::string_view origin);
   void emit(NodeEvent event);
@@ -383,8 +385,10 @@ class NodeCore {
   bool heard_peer_ = false;       // a message of another node was admitted
   bool same_process_ = false;     // during on_heartbeat: the sender's instance did not change
   std::array<bool, 6> warned_{};  // per WarningKind without a peer
+  TimePoint welcomed_at_{};       // fast_startup: the latest heartbeat sent for a newcomer
   Timer housekeeping_;
   Timer alone_check_;
+  Timer welcome_timer_;  // a coalesced welcome heartbeat
 };
 
 }  // namespace lanlord

@@ -17,6 +17,13 @@
 //   graceful leave, worst case leader_election_duration + d (no handoff, or it was
 //   (leave_failover_bound):    lost: the leave datagram
 //                              triggers peer_down() directly; needs fast_failover)
+//
+// Startup (first node started until one agreed leader), with fast_startup
+// (lan, fast): startup_discovery() = leader_election_duration / 2 after the
+// first node starts, the lowest id in its view declares; a node starting
+// later hears the leader's declaration within a round trip of its first
+// heartbeat (welcome heartbeats and declarations). Without it (fabric):
+// at least two view samples plus an election.
 #pragma once
 
 #include <cstdint>
