@@ -436,7 +436,8 @@ TEST_CASE("membership: stop() from inside on_event ends the sweep at once") {
   std::vector<std::string> dead;
   Membership* self = nullptr;
   Membership m(sched, PeerId("self"), 1, {}, {}, MembershipConfig{},
-               {{}, [&](MembershipEvent e, const Member& mem) {
+               {{},
+                [&](MembershipEvent e, const Member& mem) {
                   if (e != MembershipEvent::kDead) return;
                   dead.push_back(mem.id.bytes());
                   self->stop();
@@ -475,7 +476,8 @@ TEST_CASE("membership: with late timers peers die late, never early, and are sti
   LateScheduler late(sched);
   std::vector<Seen> events;
   Membership m(late, PeerId("self"), 1, {}, {}, MembershipConfig{},
-               {{}, [&](MembershipEvent e, const Member& mem) {
+               {{},
+                [&](MembershipEvent e, const Member& mem) {
                   events.push_back({e, mem.id.bytes(), mem.incarnation, sched.now()});
                 },
                 {}});

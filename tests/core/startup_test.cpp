@@ -76,7 +76,8 @@ Run staggered(const Profile& profile, std::size_t n, Duration gap, std::uint64_t
   c.set_observers(watch);
   const TimePoint t0 = c.now();
   for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0) c.run_for(gap + Duration(c.rng().below(static_cast<std::uint64_t>(gap.count()) + 1)));
+    if (i > 0)
+      c.run_for(gap + Duration(c.rng().below(static_cast<std::uint64_t>(gap.count()) + 1)));
     c.spawn(name(i));
   }
   run.last_start = c.now() - t0;
@@ -91,7 +92,8 @@ Run staggered(const Profile& profile, std::size_t n, Duration gap, std::uint64_t
 
 }  // namespace
 
-TEST_CASE("fast startup: a staggered start agrees on the first node a round trip after the last start") {
+TEST_CASE(
+    "fast startup: a staggered start agrees on the first node a round trip after the last start") {
   const Profile fast = *find_profile("fast");
   const Duration discovery = fast.election.startup_discovery();
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
@@ -102,13 +104,14 @@ TEST_CASE("fast startup: a staggered start agrees on the first node a round trip
     // The first node declares at startup_discovery(); every later one hears
     // it, or the declaration that answers its first heartbeat, within a
     // quarter election and a few deliveries of its start.
-    CHECK(*run.agreed_at <= std::max(discovery, run.last_start) +
-                                fast.election.leader_election_duration / 4 + 10ms);
+    CHECK(*run.agreed_at <=
+          std::max(discovery, run.last_start) + fast.election.leader_election_duration / 4 + 10ms);
     CHECK(run.ever_led == std::set<std::size_t>{0});
   }
 }
 
-TEST_CASE("fast startup: the lowest id declares without an election, others follow its declaration") {
+TEST_CASE(
+    "fast startup: the lowest id declares without an election, others follow its declaration") {
   // All start together: only the lowest id leads, at startup_discovery()
   // plus one delivery, and no one proposes.
   const Profile fast = *find_profile("fast");
@@ -131,7 +134,8 @@ TEST_CASE("fast startup: the lowest id declares without an election, others foll
   CHECK(proposals == 0);
 }
 
-TEST_CASE("fast startup: a newcomer learns the leader within a round trip, not a declaration interval") {
+TEST_CASE(
+    "fast startup: a newcomer learns the leader within a round trip, not a declaration interval") {
   const Profile fast = *find_profile("fast");
   sim::SimCluster c(options(fast, 3, 0ms));
   for (std::size_t i = 0; i < 4; ++i) c.spawn(name(i + 1));
@@ -169,6 +173,6 @@ TEST_CASE("fast startup is off in fabric: startup still waits for two equal samp
   const TimePoint t0 = c.now();
   REQUIRE(c.run_until([&] { return agreed(c).has_value(); }, 60s));
   // Two samples and an election at the least.
-  CHECK(c.now() - t0 >= fabric.election.membership_sample_interval +
-                             fabric.election.leader_election_duration);
+  CHECK(c.now() - t0 >=
+        fabric.election.membership_sample_interval + fabric.election.leader_election_duration);
 }

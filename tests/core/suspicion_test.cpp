@@ -70,14 +70,16 @@ std::uint64_t false_deaths(bool suspicion, double loss, std::uint64_t seed, Dura
 }
 
 std::uint64_t wall_ns(SimCluster& c) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(c.scheduler().wall_now().time_since_epoch())
-          .count());
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        c.scheduler().wall_now().time_since_epoch())
+                                        .count());
 }
 
 }  // namespace
 
-TEST_CASE("suspicion: lost heartbeats kill no live member and the leader holds, where the plain detector kills many") {
+TEST_CASE(
+    "suspicion: lost heartbeats kill no live member and the leader holds, where the plain detector "
+    "kills many") {
   // 8 fast nodes, 10 % loss on every copy, 20 s of simulated time, 3 seeds.
   // Without suspicion a member dies when two or three heartbeats in a row
   // are lost to one observer (29 deaths over these seeds); with it, a
@@ -103,7 +105,8 @@ TEST_CASE("suspicion: at 5 % loss no member dies over a simulated minute") {
   }
 }
 
-TEST_CASE("suspicion: a crashed member is still dead within alive_expiration of its last heartbeat") {
+TEST_CASE(
+    "suspicion: a crashed member is still dead within alive_expiration of its last heartbeat") {
   // Lossless, 5 fast nodes: suspicion asks for the crashed member (no
   // answer comes) and every survivor declares it dead no later than the
   // plain detector would: alive_expiration after its last heartbeat.
@@ -117,8 +120,8 @@ TEST_CASE("suspicion: a crashed member is still dead within alive_expiration of 
                    .event =
                        [&dead_at, cp](std::size_t node, const NodeEvent& e) {
                          const auto* m = std::get_if<MemberChanged>(&e);
-                         if (m && m->event == MembershipEvent::kDead && m->member.id.bytes() == "n12" &&
-                             !dead_at[node]) {
+                         if (m && m->event == MembershipEvent::kDead &&
+                             m->member.id.bytes() == "n12" && !dead_at[node]) {
                            dead_at[node] = cp->now();
                          }
                        },
@@ -134,15 +137,15 @@ TEST_CASE("suspicion: a crashed member is still dead within alive_expiration of 
     REQUIRE(dead_at[i].has_value());
     // Its last heartbeat reached node i at most one interval (and the
     // jitter) after it reached node 0.
-    CHECK(*dead_at[i] <= last_heard + p.membership.heartbeat_interval + 2ms +
-                             p.membership.alive_expiration);
+    CHECK(*dead_at[i] <=
+          last_heard + p.membership.heartbeat_interval + 2ms + p.membership.alive_expiration);
   }
   // It was asked for before it died: at least (alive_expiration -
   // suspect_after) / probe_interval times.
   const std::uint64_t probes = c.core(0).membership().stats().probes - probes_before;
-  CHECK(probes >= static_cast<std::uint64_t>((p.membership.alive_expiration -
-                                              p.membership.suspect_after()) /
-                                             p.membership.probe_interval()));
+  CHECK(probes >=
+        static_cast<std::uint64_t>((p.membership.alive_expiration - p.membership.suspect_after()) /
+                                   p.membership.probe_interval()));
 }
 
 TEST_CASE("suspicion: a flood of forged Suspects gets at most one heartbeat per probe interval") {
@@ -170,7 +173,8 @@ TEST_CASE("suspicion: a flood of forged Suspects gets at most one heartbeat per 
   }
   const NodeStats after = c.core(target).stats();
   const Duration window = 1s;
-  const auto bound = static_cast<std::uint64_t>(window / (p.membership.probe_interval() * 3 / 4)) + 1;
+  const auto bound =
+      static_cast<std::uint64_t>(window / (p.membership.probe_interval() * 3 / 4)) + 1;
   CHECK(after.suspects_received - before.suspects_received == 2000);
   CHECK(after.suspicions_answered - before.suspicions_answered <= bound);
   CHECK(after.suspicions_answered - before.suspicions_answered >= bound / 2);
@@ -185,7 +189,9 @@ TEST_CASE("suspicion: a flood of forged Suspects gets at most one heartbeat per 
   }
 }
 
-TEST_CASE("suspicion: a node cut off from everyone sends at most one bounded Suspect per probe interval") {
+TEST_CASE(
+    "suspicion: a node cut off from everyone sends at most one bounded Suspect per probe "
+    "interval") {
   // 20 fast nodes; n10 stops hearing the 19 others (they still hear it).
   // It suspects all 19 but sends one Suspect per probe interval, each
   // naming at most kMaxSuspects peers, until they die at alive_expiration.
@@ -212,10 +218,10 @@ TEST_CASE("suspicion: a node cut off from everyone sends at most one bounded Sus
   CHECK(c.core(0).membership().alive_count() == 0);
   CHECK(most <= kMaxSuspects);
   CHECK(suspects >= 2);
-  CHECK(suspects <= static_cast<std::uint64_t>(
-                        (p.membership.alive_expiration - p.membership.suspect_after()) /
-                        p.membership.probe_interval()) +
-                        2);
+  CHECK(suspects <=
+        static_cast<std::uint64_t>((p.membership.alive_expiration - p.membership.suspect_after()) /
+                                   p.membership.probe_interval()) +
+            2);
 }
 
 TEST_CASE("suspicion: the fabric profile has none") {
