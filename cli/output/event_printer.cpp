@@ -265,6 +265,9 @@ JsonObject stats_json(const NodeStats& s) {
   JsonObject f;
   f.number("datagrams_in", static_cast<std::int64_t>(s.datagrams_in))
       .number("datagrams_out", static_cast<std::int64_t>(s.datagrams_out))
+      .number("bytes_in", static_cast<std::int64_t>(s.bytes_in))
+      .number("bytes_out", static_cast<std::int64_t>(s.bytes_out))
+      .number("receive_wakeups", static_cast<std::int64_t>(s.receive_wakeups))
       .number("refutations", static_cast<std::int64_t>(s.refutations))
       .number("evictions", static_cast<std::int64_t>(s.evictions))
       .number("stale_resets", static_cast<std::int64_t>(s.stale_resets))

@@ -257,7 +257,7 @@ TEST_CASE("the watch table, healthy and not, in both formats") {
       R"("channels":[{"channel":"default","leader":"a","epoch":"42","metadata":"203.0.113.5:8080",)"
       R"("leaders":["a"],"ok":true}],)"
       R"("trust_problems":[],"warnings":[],)"
-      R"("stats":{"datagrams_in":0,"datagrams_out":0,"refutations":0,"evictions":0,)"
+      R"("stats":{"datagrams_in":0,"datagrams_out":0,"bytes_in":0,"bytes_out":0,"receive_wakeups":0,"refutations":0,"evictions":0,)"
       R"("stale_resets":0,"duplicate_id":false,"peers":0,"max_clock_offset_ms":0,"pauses":0,)"
       R"("drops":{}},)"
       R"("ok":true})"
@@ -449,7 +449,7 @@ TEST_CASE("stats list the trust counters and every drop reason with a count") {
   CHECK(
       json.text() ==
       line(
-          R"("event":"stats","node":"n1","datagrams_in":10,"datagrams_out":0,"refutations":2,"evictions":3,"stale_resets":0,"duplicate_id":false,"peers":4,"max_clock_offset_ms":1500,"pauses":0,"drops":{"foreign_key":6,"rate_limited":7}})"));
+          R"("event":"stats","node":"n1","datagrams_in":10,"datagrams_out":0,"bytes_in":0,"bytes_out":0,"receive_wakeups":0,"refutations":2,"evictions":3,"stale_resets":0,"duplicate_id":false,"peers":4,"max_clock_offset_ms":1500,"pauses":0,"drops":{"foreign_key":6,"rate_limited":7}})"));
   Printed human(Format::kHuman);
   human.printer.stats("n1", s);
   CHECK(human.text() ==

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "group_socket.hpp"
 #include "socket_harness.hpp"
 
 using namespace lanlord;
@@ -487,4 +488,104 @@ TEST_CASE("socket: the node's socket is close-on-exec, so commands it starts nev
     CHECK_MESSAGE((flags & FD_CLOEXEC) != 0, "descriptor " << fd);
   }
   CHECK(fresh > 0);
+}
+
+namespace {
+
+// A node that sends nothing of its own while a test runs but its first
+// heartbeat: heartbeats a minute apart, no election within the test.
+NodeConfig quiet_config(const Net& net) {
+  NodeConfig c = fast_config(net, "node-0");
+  c.profile = "lan";
+  c.timings.heartbeat_interval = std::chrono::seconds(60);
+  c.timings.alive_expiration = std::chrono::seconds(180);
+  c.timings.startup_grace = std::chrono::seconds(60);
+  return c;
+}
+
+}  // namespace
+
+// Datagrams that queued while the node could not run (its io_context idle)
+// are read in one wake-up, a batch at a time until the socket is empty, and
+// each is counted: junk and oversized ones dropped with their reason (one
+// cut by the kernel at the receive buffer's size is still too large), each
+// with the sender's address. No timer of the node fires meanwhile.
+TEST_CASE("socket: a backlog of datagrams is read in one wake-up, each one counted") {
+  const Net net = fresh_net();
+  boost::asio::io_context io;  // run only once the backlog has queued
+  const NodeConfig c = quiet_config(net);
+  std::vector<std::string> origins;
+  NodeCallbacks callbacks;
+  callbacks.on_drop = [&origins](DropReason reason, const std::string& from) {
+    if (reason != DropReason::kSelf) origins.push_back(from);
+  };
+  Node node(io, c, callbacks);
+  GroupCapture witness(net.group, net.port);
+  REQUIRE(node.start());  // its first heartbeat loops back: one of the backlog
+  GroupSender sender(net.group, net.port);
+  constexpr std::size_t kJunk = 40;
+  constexpr std::size_t kShort = 5;
+  for (std::size_t i = 0; i < kJunk; ++i) REQUIRE(sender.send(Bytes(64, 'x')));
+  for (std::size_t i = 0; i < kShort; ++i) REQUIRE(sender.send(Bytes{'L', 'N'}));
+  REQUIRE(sender.send(Bytes(kMaxDatagramSize, 'x')));      // fits exactly: bad magic
+  REQUIRE(sender.send(Bytes(kMaxDatagramSize + 1, 'L')));  // one byte too many
+  REQUIRE(sender.send(Bytes(4000, 'L')));                  // cut by the kernel
+  const std::size_t total = kJunk + kShort + 3 + 1;
+  // The witness socket is in the group too: once it has every datagram,
+  // so has the node's socket.
+  REQUIRE(wait_until([&] { return witness.count() >= total; }));
+
+  const auto deadline = std::chrono::steady_clock::now() + scaled(10s);
+  while (node.stats().datagrams_in < total && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(10ms);
+  }
+  const NodeStats s = node.stats();
+  CHECK(s.datagrams_in == total);
+  CHECK(s.dropped(DropReason::kSelf) == 1);
+  CHECK(s.dropped(DropReason::kBadMagic) == kJunk + 1);
+  CHECK(s.dropped(DropReason::kTruncated) == kShort);
+  CHECK(s.dropped(DropReason::kTooLarge) == 2);
+  CHECK(s.receive_errors == 0);
+  // One wake-up reads all 49 (16 per system call); a second is allowed for
+  // a datagram the kernel queued late. One read per datagram would be 49.
+  MESSAGE("wake-ups: " << s.receive_wakeups);
+  CHECK(s.receive_wakeups >= 1);
+  CHECK(s.receive_wakeups <= 2);
+  REQUIRE(origins.size() == total - 1);
+  for (const std::string& from : origins) CHECK(from == sender.origin());
+}
+
+// A backlog longer than one wake-up reads (8 batches of 16), drained while
+// three threads run the io_context: the rest is read by a follow-up on the
+// node's strand, and every datagram is counted exactly once.
+TEST_CASE("socket: a long backlog read by several io threads is counted exactly once") {
+  const Net net = fresh_net();
+  boost::asio::io_context io;
+  Node node(io, quiet_config(net));
+  GroupCapture witness(net.group, net.port);
+  REQUIRE(node.start());
+  GroupSender sender(net.group, net.port);
+  constexpr std::size_t kJunk = 150;
+  for (std::size_t i = 0; i < kJunk; ++i) REQUIRE(sender.send(Bytes(64, 'x')));
+  const std::size_t total = kJunk + 1;  // and the node's own heartbeat
+  REQUIRE(wait_until([&] { return witness.count() >= total; }));
+
+  auto work = boost::asio::make_work_guard(io);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) threads.emplace_back([&io] { io.run(); });
+  CHECK(wait_until([&] { return node.stats().datagrams_in >= total; }));
+  node.stop();
+  work.reset();
+  io.stop();
+  for (std::thread& t : threads) t.join();
+  const NodeStats s = node.stats();
+  CHECK(s.datagrams_in == total);
+  CHECK(s.dropped(DropReason::kBadMagic) == kJunk);
+  CHECK(s.receive_errors == 0);
+  MESSAGE("wake-ups: " << s.receive_wakeups);
+  // 128 per wake-up at most, so a follow-up; with several threads the
+  // re-armed wait may complete while the first read runs and find the
+  // socket empty. One read per batch of 16 would be 10 at least.
+  CHECK(s.receive_wakeups >= 2);
+  CHECK(s.receive_wakeups <= 4);
 }

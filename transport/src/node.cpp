@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <mutex>
@@ -193,7 +194,27 @@ class Node::Impl {
   const NodeConfig config_;
   NodeCallbacks callbacks_;
 
+  // The text of recent senders' addresses ("127.0.0.1:7676"), so a
+  // datagram costs no formatting: members send from a fixed address.
+  class Origins {
+   public:
+    const std::string& of(const udp::endpoint& from) {
+      const std::size_t filled = std::min(next_, recent_.size());
+      for (std::size_t i = 0; i < filled; ++i) {
+        if (recent_[i].first == from) return recent_[i].second;
+      }
+      auto& slot = recent_[next_++ % recent_.size()];
+      slot = {from, transport::format_endpoint(from)};
+      return slot.second;
+    }
+
+   private:
+    std::array<std::pair<udp::endpoint, std::string>, 32> recent_;
+    std::size_t next_ = 0;  // slots filled so far; replaced round-robin once all are
+  };
+
   State state_ = State::kCreated;
+  Origins origins_;
   NodeStats io_;  // the datagram counters; the core keeps the rest
   // The keys in use; replaced whole by reload_keys(). Empty: unkeyed.
   std::shared_ptr<const Keyring> keys_;
@@ -247,11 +268,9 @@ void Node::Impl::stop() {
 void Node::Impl::on_datagram(std::span<const std::uint8_t> datagram, const udp::endpoint& from) {
   ++io_.datagrams_in;
   io_.bytes_in += datagram.size();
-  // The sender's address only matters to an on_drop observer: format it
-  // only then.
   // The sender's address is evidence for duplicate-id detection and named
-  // in warnings, so it is always formatted.
-  const std::string origin = transport::format_endpoint(from);
+  // in warnings, so it is always given; formatted once per sender.
+  const std::string& origin = origins_.of(from);
   wire::Decoded d = wire::decode(datagram, keys_.get());
   if (d.ok) {
     core_->step(d.message, origin);
@@ -326,6 +345,7 @@ NodeStats Node::Impl::stats() const {
   out.bytes_out = io_.bytes_out;
   out.send_errors = io_.send_errors;
   out.receive_errors = io_.receive_errors;
+  out.receive_wakeups = link_.wakeups();
   return out;
 }
 

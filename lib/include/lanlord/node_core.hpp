@@ -188,6 +188,9 @@ struct NodeStats {
   std::uint64_t bytes_out = 0;
   std::uint64_t send_errors = 0;     // sends the socket refused (e.g. buffer full)
   std::uint64_t receive_errors = 0;  // receive failures other than a drop
+  // Times the node read its socket; each read takes every datagram queued,
+  // so under load this stays below datagrams_in.
+  std::uint64_t receive_wakeups = 0;
   // Filled by the core.
   std::uint64_t messages_in = 0;   // step() calls while running
   std::uint64_t messages_out = 0;  // messages handed out by ready()
