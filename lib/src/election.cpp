@@ -48,6 +48,7 @@ LeaderElectionService::LeaderElectionService(ElectionAdapter& adapter, Scheduler
       callbacks_(std::move(callbacks)),
       step_timer_(scheduler),
       yield_timer_(scheduler),
+      repeat_timer_(scheduler),
       announce_timer_(scheduler) {
   if (id_.empty()) throw std::invalid_argument("LeaderElectionService: empty peer id");
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
@@ -97,6 +98,7 @@ void LeaderElectionService::stop() {
   sleeping_ = false;
   step_timer_.cancel();
   yield_timer_.cancel();
+  repeat_timer_.cancel();
   announce_timer_.cancel();
   if (subscribed) adapter_.accept({});
 }
@@ -294,6 +296,7 @@ void LeaderElectionService::step_down() {
 
 void LeaderElectionService::steady_state() {
   if (phase_ == Phase::kStopped) return;
+  if (!leader_exists_ && confirm_leader()) return;
   if (!leader_exists_) {
     if (!is_leader()) set_leader(std::nullopt);  // no declaration for a whole window
     begin_election();
@@ -337,18 +340,55 @@ void LeaderElectionService::lead() {
   phase_ = Phase::kLeading;
   declared_at_ = scheduler_.now();
   adapter_.gossip(message(true));
+  if (config_.repeat_declaration && epoch_ != repeated_) {
+    // The first declaration of this leadership or term: twice more soon.
+    repeated_ = epoch_;
+    repeats_left_ = 2;
+    repeat_timer_.arm(config_.leader_election_duration / 4, [this] { redeclare(); });
+  }
   adapter_.report_metrics(true);
   sleep_interruptibly(config_.declaration_interval(), &LeaderElectionService::steady_state);
 }
 
+void LeaderElectionService::redeclare() {
+  if (!is_leader() || epoch_ != repeated_ || phase_ != Phase::kLeading) return;
+  adapter_.gossip(message(true));
+  if (--repeats_left_ > 0) {
+    repeat_timer_.arm(config_.leader_election_duration / 4, [this] { redeclare(); });
+  }
+}
+
+bool LeaderElectionService::confirm_leader() {
+  const bool ask = config_.confirm_leader && phase_ == Phase::kFollowing && !yielding_ && leader_ &&
+                   !is_leader() && adapter_.is_alive(*leader_) &&
+                   asks_ < ElectionConfig::kConfirmAsks;
+  if (!ask) {
+    asks_ = 0;
+    return false;
+  }
+  // Still following (leader() unchanged): a declaration in answer ends
+  // the asking at the next step, as after a window with a declaration.
+  ++asks_;
+  adapter_.gossip(message(false));
+  step_timer_.arm(config_.leader_election_duration / 2, [this] { steady_state(); });
+  return true;
+}
+
 void LeaderElectionService::follow() {
+  asks_ = 0;
   phase_ = Phase::kFollowing;
   proposals_.clear();
   leader_exists_ = false;
   leader_heard_ = false;
   adapter_.report_metrics(false);
   // Unlike the leader's wait, a follower's is not cut short by declarations.
-  step_timer_.arm(config_.leader_alive_threshold, [this] { steady_state(); });
+  // With confirm_leader, a follower that knows no leader (it lost an
+  // election to a lower proposer whose declarations it has not heard, or
+  // stepped down) proposes again after one election, not one window: the
+  // leader answers a proposal with a declaration at once.
+  const bool unknown = config_.confirm_leader && !leader_;
+  step_timer_.arm(unknown ? config_.leader_election_duration : config_.leader_alive_threshold,
+                  [this] { steady_state(); });
 }
 
 void LeaderElectionService::sleep_interruptibly(Duration d, void (LeaderElectionService::*next)()) {

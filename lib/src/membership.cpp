@@ -1,5 +1,7 @@
 #include "lanlord/membership.hpp"
 
+#include "lanlord/message.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
@@ -63,7 +65,8 @@ Membership::Membership(Scheduler& scheduler, PeerId self, std::uint64_t self_inc
       config_(config),
       callbacks_(std::move(callbacks)),
       heartbeat_timer_(scheduler),
-      expiry_timer_(scheduler) {
+      expiry_timer_(scheduler),
+      probe_timer_(scheduler) {
   if (self_.empty()) throw std::invalid_argument("Membership: empty peer id");
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
   normalize(self_channels_);
@@ -84,6 +87,7 @@ void Membership::stop() {
   stopped_ = true;
   heartbeat_timer_.cancel();
   expiry_timer_.cancel();
+  probe_timer_.cancel();
 }
 
 void Membership::heartbeat_tick() {
@@ -138,7 +142,30 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   e.member.alive = true;
   e.member.last_seen = now;
   set_alive_deadline(slot, now + config_.alive_expiration);
+  if (config_.suspicion && config_.suspect_after() < config_.alive_expiration) {
+    // Same order as alive_deadlines_ (now only grows); a repeat within the
+    // same instant is still current.
+    const Deadline item{now + config_.suspect_after(), slot, e.generation};
+    const bool repeat = !suspect_deadlines_.empty() && suspect_deadlines_.back().at == item.at &&
+                        suspect_deadlines_.back().slot == slot &&
+                        suspect_deadlines_.back().generation == e.generation;
+    if (!repeat) {
+      suspect_deadlines_.push_back(item);
+      arm_expiry(item.at);
+    }
+  }
   if (event) emit(*event, e.member);
+}
+
+void Membership::on_activity(const PeerId& from, std::uint64_t incarnation) {
+  if (!running() || !config_.suspicion || from == self_) return;
+  const Entry* e = entry(from);
+  if (e == nullptr || e->state == State::kLeft || e->member.incarnation != incarnation) return;
+  ++stats_.activity;
+  // A heartbeat with what is known: on_heartbeat copies nothing (the
+  // values compare equal), refreshes the deadlines, and revives a peer
+  // believed dead.
+  on_heartbeat(from, incarnation, e->member.channels, e->member.metadata);
 }
 
 void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
@@ -270,17 +297,77 @@ void Membership::expire() {
     }
     forget_deadlines_.pop_front();
   }
+  bool suspected = false;
+  while (running() && !suspect_deadlines_.empty() && suspect_deadlines_.front().at <= now) {
+    const Deadline item = suspect_deadlines_.front();
+    suspect_deadlines_.pop_front();
+    if (!suspect_current(item)) continue;  // heard since, dead or gone
+    Entry& e = slots_[item.slot];
+    if (e.suspected) continue;
+    e.suspected = true;
+    suspects_.push_back(item);
+    ++stats_.suspected;
+    suspected = true;
+  }
+  if (!running()) return;
+  // The first suspect is asked for at once; later ones join the next probe.
+  if (suspected && !probe_timer_.armed()) probe();
   if (!running()) return;
   // Wake next for the earliest deadline that still counts, so outdated
   // items (peers that heartbeated since) cost no wake-up of their own.
   drop_outdated(alive_deadlines_, true);
   drop_outdated(forget_deadlines_, false);
+  while (!suspect_deadlines_.empty() && !suspect_current(suspect_deadlines_.front())) {
+    suspect_deadlines_.pop_front();
+  }
   std::optional<TimePoint> next;
   if (!alive_deadlines_.empty()) next = alive_deadlines_.front().at;
   if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().at < *next)) {
     next = forget_deadlines_.front().at;
   }
+  if (!suspect_deadlines_.empty() && (!next || suspect_deadlines_.front().at < *next)) {
+    next = suspect_deadlines_.front().at;
+  }
   if (next) arm_expiry(*next);
+}
+
+bool Membership::suspect_current(const Deadline& item) const {
+  // The peer's latest heartbeat queued this item: not heard since.
+  const Entry& e = slots_[item.slot];
+  return e.generation == item.generation && e.state == State::kAlive &&
+         e.member.last_seen + config_.suspect_after() == item.at;
+}
+
+bool Membership::quiet(const Deadline& suspect, TimePoint now) const {
+  // Still the same peer, alive, and not heard for suspect_after.
+  const Entry& e = slots_[suspect.slot];
+  return e.generation == suspect.generation && e.state == State::kAlive &&
+         e.member.last_seen + config_.suspect_after() <= now;
+}
+
+void Membership::probe() {
+  const TimePoint now = scheduler_.now();
+  // Peers heard since, dead, left or forgotten are no longer suspects.
+  std::erase_if(suspects_, [this, now](const Deadline& s) {
+    if (quiet(s, now)) return false;
+    Entry& e = slots_[s.slot];
+    if (e.generation == s.generation) e.suspected = false;
+    return true;
+  });
+  if (suspects_.empty()) return;  // the timer stays idle until the next suspicion
+  std::vector<PeerId> ask;
+  ask.reserve(std::min(suspects_.size(), kMaxSuspects));
+  for (std::size_t i = 0; i < suspects_.size() && ask.size() < kMaxSuspects; ++i) {
+    ask.push_back(slots_[suspects_[i].slot].member.id);
+  }
+  // More than fit in one message: the ones asked for go to the back, so
+  // every suspect is asked for in turn.
+  if (suspects_.size() > kMaxSuspects) {
+    std::rotate(suspects_.begin(), suspects_.begin() + kMaxSuspects, suspects_.end());
+  }
+  ++stats_.probes;
+  probe_timer_.arm(config_.probe_interval(), [this] { probe(); });
+  if (callbacks_.send_suspects) callbacks_.send_suspects(ask);
 }
 
 void Membership::emit(MembershipEvent event, const Member& member) {

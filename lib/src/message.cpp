@@ -42,6 +42,16 @@ Status check_message(const Message& m) {
     }
     return check_size(ld->successor.bytes().size(), kMaxIdSize, "successor id");
   }
+  if (const auto* su = std::get_if<Suspect>(&m.body)) {
+    if (su->peers.empty() || su->peers.size() > kMaxSuspects) {
+      return Status::error(std::to_string(su->peers.size()) + " suspects; 1 to " +
+                           std::to_string(kMaxSuspects) + " are allowed");
+    }
+    for (const PeerId& p : su->peers) {
+      if (p.empty()) return Status::error("a suspect id is empty");
+      if (Status st = check_size(p.bytes().size(), kMaxIdSize, "suspect id"); !st) return st;
+    }
+  }
   return Status::ok();
 }
 

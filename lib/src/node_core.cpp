@@ -226,6 +226,11 @@ void NodeCore::start() {
   MembershipCallbacks mcb;
   mcb.send_heartbeat = [this] { send_heartbeat(); };
   mcb.on_event = [this](MembershipEvent e, const Member& m) { on_member_event(e, m); };
+  mcb.send_suspects = [this](const std::vector<PeerId>& peers) {
+    if (config_.passive) return;  // a passive node never sends
+    ++counters_.suspects_sent;
+    send(Suspect{peers});
+  };
   last_awake_ = scheduler_.pause_clock_now();
   membership_ =
       std::make_unique<Membership>(*pause_watch_, config_.id, incarnation_, config_.channels,
@@ -327,7 +332,13 @@ bool NodeCore::step(const Message& m, std::string_view origin) {
     membership_->on_heartbeat(m.sender, m.time.incarnation, hb->channels, hb->metadata);
     same_process_ = false;
   } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
+    // Suspicion: a declaration or proposal is proof of life as well (the
+    // leader's declarations keep it alive through lost heartbeats).
+    membership_->on_activity(m.sender, m.time.incarnation);
     on_leadership(m.sender, *ld, origin);
+  } else if (const auto* su = std::get_if<Suspect>(&m.body)) {
+    membership_->on_activity(m.sender, m.time.incarnation);
+    on_suspect(*su);
   } else {
     senders_.find(m.sender)->second.left = true;
     membership_->on_leave(m.sender, m.time.incarnation);
@@ -470,7 +481,11 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     unconfirmed_.push_back(m.sender);
   }
   Sender& s = it->second;
-  const auto stream = [ld](Sender& sender) -> PeerTime* {
+  const bool suspect = std::holds_alternative<Suspect>(m.body);
+  const auto stream = [ld, suspect](Sender& sender) -> PeerTime* {
+    // Suspects have a stream of their own: one overtaking a heartbeat in
+    // flight must not make the heartbeat stale.
+    if (suspect) return &sender.suspicion;
     if (!ld) return &sender.membership;
     auto e = std::find_if(sender.leadership.begin(), sender.leadership.end(),
                           [ld](const auto& x) { return x.first == ld->channel; });
@@ -686,6 +701,27 @@ void NodeCore::refute(const PeerTime& claim) {
       }
     }
   }
+}
+
+void NodeCore::on_suspect(const Suspect& msg) {
+  ++counters_.suspects_received;
+  const MembershipConfig& mc = config_.profile.membership;
+  if (!mc.suspicion || config_.passive) return;
+  if (std::find(msg.peers.begin(), msg.peers.end(), config_.id) == msg.peers.end()) return;
+  // A peer has not heard this node lately: a heartbeat now, which every
+  // member hears. At most one per (nearly) a probe interval, which is how
+  // often an honest peer asks: forged Suspects at any rate cost at most
+  // heartbeat_interval / probe_interval extra heartbeats per interval.
+  const TimePoint now = scheduler_.now();
+  if (answered_once_ && now - answered_at_ < mc.probe_interval() * 3 / 4) {
+    ++counters_.suspicions_limited;
+    return;
+  }
+  answered_once_ = true;
+  answered_at_ = now;
+  ++counters_.suspicions_answered;
+  const Member me = membership_->self();
+  send(Heartbeat{me.channels, me.metadata, timings_});
 }
 
 void NodeCore::halt() {
@@ -909,7 +945,7 @@ NodeStats NodeCore::stats() const {
   NodeStats out = counters_;
   const TimePoint recent = scheduler_.now() - config_.profile.membership.alive_expiration;
   for (const auto& [id, s] : senders_) {
-    out.admission_streams += 1 + s.leadership.size();
+    out.admission_streams += 1 + (s.suspicion != PeerTime{} ? 1 : 0) + s.leadership.size();
     if (s.heard >= recent) {
       out.max_clock_offset = std::max(out.max_clock_offset, abs_of(s.clock_offset));
     }

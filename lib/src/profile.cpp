@@ -86,6 +86,9 @@ Profile derived(std::string name, const TimingOverrides& timings, std::string de
   apply_overrides(timings, p);
   p.fast_failover = true;
   p.election.instant_handoff = true;
+  p.membership.suspicion = true;
+  p.election.repeat_declaration = true;
+  p.election.confirm_leader = true;
   p.election.fast_startup = true;
   p.description = std::move(description);
   return p;

@@ -64,7 +64,10 @@ void Adversary::record(std::size_t node, const Message& message, const sim::Byte
 }
 
 namespace {
+// Admission's streams (node_core.cpp): membership (""), Suspects (a name
+// no test channel has) and one per channel.
 std::string stream_of(const Message& m) {
+  if (std::holds_alternative<Suspect>(m.body)) return std::string("\0suspect", 8);
   const auto* ld = std::get_if<Leadership>(&m.body);
   return ld ? ld->channel : std::string();
 }

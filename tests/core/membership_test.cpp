@@ -41,7 +41,8 @@ struct Fixture {
           {[this] { heartbeats_sent.push_back(sched.now()); },
            [this](MembershipEvent e, const Member& mem) {
              events.push_back({e, mem.id.bytes(), mem.incarnation, sched.now()});
-           }}) {}
+           },
+           {}}) {}
 
   void hb(const char* id, std::uint64_t inc = 1, std::vector<std::string> channels = {},
           std::string meta = {}) {
@@ -398,7 +399,7 @@ TEST_CASE("membership: the heartbeat period does not drift when timers fire late
   LateScheduler late(sched);
   std::vector<TimePoint> sent;
   Membership m(late, PeerId("self"), 1, {}, {}, MembershipConfig{},
-               {[&] { sent.push_back(sched.now()); }, {}});
+               {[&] { sent.push_back(sched.now()); }, {}, {}});
   m.start();
   sched.run_for(10s + 100ms);
   REQUIRE(sent.size() == 11);
@@ -435,11 +436,13 @@ TEST_CASE("membership: stop() from inside on_event ends the sweep at once") {
   std::vector<std::string> dead;
   Membership* self = nullptr;
   Membership m(sched, PeerId("self"), 1, {}, {}, MembershipConfig{},
-               {{}, [&](MembershipEvent e, const Member& mem) {
+               {{},
+                [&](MembershipEvent e, const Member& mem) {
                   if (e != MembershipEvent::kDead) return;
                   dead.push_back(mem.id.bytes());
                   self->stop();
-                }});
+                },
+                {}});
   self = &m;
   m.start();
   for (const char* id : {"p1", "p2", "p3"}) m.on_heartbeat(PeerId(id), 1, {}, {});
@@ -473,9 +476,11 @@ TEST_CASE("membership: with late timers peers die late, never early, and are sti
   LateScheduler late(sched);
   std::vector<Seen> events;
   Membership m(late, PeerId("self"), 1, {}, {}, MembershipConfig{},
-               {{}, [&](MembershipEvent e, const Member& mem) {
+               {{},
+                [&](MembershipEvent e, const Member& mem) {
                   events.push_back({e, mem.id.bytes(), mem.incarnation, sched.now()});
-                }});
+                },
+                {}});
   m.start();
   m.on_heartbeat(PeerId("p1"), 1, {}, {});
   sched.run_until(at(3s + 10ms));

@@ -277,13 +277,13 @@ class Harness {
     for (std::uint64_t n : stats.drops) drops += n;
     LANLORD_FUZZ_CHECK(drops == dropped_events_);
     LANLORD_FUZZ_CHECK(stats.messages_out == taken_);
-    // Per sender: one membership stream, and one leadership stream per
+    // Per sender: one membership stream, one suspicion stream, and one leadership stream per
     // channel the node runs (or, passive, at most kMaxChannels).
     // The member cap bounds the senders held, and the membership with them.
     LANLORD_FUZZ_CHECK(stats.peers <= core_.config().trust.max_members);
     LANLORD_FUZZ_CHECK(core_.membership().members().size() <= stats.peers);
     const std::size_t per_sender =
-        1 + (c.passive ? kMaxChannels : std::min(kMaxChannels, ever_joined_.size()));
+        2 + (c.passive ? kMaxChannels : std::min(kMaxChannels, ever_joined_.size()));
     LANLORD_FUZZ_CHECK(stats.admission_streams <= senders_.size() * per_sender);
     const std::vector<std::string> channels = core_.channels();
     // A passive node watches the channels it hears of: as many as the

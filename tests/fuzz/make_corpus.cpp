@@ -69,6 +69,11 @@ Message handoff(std::string sender, std::uint64_t seq, std::string successor,
 Message leave(std::string sender, std::uint64_t seq) {
   return message(std::move(sender), {kPeerLife, seq}, Leave{});
 }
+Message suspect(std::string sender, std::uint64_t seq, std::vector<std::string> ids) {
+  Suspect su;
+  for (std::string& id : ids) su.peers.emplace_back(std::move(id));
+  return message(std::move(sender), {kPeerLife, seq}, std::move(su));
+}
 
 // Every field at its limit: the largest datagram an honest node sends.
 // Should the limits together exceed a datagram, the metadata is cut
@@ -164,6 +169,15 @@ void write_decode_seeds(const std::filesystem::path& dir) {
   seeds.emplace_back("declaration", encode(declaration("node-a", 3)));
   seeds.emplace_back("leave", encode(leave("node-a", 4)));
   seeds.emplace_back("handoff", encode(handoff("node-a", 5, "node-b")));
+  seeds.emplace_back("suspect", encode(suspect("node-a", 6, {"node-b", "node-c"})));
+  // kMaxSuspects ids at the id limit: the largest Suspect.
+  Message big_suspect =
+      message(std::string(kMaxIdSize, 'a'), {kMax, kMax},
+              Suspect{std::vector<PeerId>(kMaxSuspects, PeerId(std::string(kMaxIdSize, '\xff')))},
+              std::string(kMaxClusterSize, 'c'));
+  big_suspect.sent_at = kMax;
+  big_suspect.instance = kMax;
+  seeds.emplace_back("suspect-largest", encode(big_suspect));
   // A handoff at every limit: the largest leadership message.
   Message big_handoff = message(
       std::string(kMaxIdSize, 'a'), {kMax, kMax},
@@ -328,6 +342,26 @@ void write_node_core_seeds(const std::filesystem::path& dir) {
                                   leadership("default", true, kEpochA, "node-c"))),
                    direct(handoff("node-a", 8, std::string(kMaxIdSize + 1, 'x'))), advance(2000),
                    datagram(handoff("node-a", 9, "node-c", kMax)), advance(3000)}});
+
+  // Suspicion (fast): node-a goes quiet and is asked for until it dies;
+  // node-c asks for this node (answered at once, then rate-limited), names
+  // too many, none, or an empty id.
+  fuzz::Input suspicion{setup(kFast, {"default"}), {}};
+  suspicion.ops.push_back(datagram(heartbeat("node-a", 1, {"default"})));
+  suspicion.ops.push_back(datagram(heartbeat("node-c", 1, {"default"})));
+  suspicion.ops.push_back(advance(120));
+  suspicion.ops.push_back(datagram(heartbeat("node-c", 2, {"default"})));
+  suspicion.ops.push_back(datagram(suspect("node-c", 3, {fuzz::kSelfId, "node-a"})));
+  suspicion.ops.push_back(datagram(suspect("node-c", 4, {fuzz::kSelfId})));
+  suspicion.ops.push_back(advance(60));
+  suspicion.ops.push_back(datagram(suspect("node-c", 5, {fuzz::kSelfId})));
+  suspicion.ops.push_back(
+      direct(suspect("node-c", 6, std::vector<std::string>(kMaxSuspects + 1, "node-a"))));
+  suspicion.ops.push_back(direct(suspect("node-c", 7, {})));
+  suspicion.ops.push_back(direct(suspect("node-c", 8, {""})));
+  suspicion.ops.push_back(datagram(declaration("node-a", 2)));
+  suspicion.ops.push_back(advance(400));
+  seeds.emplace_back("suspicion-fast", suspicion);
 
   // The node's own incarnation at UINT64_MAX: its sequence numbers carry on.
   seeds.emplace_back("incarnation-max",

@@ -283,7 +283,7 @@ void io_message(IO& io, Message& m, std::uint64_t node_incarnation) {
   io_u64(io, m.sent_at, start_wall_ns());
   io_u64(io, m.instance, node_incarnation);
   auto body = static_cast<std::uint8_t>(m.body.index());
-  io.in_range(body, std::uint8_t{0}, std::uint8_t{2});
+  io.in_range(body, std::uint8_t{0}, std::uint8_t{3});
   if (body == 0) {
     if constexpr (IO::kReading) m.body = Heartbeat{};
     auto& hb = std::get<Heartbeat>(m.body);
@@ -304,6 +304,19 @@ void io_message(IO& io, Message& m, std::uint64_t node_incarnation) {
     std::string successor = ld.successor.bytes();
     io_pick(io, successor, id_pool(), kMaxIdSize + 1);
     ld.successor = PeerId(successor);
+  } else if (body == 3) {
+    // 0 to kMaxSuspects + 1 ids from the pool (the node itself, empty,
+    // over the limit): counts and ids no codec passes included.
+    if constexpr (IO::kReading) m.body = Suspect{};
+    auto& su = std::get<Suspect>(m.body);
+    auto count = static_cast<std::uint8_t>(su.peers.size());
+    io.in_range(count, std::uint8_t{0}, static_cast<std::uint8_t>(kMaxSuspects + 1));
+    su.peers.resize(count);
+    for (PeerId& p : su.peers) {
+      std::string id = p.bytes();
+      io_pick(io, id, id_pool(), kMaxIdSize + 1);
+      p = PeerId(id);
+    }
   } else {
     m.body = Leave{};
   }

@@ -122,8 +122,10 @@ TEST_CASE("codec: names with a NUL byte round-trip whole") {
 }
 
 TEST_CASE("codec: proposals, declarations and leaves round-trip") {
-  for (const Body& body : {Body{leadership("billing", false)}, Body{leadership("billing", true)},
-                           Body{Leave{}}, Body{Heartbeat{}}}) {
+  for (const Body& body :
+       {Body{leadership("billing", false)}, Body{leadership("billing", true)}, Body{Leave{}},
+        Body{Heartbeat{}}, Body{Suspect{{PeerId("node-2")}}},
+        Body{Suspect{std::vector<PeerId>(kMaxSuspects, PeerId(std::string(kMaxIdSize, 's')))}}}) {
     Message m = message(body, "p", {0, 0});
     Decoded d = decode(encoded(m));
     REQUIRE(d.ok);
@@ -286,6 +288,32 @@ TEST_CASE("codec: invalid fields inside a well-formed message are malformed") {
   CHECK(drop_reason(future_datagram([](auto env) {
           env.getBody().initLeadership().setChannel("");
         })) == DropReason::kMalformed);
+  // A Suspect names 1 to kMaxSuspects ids, none empty or over the limit.
+  const auto suspect = [](std::vector<std::string> ids) {
+    return future_datagram([&](auto env) {
+      auto s = env.getBody().initSuspect();
+      s.setSince(3);  // a later field, skipped
+      auto peers = s.initPeers(static_cast<unsigned>(ids.size()));
+      for (unsigned i = 0; i < ids.size(); ++i) {
+        peers.set(i,
+                  kj::arrayPtr(reinterpret_cast<const capnp::byte*>(ids[i].data()), ids[i].size()));
+      }
+    });
+  };
+  const Decoded valid = decode(suspect({"node-2", "node-3"}));
+  REQUIRE(valid.ok);
+  CHECK(std::get<Suspect>(valid.message.body) == Suspect{{PeerId("node-2"), PeerId("node-3")}});
+  CHECK(decode(suspect(std::vector<std::string>(kMaxSuspects, "n"))).ok);
+  CHECK(drop_reason(suspect({})) == DropReason::kMalformed);
+  CHECK(drop_reason(suspect(std::vector<std::string>(kMaxSuspects + 1, "n"))) ==
+        DropReason::kMalformed);
+  CHECK(drop_reason(suspect({"node-2", ""})) == DropReason::kMalformed);
+  CHECK(drop_reason(suspect({std::string(kMaxIdSize + 1, 'x')})) == DropReason::kMalformed);
+  // And the encoder refuses to send them.
+  CHECK_FALSE(encode(message(Suspect{})).status.is_ok());
+  CHECK_FALSE(
+      encode(message(Suspect{std::vector<PeerId>(kMaxSuspects + 1, PeerId("n"))})).status.is_ok());
+  CHECK_FALSE(encode(message(Suspect{{PeerId("")}})).status.is_ok());
 }
 
 TEST_CASE(

@@ -21,7 +21,8 @@ struct Envelope {
     heartbeat @4 :Heartbeat;
     leadership @5 :Leadership;
     leave @6 :Leave;
-    ping @9 :Void;        # new body kind
+    suspect @9 :Suspect;
+    ping @11 :Void;       # new body kind
   }
   sentAt @7 :UInt64;
   instance @8 :UInt64;
@@ -51,4 +52,9 @@ struct Leadership {
 
 struct Leave {
   reason @0 :Text;        # new field
+}
+
+struct Suspect {
+  peers @0 :List(Data);
+  since @1 :UInt64;       # new field
 }

@@ -29,6 +29,7 @@ struct Envelope {
     heartbeat @4 :Heartbeat;
     leadership @5 :Leadership;
     leave @6 :Leave;
+    suspect @9 :Suspect;        # added after the first release: older nodes drop it (unknown_kind)
   }
 
   sentAt @7 :UInt64;     # the sender's wall clock at sending, ns since the Unix epoch
@@ -63,4 +64,10 @@ struct Leadership {
 
 # Graceful departure. Empty today; room for a reason later.
 struct Leave {
+}
+
+# "I have not heard these peers lately": each named peer answers with a
+# heartbeat at once. 1 to 8 ids, none empty or longer than 64 bytes.
+struct Suspect {
+  peers @0 :List(Data);
 }

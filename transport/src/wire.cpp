@@ -116,6 +116,17 @@ DropReason read_envelope(s::Envelope::Reader env, Message& out) {
     case s::Envelope::Body::LEAVE:
       out.body = Leave{};
       break;
+    case s::Envelope::Body::SUSPECT: {
+      auto peers = body.getSuspect().getPeers();
+      // Checked before copying: a list longer than the limit is refused
+      // without reading it (check_message checks the ids).
+      if (peers.size() == 0 || peers.size() > kMaxSuspects) return DropReason::kMalformed;
+      Suspect su;
+      su.peers.reserve(peers.size());
+      for (auto p : peers) su.peers.emplace_back(string_of(p));
+      out.body = std::move(su);
+      break;
+    }
     default:
       return DropReason::kUnknownKind;
   }
@@ -210,6 +221,9 @@ Encoded encode(const Message& m, const Security& security) {
                                      : s::Leadership::Kind::PROPOSAL);
           ld.setEpoch(b.epoch);
           if (b.is_handoff()) ld.setSuccessor(bytes_of(b.successor.bytes()));
+        } else if constexpr (std::is_same_v<T, Suspect>) {
+          auto peers = body.initSuspect().initPeers(static_cast<unsigned>(b.peers.size()));
+          for (unsigned i = 0; i < b.peers.size(); ++i) peers.set(i, bytes_of(b.peers[i].bytes()));
         } else {
           body.initLeave();
         }

@@ -100,8 +100,9 @@ const char* kEpilogue2 =
     "  bytes_in_per_node_s cpu_pct_per_node peak_rss_mb wall_s virtual_s seed\n"
     "  auth (none, mac, encrypt: --auth; none on sim and in rows saved before it)\n"
     "  (churn adds leader_changes unagreed_pct leaderless_pct false_deaths\n"
-    "  deaths churn_events; sim adds deliveries ns_per_delivery: the simulator's\n"
-    "  wall time per message handed to a node); a figure\n"
+    "  false_deaths_per_hour deaths churn_events; sim adds deliveries\n"
+    "  ns_per_delivery: the simulator's wall time per message handed to a\n"
+    "  node), suspicion; a figure\n"
     "  that does not apply is null.\n"
     "\nReproducing a run: run r of a scenario and N uses seed (--seed + r), so\n"
     "  `--seed S+r --runs 1` replays it on the simulator.\n"
@@ -173,6 +174,11 @@ Status resolve_profile(const std::string& name, const Options& o, Profile& out) 
   if (!p) return Status::error("unknown profile '" + name + "' (known: fabric, lan, fast)");
   apply_overrides(o.timings, *p);
   if (o.fast_failover) p->fast_failover = *o.fast_failover;
+  if (o.suspicion) {
+    p->membership.suspicion = *o.suspicion;
+    p->election.repeat_declaration = *o.suspicion;
+    p->election.confirm_leader = *o.suspicion;
+  }
   // Timings named as the options that set them, then the configs' own rules.
   if (Status s = validate_timings(*p, KnobNames::kFlags); !s) {
     return Status::error("profile " + name + ": " + s.message());
@@ -190,6 +196,7 @@ struct RawOptions {
   std::string delay, jitter, timeout, churn_duration, auth, freeze_duration;
   bool freeze_named = false;  // --scenario freeze (not through "all")
   bool fast_failover = false, no_fast_failover = false;
+  bool suspicion = false, no_suspicion = false;
 };
 
 // A problem with the command line, as the message to print; empty: none.
@@ -230,7 +237,12 @@ po::options_description timing_options(RawOptions& raw) {
       ("fast-failover", po::bool_switch(&raw.fast_failover),
        "sim only: act on membership deaths and leaves (peer_down) even if the profile does not")
       ("no-fast-failover", po::bool_switch(&raw.no_fast_failover),
-       "sim only: run Fabric's algorithm as is: ignore membership deaths and leaves");
+       "sim only: run Fabric's algorithm as is: ignore membership deaths and leaves")
+      ("suspicion", po::bool_switch(&raw.suspicion),
+       "sim only: suspect quiet members and let them refute it, even if the profile does not")
+      ("no-suspicion", po::bool_switch(&raw.no_suspicion),
+       "sim only: the plain failure detector (dead after alive-expiration of silence) and one "
+       "declaration per takeover: the loss handling before suspicion");
   return timing;
 }
 
@@ -386,6 +398,11 @@ Problem read_profiles(const RawOptions& raw, Options& o) {
   }
   if (raw.fast_failover) o.fast_failover = true;
   if (raw.no_fast_failover) o.fast_failover = false;
+  if (raw.suspicion && raw.no_suspicion) {
+    return std::string("--suspicion and --no-suspicion contradict each other");
+  }
+  if (raw.suspicion) o.suspicion = true;
+  if (raw.no_suspicion) o.suspicion = false;
   for (const std::string& name : o.profiles) {
     Profile p;
     if (Status s = resolve_profile(name, o, p); !s) return s.message();
@@ -415,6 +432,11 @@ Problem check_consistency(const RawOptions& raw, Options& o) {
     return std::string(
         "--fast-failover/--no-fast-failover apply to the sim transport only (a Node "
         "takes fast_failover from its profile)");
+  }
+  if (o.suspicion && has_udp) {
+    return std::string(
+        "--suspicion/--no-suspicion apply to the sim transport only (a Node takes suspicion "
+        "from its profile)");
   }
   if (o.procs && !has_udp) return std::string("--procs applies to the udp transport");
   if (raw.freeze_named && has_udp && !o.procs) {

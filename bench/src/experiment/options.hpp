@@ -28,6 +28,7 @@ struct Options {
   std::vector<std::string> profiles;
   TimingOverrides timings;            // applied to every profile (--heartbeat, ...)
   std::optional<bool> fast_failover;  // sim only: override the profile's
+  std::optional<bool> suspicion;      // sim only: override MembershipConfig::suspicion
   // Sim links.
   double loss = 0;
   Duration delay = std::chrono::milliseconds(1);

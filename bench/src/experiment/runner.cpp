@@ -154,6 +154,7 @@ Row row_header(const Options& o, const Cell& c) {
   row.transport = transport_label(c.transport, o);
   row.profile = c.profile_name + (any_override(o.timings) ? "+overrides" : "");
   row.fast_failover = c.profile.fast_failover;
+  row.suspicion = c.profile.membership.suspicion;
   row.overrides = overrides_text(o);
   row.auth = std::string(auth_name(c.transport == "sim" ? Auth::kNone : o.auth));
   if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;
@@ -256,6 +257,7 @@ class RowTotals {
       row.unagreed_pct = window_ms_ > 0 ? 100.0 * unagreed_ms_ / window_ms_ : 0.0;
       row.leaderless_pct = window_ms_ > 0 ? 100.0 * leaderless_ms_ / window_ms_ : 0.0;
       row.false_deaths = false_deaths_ / ok_runs_;
+      if (window_ms_ > 0) row.false_deaths_per_hour = false_deaths_ * 3.6e6 / window_ms_;
       row.deaths = deaths_ / ok_runs_;
       row.churn_events = events_ / ok_runs_;
     }

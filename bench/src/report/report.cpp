@@ -34,6 +34,7 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"profile", r.profile},
       {"transport", r.transport},
       {"fast_failover", r.fast_failover},
+      {"suspicion", r.suspicion},
       {"p50_ms", conv(r.conv.p50)},
       {"p95_ms", conv(r.conv.p95)},
       {"p99_ms", conv(r.conv.p99)},
@@ -57,6 +58,7 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"unagreed_pct", opt(r.unagreed_pct)},
       {"leaderless_pct", opt(r.leaderless_pct)},
       {"false_deaths", opt(r.false_deaths)},
+      {"false_deaths_per_hour", opt(r.false_deaths_per_hour)},
       {"deaths", opt(r.deaths)},
       {"churn_events", opt(r.churn_events)},
       {"wall_s", r.wall_s},
@@ -186,6 +188,7 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.profile = text("profile");
   r.fast_failover =
       !obj.contains("fast_failover") || json_field<bool>(obj, "fast_failover") == true;
+  r.suspicion = json_field<bool>(obj, "suspicion") == true;
   r.nodes = static_cast<std::size_t>(num0("nodes"));
   r.runs = static_cast<int>(num0("runs"));
   r.failed = static_cast<int>(num0("failed"));
@@ -211,6 +214,7 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.unagreed_pct = num("unagreed_pct");
   r.leaderless_pct = num("leaderless_pct");
   r.false_deaths = num("false_deaths");
+  r.false_deaths_per_hour = num("false_deaths_per_hour");
   r.deaths = num("deaths");
   r.churn_events = num("churn_events");
   r.wall_s = num0("wall_s");

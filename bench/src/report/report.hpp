@@ -17,6 +17,9 @@ struct Row {
   std::string transport;  // "sim", "udp", "udp-procs"
   std::string profile;    // the profile's name, "+overrides" when timings were overridden
   bool fast_failover = true;
+  // The suspicion detector (MembershipConfig::suspicion). Rows saved before
+  // the field existed read back as false, which they were.
+  bool suspicion = false;
   std::size_t nodes = 0;
   int runs = 0;
   int failed = 0;
@@ -30,14 +33,15 @@ struct Row {
   std::optional<double> cpu_pct_per_node;  // % of one core
   std::optional<double> peak_rss_mb;
   // Churn.
-  std::optional<double> leader_changes;  // per run, mean
-  std::optional<double> unagreed_pct;    // of the churn window
-  std::optional<double> leaderless_pct;  // of the churn window: not exactly one leader
-  std::optional<double> false_deaths;    // per run, mean
-  std::optional<double> deaths;          // per run, mean
-  std::optional<double> churn_events;    // per run, mean
-  double wall_s = 0;                     // wall-clock time of all runs
-  std::optional<double> virtual_s;       // sim: virtual time of all runs
+  std::optional<double> leader_changes;         // per run, mean
+  std::optional<double> unagreed_pct;           // of the churn window
+  std::optional<double> leaderless_pct;         // of the churn window: not exactly one leader
+  std::optional<double> false_deaths;           // per run, mean
+  std::optional<double> false_deaths_per_hour;  // all runs' false deaths / churn windows
+  std::optional<double> deaths;                 // per run, mean
+  std::optional<double> churn_events;           // per run, mean
+  double wall_s = 0;                            // wall-clock time of all runs
+  std::optional<double> virtual_s;              // sim: virtual time of all runs
   std::uint64_t seed = 0;
   // Sim network.
   std::optional<double> loss, delay_ms, jitter_ms;

@@ -63,6 +63,23 @@ struct ElectionConfig {
   // Addition (not Fabric's, off by default): hand leadership to a named
   // successor on yield() and hand_off().
   bool instant_handoff = false;
+  // Addition (off by default): the first declaration of a leadership or
+  // of a new term (after an election, a takeover, a new term) is sent
+  // twice more, leader_election_duration / 4 apart, so that a lost
+  // datagram does not leave a follower electing beside it, or following an
+  // older term, until the next declaration interval.
+  bool repeat_declaration = false;
+  // Addition (off by default): a follower whose window passed without a
+  // declaration, while the leader is still in the alive view (its
+  // heartbeats arrive: only its declarations were lost), keeps following it
+  // and asks it to declare (a proposal, which a leader answers at once)
+  // up to kConfirmAsks times, leader_election_duration / 2 apart, before
+  // it elects. Lost declarations then no longer make a second leader.
+  // Also, a follower that knows no leader (it lost an election to a lower
+  // proposer whose declaration it missed) proposes again after one
+  // election instead of one leader_alive_threshold.
+  bool confirm_leader = false;
+  static constexpr int kConfirmAsks = 4;
   // Addition (not Fabric's, off by default): see "Fast startup" above.
   bool fast_startup = false;
 
@@ -227,6 +244,8 @@ class LeaderElectionService {
   void after_election();
   void lead();
   void follow();
+  void redeclare();
+  bool confirm_leader();
   void sleep_interruptibly(Duration d, void (LeaderElectionService::*next)());
   void interrupt();
   void wake();  // ends an interruptible wait: runs the step it was waiting for
@@ -247,12 +266,16 @@ class LeaderElectionService {
   bool yielding_ = false;
   bool sleeping_ = false;      // in an interruptible wait (Fabric's waitForInterrupt)
   bool leader_heard_ = false;  // the known leader declared in this follower window
+  int asks_ = 0;               // confirm_leader's proposals since the window ended
   void (LeaderElectionService::*wake_)() = nullptr;
   std::size_t startup_view_size_ = 0;
   TimePoint startup_deadline_{};
 
   Timer step_timer_;
   Timer yield_timer_;
+  Timer repeat_timer_;          // repeat_declaration's extra declarations
+  std::uint64_t repeated_ = 0;  // the epoch they are for
+  int repeats_left_ = 0;
   Timer announce_timer_;  // a coalesced declaration for newcomers (fast_startup)
 
   bool is_leader_ = false;

@@ -38,6 +38,21 @@ struct MembershipConfig {
   // A dead peer is forgotten (dropped from members()) this long after it
   // died; until then a stale heartbeat of an older life is recognised.
   Duration forget_after = std::chrono::seconds(60);
+  // Suspicion (not Fabric's; off by default, `lan` and `fast` turn it on):
+  // a peer silent for suspect_after() is suspected, and this node asks for
+  // it (send_suspects) at once and then every probe_interval() until the
+  // peer is heard again or dies. The suspect answers with a heartbeat that
+  // every member hears, so a few lost datagrams no longer kill it; a
+  // crashed peer still dies alive_expiration after its last heartbeat.
+  // Also: any message of a peer's current life counts as a heartbeat
+  // (on_activity), so a leader's declarations keep it alive.
+  bool suspicion = false;
+  // Silence after which a peer is suspected: one missed heartbeat, with
+  // half an interval for delivery jitter.
+  Duration suspect_after() const { return heartbeat_interval * 3 / 2; }
+  // How often a suspected peer is asked for (at most one send_suspects
+  // call per interval, whatever the number of suspects).
+  Duration probe_interval() const { return heartbeat_interval / 4; }
 
   // Every duration positive and alive_expiration > heartbeat_interval. The
   // message names the first bad field.
@@ -79,6 +94,9 @@ struct MembershipStats {
   std::uint64_t restarted = 0;
   std::uint64_t forgotten = 0;  // dead or left peers dropped (no event)
   std::uint64_t evicted = 0;    // peers removed by forget() (kEvicted when alive)
+  std::uint64_t suspected = 0;  // peers that went quiet for suspect_after (suspicion)
+  std::uint64_t probes = 0;     // send_suspects calls
+  std::uint64_t activity = 0;   // on_activity() calls that refreshed or revived a peer
 };
 
 // Observers of a Membership. Both run on the scheduler's thread; they may
@@ -93,6 +111,10 @@ struct MembershipCallbacks {
   // kLeft: its last state, already removed from the view); the reference is
   // valid only during the call.
   std::function<void(MembershipEvent, const Member& member)> on_event;
+  // Suspicion only: the caller must multicast a Suspect naming `peers` (1
+  // to kMaxSuspects ids, the longest suspected first). At most once per
+  // probe_interval.
+  std::function<void(const std::vector<PeerId>& peers)> send_suspects;
 };
 
 // Heartbeat membership for one node.
@@ -151,6 +173,13 @@ class Membership {
   void on_heartbeat(const PeerId& from, std::uint64_t incarnation,
                     const std::vector<std::string>& channels, std::string_view metadata);
 
+  // Suspicion only (a no-op otherwise): another message of `from` (a
+  // declaration, a proposal, a Suspect) arrived now. When it is of the life
+  // known and `from` has not left, it counts as a heartbeat with unchanged
+  // channels and metadata: alive peers are refreshed, a peer believed dead
+  // is alive again (kJoined). Otherwise ignored.
+  void on_activity(const PeerId& from, std::uint64_t incarnation);
+
   // `from` announced it is leaving (see the rules above). Ignored unless
   // running(). May call on_event before returning.
   void on_leave(const PeerId& from, std::uint64_t incarnation);
@@ -202,6 +231,7 @@ class Membership {
     // Grows each time the slot is freed, so queued deadlines of an earlier
     // occupant never match a later one.
     std::uint32_t generation = 0;
+    bool suspected = false;  // listed in suspects_
   };
   using Slot = std::uint32_t;
 
@@ -221,6 +251,9 @@ class Membership {
 
   void heartbeat_tick();
   void expire();
+  void probe();
+  bool quiet(const Deadline& suspect, TimePoint now) const;
+  bool suspect_current(const Deadline& item) const;
   // The entry of `id`, or nullptr when unknown (left entries included).
   const Entry* entry(const PeerId& id) const;
   // The entry of `id`, added (empty, kAlive) when unknown; `inserted` says which.
@@ -251,12 +284,18 @@ class Membership {
   std::vector<Slot> free_slots_;
   DeadlineQueue alive_deadlines_;   // kAlive entries: when they die
   DeadlineQueue forget_deadlines_;  // kDead/kLeft entries: when they are dropped
+  // Suspicion: last_seen + suspect_after per heartbeat, like
+  // alive_deadlines_; current while the peer has not been heard since.
+  DeadlineQueue suspect_deadlines_;
+  // Suspected and not heard since, longest first (`at`: when suspected).
+  std::deque<Deadline> suspects_;
   std::size_t alive_count_ = 0;
   MembershipStats stats_;
 
   TimePoint next_heartbeat_{};
   Timer heartbeat_timer_;
   Timer expiry_timer_;
+  Timer probe_timer_;
   TimePoint expiry_armed_for_{};  // valid while expiry_timer_.armed(); <= every deadline
 };
 

@@ -32,6 +32,9 @@ inline constexpr std::size_t kMaxIdSize = 64;
 inline constexpr std::size_t kMaxClusterSize = 32;
 inline constexpr std::size_t kMaxChannelSize = 32;
 inline constexpr std::size_t kMaxChannels = 16;
+// The most peers one Suspect names: 8 ids of kMaxIdSize bytes, with the
+// envelope and a keyed datagram's trailer, stay far below kMaxDatagramSize.
+inline constexpr std::size_t kMaxSuspects = 8;
 // 192: the largest heartbeat these limits allow (1184 bytes) plus the largest
 // trailer of a keyed datagram (44 bytes, transport/WIRE.md) fits
 // kMaxDatagramSize; metadata takes whole 8-byte words, so 200 would not.
@@ -81,7 +84,16 @@ struct Leave {
   friend bool operator==(const Leave&, const Leave&) = default;
 };
 
-using Body = std::variant<Heartbeat, Leadership, Leave>;
+// "I have not heard these peers lately" (suspicion, profiles with
+// MembershipConfig::suspicion): each named peer that hears it answers at
+// once with a heartbeat, which every member hears. Not evidence of death:
+// a receiver that hears a peer named here keeps it.
+struct Suspect {
+  std::vector<PeerId> peers;  // 1 to kMaxSuspects ids, none empty
+  friend bool operator==(const Suspect&, const Suspect&) = default;
+};
+
+using Body = std::variant<Heartbeat, Leadership, Leave, Suspect>;
 
 // One datagram's content.
 struct Message {

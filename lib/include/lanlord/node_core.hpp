@@ -207,7 +207,14 @@ struct NodeStats {
   std::uint64_t stale_resets = 0;
   bool duplicate_id = false;  // another live process holds this node's id
   std::uint64_t pauses = 0;   // times this node found itself frozen (WarningKind::kPaused)
-  std::uint64_t peers = 0;    // peers held (members and admission), at most max_members
+  // Suspicion (MembershipConfig::suspicion): Suspects sent, received,
+  // answered with a heartbeat, and not answered (rate limit: one answer
+  // per probe interval, so a flood of Suspects cannot make this node flood).
+  std::uint64_t suspects_sent = 0;
+  std::uint64_t suspects_received = 0;
+  std::uint64_t suspicions_answered = 0;
+  std::uint64_t suspicions_limited = 0;
+  std::uint64_t peers = 0;  // peers held (members and admission), at most max_members
   // The largest |clock offset| among peers heard within alive_expiration.
   Duration max_clock_offset{};
   std::vector<ChannelStats> channels;
@@ -302,6 +309,7 @@ class NodeCore {
   struct Sender {
     std::uint64_t incarnation = 0;                             // the newest life heard of
     PeerTime membership;                                       // the newest heartbeat or leave
+    PeerTime suspicion;                                        // the newest Suspect
     std::vector<std::pair<std::string, PeerTime>> leadership;  // per channel
     PeerTime newest;                                           // across streams
     TimePoint newest_at{};                                     // when `newest` last grew
@@ -326,6 +334,7 @@ class NodeCore {
   bool admit(const Message& m, std::string_view origin);
   void on_own_id(const Message& m, std::string_view origin);
   void refute(const PeerTime& claim);
+  void on_suspect(const Suspect& msg);
   void halt();
   bool make_room(std::string_view origin);
   void warn(WarningKind kind, std::string message, std::optional<PeerId> peer = std::nullopt);
@@ -372,6 +381,8 @@ class NodeCore {
   std::optional<Conflict> conflict_;
   TimePoint conflict_reported_{};  // rate limit of IdConflict events
   TimePoint refuted_at_{};         // rate limit of refutation heartbeats
+  TimePoint answered_at_{};        // rate limit of answers to Suspects
+  bool answered_once_ = false;
   bool refuted_once_ = false;
   bool reported_duplicate_ = false;
   bool heard_peer_ = false;       // a message of another node was admitted
