@@ -128,7 +128,7 @@ void LeaderElectionService::on_message(const ElectionMessage& msg) {
     // With fast startup, a declaration that overtook its sender's first
     // heartbeat (or whose heartbeat was lost) is kept, the latest one only,
     // and taken when the sender joins the view (peer_up()).
-    if (config_.fast_startup && msg.is_declaration()) unheard_ = msg;
+    if (config_.fast_startup && msg.is_declaration() && phase_ == Phase::kStartup) unheard_ = msg;
     return;
   }
 
@@ -443,6 +443,7 @@ void LeaderElectionService::peer_up(const PeerId& id) {
       phase_ == Phase::kCreated) {
     return;
   }
+  if (phase_ != Phase::kStartup) unheard_.reset();  // only a starting node's view lags
   if (unheard_ && unheard_->sender == id) {
     const ElectionMessage msg = std::move(*unheard_);
     unheard_.reset();
