@@ -35,7 +35,29 @@ Status MembershipConfig::validate() const {
         "membership config: alive_expiration must exceed heartbeat_interval, or peers die "
         "between two heartbeats");
   }
+  if (idle_heartbeat_interval < Duration::zero()) {
+    return Status::error("membership config: idle_heartbeat_interval must not be negative");
+  }
+  // Heartbeats announce it in whole milliseconds, in 32 bits.
+  if (idle_heartbeat_interval > std::chrono::hours(24)) {
+    return Status::error("membership config: idle_heartbeat_interval must be at most 24h");
+  }
   return Status::ok();
+}
+
+Duration MembershipConfig::interval_of(Duration announced) const {
+  if (announced <= heartbeat_interval) return heartbeat_interval;
+  return std::min(announced, max_interval());
+}
+
+Duration MembershipConfig::expiration_for(Duration interval) const {
+  if (interval == heartbeat_interval) return alive_expiration;
+  // alive_expiration * interval / heartbeat_interval; in long double, as
+  // the product of two durations in nanoseconds overflows 64 bits.
+  const long double scaled = static_cast<long double>(alive_expiration.count()) *
+                             static_cast<long double>(interval.count()) /
+                             static_cast<long double>(heartbeat_interval.count());
+  return Duration(static_cast<Duration::rep>(scaled));
 }
 
 std::string_view to_string(MembershipEvent e) {
@@ -70,6 +92,9 @@ Membership::Membership(Scheduler& scheduler, PeerId self, std::uint64_t self_inc
   if (self_.empty()) throw std::invalid_argument("Membership: empty peer id");
   if (Status s = config_.validate(); !s) throw std::invalid_argument(s.message());
   normalize(self_channels_);
+  rates_.reserve(kMaxRates);  // never reallocated: expire() holds pointers into it
+  Duration fast = config_.heartbeat_interval;
+  rate_class(fast);
 }
 
 Membership::~Membership() {
@@ -91,16 +116,102 @@ void Membership::stop() {
 }
 
 void Membership::heartbeat_tick() {
-  if (callbacks_.send_heartbeat) callbacks_.send_heartbeat();
+  send_now();
   if (!running()) return;  // send_heartbeat may have called stop()
   // The next tick is on the grid start + k * interval, not now + interval, so
   // a late timer does not push every later heartbeat back.
-  next_heartbeat_ += config_.heartbeat_interval;
+  next_heartbeat_ +=
+      rate_ == Rate::kIdle ? config_.idle_heartbeat_interval : config_.heartbeat_interval;
   heartbeat_timer_.arm(next_heartbeat_ - scheduler_.now(), [this] { heartbeat_tick(); });
 }
 
+void Membership::send_now() {
+  // Each announcement of a demotion counts; after the last, the idle rate.
+  if (rate_ == Rate::kDemoting && --announcements_left_ <= 0) rate_ = Rate::kIdle;
+  if (callbacks_.send_heartbeat) callbacks_.send_heartbeat();
+}
+
+void Membership::set_idle(bool idle) {
+  if (!running() || !config_.rate_classes() || idle == this->idle()) return;
+  const TimePoint now = scheduler_.now();
+  if (idle) {
+    ++stats_.demotions;
+    // The announcements: one now, the rest on the fast grid. A peer's
+    // fast deadline is alive_expiration after the last heartbeat it heard,
+    // at most one interval before now, so all of them reach it in time.
+    rate_ = Rate::kDemoting;
+    announcements_left_ = static_cast<int>(
+        std::max<Duration::rep>(1, config_.alive_expiration / config_.heartbeat_interval));
+    send_now();
+    if (!running() || rate_ != Rate::kIdle) return;
+    // A single announcement: the idle grid starts from it.
+    next_heartbeat_ = now + config_.idle_heartbeat_interval;
+  } else {
+    ++stats_.promotions;
+    // At once, so that peers expire this node by the fast interval from
+    // now on; then the fast grid, anchored here.
+    rate_ = Rate::kFast;
+    send_now();
+    if (!running()) return;
+    next_heartbeat_ = now + config_.heartbeat_interval;
+  }
+  heartbeat_timer_.arm(next_heartbeat_ - now, [this] { heartbeat_tick(); });
+}
+
+Duration Membership::announced_interval() const {
+  return rate_ == Rate::kFast ? Duration::zero() : config_.idle_heartbeat_interval;
+}
+
+Duration Membership::self_expiration() const {
+  return config_.expiration_for(config_.interval_of(announced_interval()));
+}
+
+Duration Membership::interval_of_peer(const PeerId& id) const {
+  const Entry* e = entry(id);
+  return e == nullptr || e->interval == Duration::zero() ? config_.heartbeat_interval : e->interval;
+}
+
+std::optional<PeerId> Membership::alive_below(const PeerId& bound, std::string_view channel,
+                                              const std::optional<PeerId>& except) const {
+  for (const auto& [id, slot] : index_) {
+    if (!(id < bound) || (except && id == *except)) continue;
+    const Entry& e = slots_[slot];
+    if (e.state == State::kAlive && takes_part(e.member, channel)) return id;
+  }
+  return std::nullopt;
+}
+
+Membership::RateClass& Membership::rate_class(Duration& interval) {
+  for (RateClass& rc : rates_) {
+    if (rc.interval == interval) return rc;
+  }
+  RateClass* use = nullptr;
+  if (rates_.size() < kMaxRates) {
+    use = &rates_.emplace_back();
+  } else {
+    // Re-key a class nobody is queued in (never the first: heartbeat_interval).
+    for (std::size_t i = 1; i < rates_.size() && use == nullptr; ++i) {
+      if (rates_[i].alive.empty() && rates_[i].suspect.empty()) use = &rates_[i];
+    }
+  }
+  if (use == nullptr) {
+    // Full: the longest interval in use below this one (the first always is).
+    RateClass* best = &rates_.front();
+    for (RateClass& rc : rates_) {
+      if (rc.interval < interval && rc.interval > best->interval) best = &rc;
+    }
+    interval = best->interval;
+    return *best;
+  }
+  use->interval = interval;
+  use->expiration = config_.expiration_for(interval);
+  use->suspect_after = MembershipConfig::suspect_after_for(interval);
+  return *use;
+}
+
 void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
-                              const std::vector<std::string>& channels, std::string_view metadata) {
+                              const std::vector<std::string>& channels, std::string_view metadata,
+                              Duration interval) {
   if (!running()) return;
   if (from == self_) {
     ++stats_.self_ignored;
@@ -141,16 +252,19 @@ void Membership::on_heartbeat(const PeerId& from, std::uint64_t incarnation,
   if (e.member.metadata != metadata) e.member.metadata.assign(metadata);
   e.member.alive = true;
   e.member.last_seen = now;
-  set_alive_deadline(slot, now + config_.alive_expiration);
-  if (config_.suspicion && config_.suspect_after() < config_.alive_expiration) {
-    // Same order as alive_deadlines_ (now only grows); a repeat within the
-    // same instant is still current.
-    const Deadline item{now + config_.suspect_after(), slot, e.generation};
-    const bool repeat = !suspect_deadlines_.empty() && suspect_deadlines_.back().at == item.at &&
-                        suspect_deadlines_.back().slot == slot &&
-                        suspect_deadlines_.back().generation == e.generation;
+  Duration expected = config_.interval_of(interval);
+  RateClass& rc = rate_class(expected);
+  e.interval = expected;
+  set_alive_deadline(slot, now + rc.expiration);
+  if (suspicion_on(rc)) {
+    // Same order as the class's alive queue (now only grows); a repeat
+    // within the same instant is still current.
+    const Deadline item{now + rc.suspect_after, slot, e.generation};
+    const bool repeat = !rc.suspect.empty() && rc.suspect.back().at == item.at &&
+                        rc.suspect.back().slot == slot &&
+                        rc.suspect.back().generation == e.generation;
     if (!repeat) {
-      suspect_deadlines_.push_back(item);
+      rc.suspect.push_back(item);
       arm_expiry(item.at);
     }
   }
@@ -163,9 +277,9 @@ void Membership::on_activity(const PeerId& from, std::uint64_t incarnation) {
   if (e == nullptr || e->state == State::kLeft || e->member.incarnation != incarnation) return;
   ++stats_.activity;
   // A heartbeat with what is known: on_heartbeat copies nothing (the
-  // values compare equal), refreshes the deadlines, and revives a peer
-  // believed dead.
-  on_heartbeat(from, incarnation, e->member.channels, e->member.metadata);
+  // values compare equal), refreshes the deadlines at the peer's own
+  // interval, and revives a peer believed dead.
+  on_heartbeat(from, incarnation, e->member.channels, e->member.metadata, e->interval);
 }
 
 void Membership::on_leave(const PeerId& from, std::uint64_t incarnation) {
@@ -233,15 +347,16 @@ void Membership::release(Slot slot) {
 
 void Membership::set_alive_deadline(Slot slot, TimePoint deadline) {
   Entry& e = slots_[slot];
+  Duration interval = e.interval;
+  DeadlineQueue& q = rate_class(interval).alive;
   // A repeat within the same instant: the queued item is still current.
-  if (e.deadline == deadline && !alive_deadlines_.empty() &&
-      alive_deadlines_.back().at == deadline && alive_deadlines_.back().slot == slot &&
-      alive_deadlines_.back().generation == e.generation) {
+  if (e.deadline == deadline && !q.empty() && q.back().at == deadline && q.back().slot == slot &&
+      q.back().generation == e.generation) {
     return;
   }
   e.deadline = deadline;
-  // now only grows, so the queue stays sorted
-  alive_deadlines_.push_back(Deadline{deadline, slot, e.generation});
+  // now only grows and the class's expiration is fixed, so the queue stays sorted
+  q.push_back(Deadline{deadline, slot, e.generation});
   arm_expiry(deadline);
 }
 
@@ -275,10 +390,25 @@ void Membership::arm_expiry(TimePoint deadline) {
 
 void Membership::expire() {
   const TimePoint now = scheduler_.now();
-  while (running() && !alive_deadlines_.empty() && alive_deadlines_.front().at <= now) {
-    const Deadline item = alive_deadlines_.front();
+  // The alive queues' due items, earliest first across the classes, so a
+  // late timer reports deaths in the order they happened.
+  const auto earliest_due = [this, now](auto member) -> DeadlineQueue* {
+    DeadlineQueue* best = nullptr;
+    for (RateClass& rc : rates_) {
+      DeadlineQueue& q = rc.*member;
+      if (!q.empty() && q.front().at <= now &&
+          (best == nullptr || q.front().at < best->front().at)) {
+        best = &q;
+      }
+    }
+    return best;
+  };
+  while (running()) {
+    DeadlineQueue* q = earliest_due(&RateClass::alive);
+    if (q == nullptr) break;
+    const Deadline item = q->front();
     const bool due = current(item, true);
-    alive_deadlines_.pop_front();
+    q->pop_front();
     if (!due) continue;  // refreshed since, or gone
     Entry& e = slots_[item.slot];
     e.state = State::kDead;
@@ -298,9 +428,11 @@ void Membership::expire() {
     forget_deadlines_.pop_front();
   }
   bool suspected = false;
-  while (running() && !suspect_deadlines_.empty() && suspect_deadlines_.front().at <= now) {
-    const Deadline item = suspect_deadlines_.front();
-    suspect_deadlines_.pop_front();
+  while (running()) {
+    DeadlineQueue* q = earliest_due(&RateClass::suspect);
+    if (q == nullptr) break;
+    const Deadline item = q->front();
+    q->pop_front();
     if (!suspect_current(item)) continue;  // heard since, dead or gone
     Entry& e = slots_[item.slot];
     if (e.suspected) continue;
@@ -315,18 +447,17 @@ void Membership::expire() {
   if (!running()) return;
   // Wake next for the earliest deadline that still counts, so outdated
   // items (peers that heartbeated since) cost no wake-up of their own.
-  drop_outdated(alive_deadlines_, true);
-  drop_outdated(forget_deadlines_, false);
-  while (!suspect_deadlines_.empty() && !suspect_current(suspect_deadlines_.front())) {
-    suspect_deadlines_.pop_front();
-  }
   std::optional<TimePoint> next;
-  if (!alive_deadlines_.empty()) next = alive_deadlines_.front().at;
-  if (!forget_deadlines_.empty() && (!next || forget_deadlines_.front().at < *next)) {
-    next = forget_deadlines_.front().at;
-  }
-  if (!suspect_deadlines_.empty() && (!next || suspect_deadlines_.front().at < *next)) {
-    next = suspect_deadlines_.front().at;
+  const auto consider = [&next](const DeadlineQueue& q) {
+    if (!q.empty() && (!next || q.front().at < *next)) next = q.front().at;
+  };
+  drop_outdated(forget_deadlines_, false);
+  consider(forget_deadlines_);
+  for (RateClass& rc : rates_) {
+    drop_outdated(rc.alive, true);
+    while (!rc.suspect.empty() && !suspect_current(rc.suspect.front())) rc.suspect.pop_front();
+    consider(rc.alive);
+    consider(rc.suspect);
   }
   if (next) arm_expiry(*next);
 }
@@ -335,14 +466,14 @@ bool Membership::suspect_current(const Deadline& item) const {
   // The peer's latest heartbeat queued this item: not heard since.
   const Entry& e = slots_[item.slot];
   return e.generation == item.generation && e.state == State::kAlive &&
-         e.member.last_seen + config_.suspect_after() == item.at;
+         e.member.last_seen + MembershipConfig::suspect_after_for(e.interval) == item.at;
 }
 
 bool Membership::quiet(const Deadline& suspect, TimePoint now) const {
   // Still the same peer, alive, and not heard for suspect_after.
   const Entry& e = slots_[suspect.slot];
   return e.generation == suspect.generation && e.state == State::kAlive &&
-         e.member.last_seen + config_.suspect_after() <= now;
+         e.member.last_seen + MembershipConfig::suspect_after_for(e.interval) <= now;
 }
 
 void Membership::probe() {

@@ -108,10 +108,12 @@ class NodeCore::Channel final : public ElectionAdapter {
     ElectionCallbacks cb;
     cb.on_leader_changed = [this](const std::optional<PeerId>& leader) {
       ++stats.leader_changes;
+      core_.rate_dirty_ = true;
       core_.emit(LeaderChanged{stats.channel, leader, leader && *leader == core_.id(),
                                service->epoch(), core_.metadata_of(leader)});
     };
     cb.on_leadership = [this](bool is_leader) {
+      core_.rate_dirty_ = true;
       core_.emit(LeadershipChanged{stats.channel, is_leader, service->epoch()});
     };
     service = std::make_unique<LeaderElectionService>(
@@ -146,6 +148,11 @@ class NodeCore::Channel final : public ElectionAdapter {
   }
 
   ChannelStats stats;
+  // Rate classes: an alive member of the channel with a lower id than this
+  // node's, not the leader, when one was found: this node is not the
+  // likely successor while it stays so (checked before the table is
+  // scanned again).
+  std::optional<PeerId> blocker;
 
  private:
   NodeCore& core_;
@@ -158,7 +165,8 @@ class NodeCore::Channel final : public ElectionAdapter {
 // The scheduler the node's components see: it forwards to the caller's,
 // and before each timer callback checks whether the node was frozen
 // (check_pause), so a paused leader steps down before anything else it
-// does. A callback whose timer check_pause() cancelled does not run.
+// does. A callback whose timer check_pause() cancelled does not run. After
+// each callback, the node settles what the callback changed (its rate).
 class NodeCore::PauseWatch final : public Scheduler {
  public:
   PauseWatch(NodeCore& core, Scheduler& inner) : core_(core), inner_(inner) {}
@@ -175,6 +183,7 @@ class NodeCore::PauseWatch final : public Scheduler {
       core_.check_pause();
       checking_ = false;
       if (!cancelled_) fn();
+      core_.settle();
     });
     *self = id;
     return id;
@@ -238,6 +247,8 @@ void NodeCore::start() {
   for (const std::string& name : config_.channels) add_channel(name);
   membership_->start();  // queues the first heartbeat
   for (auto& [name, ch] : channels_) ch->service->start();
+  rate_dirty_ = true;
+  settle();
   housekeeping_.arm(config_.profile.election.declaration_interval(), [this] { housekeeping(); });
   if (!config_.authenticated) {
     warn(WarningKind::kUnauthenticated,
@@ -287,6 +298,8 @@ Status NodeCore::join_channel(const std::string& channel) {
   }
   add_channel(channel).service->start();
   membership_->set_channels(heartbeat_channels());
+  rate_dirty_ = true;
+  settle();
   return Status::ok();
 }
 
@@ -296,6 +309,8 @@ void NodeCore::leave_channel(std::string_view channel) {
   it->second->service->stop();
   channels_.erase(it);
   if (membership_) membership_->set_channels(heartbeat_channels());
+  rate_dirty_ = true;
+  settle();
 }
 
 std::vector<std::string> NodeCore::heartbeat_channels() const {
@@ -306,6 +321,12 @@ std::vector<std::string> NodeCore::heartbeat_channels() const {
 }
 
 bool NodeCore::step(const Message& m, std::string_view origin) {
+  const bool admitted = take(m, origin);
+  settle();
+  return admitted;
+}
+
+bool NodeCore::take(const Message& m, std::string_view origin) {
   if (!running()) return false;
   check_pause();
   if (!running()) return false;
@@ -329,7 +350,8 @@ bool NodeCore::step(const Message& m, std::string_view origin) {
            m.sender);
     }
     same_process_ = m.instance != 0 && s.instance_before == m.instance;
-    membership_->on_heartbeat(m.sender, m.time.incarnation, hb->channels, hb->metadata);
+    membership_->on_heartbeat(m.sender, m.time.incarnation, hb->channels, hb->metadata,
+                              std::chrono::milliseconds(hb->interval));
     same_process_ = false;
   } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
     // Suspicion: a declaration or proposal is proof of life as well (the
@@ -351,11 +373,14 @@ void NodeCore::check_pause() {
   const TimePoint now = scheduler_.pause_clock_now();
   const Duration gap = now - last_awake_;
   last_awake_ = now;
-  // Timers fire at least every heartbeat interval, so a longer silence
-  // means this process (or its host) was frozen. Past alive_expiration the
-  // peers have declared it dead and may have elected another leader: give
-  // up every leadership before doing anything else.
-  if (gap <= config_.profile.membership.alive_expiration) return;
+  // Timers fire at least every heartbeat interval (this node's own: the
+  // idle one at the idle rate), so a longer silence means this process (or
+  // its host) was frozen. Past the expiration its peers apply to it (by the
+  // interval it announced; alive_expiration at the fast rate) they have
+  // declared it dead and may have elected another leader: give up every
+  // leadership before doing anything else. A leader is always fast.
+  const Duration expiration = membership_->self_expiration();
+  if (gap <= expiration) return;
   ++counters_.pauses;
   std::string led;
   for (auto& [name, ch] : channels_) {
@@ -364,8 +389,8 @@ void NodeCore::check_pause() {
     ch->service->step_down();
   }
   emit(Warning{WarningKind::kPaused,
-               "this node was frozen for " + show(gap) + ", longer than alive_expiration (" +
-                   show(config_.profile.membership.alive_expiration) + ")" +
+               "this node was frozen for " + show(gap) + ", longer than its peers' expiration (" +
+                   show(expiration) + ")" +
                    (led.empty() ? "" : "; it gave up the leadership of " + led) +
                    ": a stopped process (SIGSTOP), a VM pause or an overloaded host",
                std::nullopt});
@@ -514,7 +539,7 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     // messages, which confirm nothing. With a key every admitted claim is
     // the sender's own, so this never applies.
     if (config_.authenticated ||
-        now - s.newest_at <= config_.profile.membership.heartbeat_interval * 3 / 2) {
+        now - s.newest_at <= membership_->interval_of_peer(m.sender) * 3 / 2) {
       count_drop(DropReason::kStale, origin);
       return false;
     }
@@ -544,7 +569,7 @@ bool NodeCore::admit(const Message& m, std::string_view origin) {
     const double since_s = std::chrono::duration<double>(now - s.heard).count();
     if (static_cast<double>(m.time.seq - s.newest.seq) >
             static_cast<double>(trust.seq_slack) + trust.max_send_rate * since_s &&
-        now - s.newest_at <= config_.profile.membership.heartbeat_interval * 3 / 2) {
+        now - s.newest_at <= membership_->interval_of_peer(m.sender) * 3 / 2) {
       count_drop(DropReason::kImplausible, origin);
       return false;
     }
@@ -639,14 +664,21 @@ void NodeCore::on_own_id(const Message& m, std::string_view origin) {
       // Unauthenticated evidence alone is not enough: the same other
       // process must keep talking, from one address, for three heartbeats
       // (sightings further apart than six are not "keeping talking": a
-      // forger's occasional copies never add up).
-      if (!conflict_ || conflict_->instance != m.instance || conflict_->origin != origin ||
-          now - conflict_->first > 6 * config_.profile.membership.heartbeat_interval) {
+      // forger's occasional copies never add up). Heartbeats at the
+      // interval it announces (rate classes), clamped as for any member.
+      const MembershipConfig& mc = config_.profile.membership;
+      const bool same =
+          conflict_ && conflict_->instance == m.instance && conflict_->origin == origin;
+      Duration period = same ? conflict_->interval : mc.heartbeat_interval;
+      if (const auto* hb = std::get_if<Heartbeat>(&m.body)) {
+        period = mc.interval_of(std::chrono::milliseconds(hb->interval));
+      }
+      if (!same || now - conflict_->first > 6 * period) {
         conflict_ = Conflict{m.instance, std::string(origin), now, 0, false};
       }
+      conflict_->interval = period;
       ++conflict_->count;
-      duplicate = conflict_->count >= 3 &&
-                  now - conflict_->first >= 3 * config_.profile.membership.heartbeat_interval;
+      duplicate = conflict_->count >= 3 && now - conflict_->first >= 3 * period;
     }
     if (duplicate) {
       ev.duplicate = true;
@@ -691,8 +723,7 @@ void NodeCore::refute(const PeerTime& claim) {
   if (!refuted_once_ || now - refuted_at_ >= config_.profile.membership.heartbeat_interval / 2) {
     refuted_once_ = true;
     refuted_at_ = now;
-    const Member me = membership_->self();
-    send(Heartbeat{me.channels, me.metadata, timings_});
+    send(heartbeat());
     // A leader also declares at once: peers that believed the claim may be
     // electing a successor right now.
     for (auto& [name, ch] : channels_) {
@@ -720,8 +751,7 @@ void NodeCore::on_suspect(const Suspect& msg) {
   answered_once_ = true;
   answered_at_ = now;
   ++counters_.suspicions_answered;
-  const Member me = membership_->self();
-  send(Heartbeat{me.channels, me.metadata, timings_});
+  send(heartbeat());
 }
 
 void NodeCore::halt() {
@@ -796,6 +826,7 @@ void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
   // restart: the member raised its PeerTime to refute a claim about it, or
   // a forger raised it. Its elections and leadership go on.
   if (event == MembershipEvent::kRestarted && same_process_) return;
+  rate_dirty_ = true;  // who is the likely successor may have changed
   emit(MemberChanged{event, member});
   if (event == MembershipEvent::kJoined) {
     if (config_.profile.election.fast_startup) {
@@ -823,8 +854,8 @@ void NodeCore::housekeeping() {
   // this clock, accepted up to one window late), and with a key only the
   // PeerTimes kept here stop it bringing a departed node back. Older
   // recordings fail the freshness check.
-  const TimePoint horizon =
-      now - std::max(m.alive_expiration + m.forget_after, 2 * config_.trust.max_clock_skew);
+  const TimePoint horizon = now - std::max(m.expiration_for(m.max_interval()) + m.forget_after,
+                                           2 * config_.trust.max_clock_skew);
   std::erase_if(senders_, [horizon](const auto& kv) { return kv.second.heard < horizon; });
   // The eviction queue: drop what is confirmed or gone from its front, and
   // compact it when skipped entries pile up behind an unconfirmed one.
@@ -842,6 +873,8 @@ void NodeCore::housekeeping() {
     std::erase_if(w.declaring,
                   [this, now](const auto& kv) { return !declaring_now(kv.second, now); });
   }
+  // A member's channels can change without an event: look again now and then.
+  rate_dirty_ = true;
   if (running()) {
     housekeeping_.arm(config_.profile.election.declaration_interval(), [this] { housekeeping(); });
   }
@@ -865,8 +898,41 @@ void NodeCore::welcome() {
 }
 
 void NodeCore::send_heartbeat() {
+  send(heartbeat());
+}
+
+Heartbeat NodeCore::heartbeat() const {
   const Member me = membership_->self();
-  send(Heartbeat{me.channels, me.metadata, timings_});
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(membership_->announced_interval())
+          .count();  // at most 24 h (MembershipConfig::validate)
+  return Heartbeat{me.channels, me.metadata, timings_, static_cast<std::uint32_t>(ms)};
+}
+
+void NodeCore::settle() {
+  if (!rate_dirty_) return;
+  rate_dirty_ = false;
+  if (!running() || config_.passive || !config_.profile.membership.rate_classes()) return;
+  membership_->set_idle(!needs_fast());
+}
+
+bool NodeCore::needs_fast() {
+  // Fast: a node whose liveness matters, in any of its channels. The
+  // leader's (its crash is what failover measures) and the likely
+  // successor's (the lowest alive id but the leader's: it declares at once
+  // when the leader dies, so when it is dead too, the next id must learn it
+  // in time), and that of a node that knows no leader (startup, elections).
+  for (auto& [name, ch] : channels_) {
+    const LeaderElectionService& svc = *ch->service;
+    const std::optional<PeerId>& leader = svc.leader();
+    if (!leader || svc.is_leader()) return true;
+    if (ch->blocker && *ch->blocker != *leader && membership_->is_alive(*ch->blocker, name)) {
+      continue;
+    }
+    ch->blocker = membership_->alive_below(config_.id, name, leader);
+    if (!ch->blocker) return true;
+  }
+  return false;
 }
 
 void NodeCore::send(Body body) {
@@ -900,6 +966,7 @@ Ready NodeCore::ready() {
 void NodeCore::yield(std::string_view channel) {
   if (!running()) return;
   if (const auto it = channels_.find(channel); it != channels_.end()) it->second->service->yield();
+  settle();
 }
 
 bool NodeCore::is_leader(std::string_view channel) const {
@@ -943,7 +1010,8 @@ std::vector<Member> NodeCore::members() const {
 
 NodeStats NodeCore::stats() const {
   NodeStats out = counters_;
-  const TimePoint recent = scheduler_.now() - config_.profile.membership.alive_expiration;
+  const MembershipConfig& mc = config_.profile.membership;
+  const TimePoint recent = scheduler_.now() - mc.expiration_for(mc.max_interval());
   for (const auto& [id, s] : senders_) {
     out.admission_streams += 1 + (s.suspicion != PeerTime{} ? 1 : 0) + s.leadership.size();
     if (s.heard >= recent) {

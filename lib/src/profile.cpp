@@ -96,30 +96,39 @@ Profile derived(std::string name, const TimingOverrides& timings, std::string de
 
 // A quiet LAN: one heartbeat a second, three missed ones mean dead.
 // Crash failover: 3s + 1s + d = ~4s. Graceful leave: 1s + d.
+// Rate classes: members whose liveness matters little (neither leader nor
+// likely successor of any channel) heartbeat every 5s; their crash is
+// noticed after 15s.
 Profile lan() {
-  return derived("lan",
-                 {.heartbeat_interval = 1s,
-                  .alive_expiration = 3s,
-                  .forget_after = 60s,
-                  .startup_grace = 5s,
-                  .sample_interval = 1s,  // as Fabric's
-                  .leader_alive = 5s,
-                  .election_duration = 1s},
-                 "a local network: failover within ~4s after a crash, ~1s after a leave");
+  Profile p = derived("lan",
+                      {.heartbeat_interval = 1s,
+                       .alive_expiration = 3s,
+                       .forget_after = 60s,
+                       .startup_grace = 5s,
+                       .sample_interval = 1s,  // as Fabric's
+                       .leader_alive = 5s,
+                       .election_duration = 1s},
+                      "a local network: failover within ~4s after a crash, ~1s after a leave");
+  p.membership.idle_heartbeat_interval = 5s;
+  return p;
 }
 
-// Low-latency failover for a fast, lightly loaded LAN: 10 heartbeats/s per node.
+// Low-latency failover for a fast, lightly loaded LAN: 10 heartbeats/s from
+// each leader and likely successor, 1/s from the other members (rate
+// classes; their crash is noticed after 3s).
 // Crash failover: 300ms + 100ms + d = ~400ms. Graceful leave: 100ms + d.
 Profile fast() {
-  return derived("fast",
-                 {.heartbeat_interval = 100ms,
-                  .alive_expiration = 300ms,
-                  .forget_after = 10s,
-                  .startup_grace = 1s,
-                  .sample_interval = 150ms,
-                  .leader_alive = 1s,
-                  .election_duration = 100ms},
-                 "a fast LAN: failover within ~400ms after a crash, ~100ms after a leave");
+  Profile p = derived("fast",
+                      {.heartbeat_interval = 100ms,
+                       .alive_expiration = 300ms,
+                       .forget_after = 10s,
+                       .startup_grace = 1s,
+                       .sample_interval = 150ms,
+                       .leader_alive = 1s,
+                       .election_duration = 100ms},
+                      "a fast LAN: failover within ~400ms after a crash, ~100ms after a leave");
+  p.membership.idle_heartbeat_interval = 1s;
+  return p;
 }
 
 }  // namespace

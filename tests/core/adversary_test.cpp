@@ -291,7 +291,9 @@ SeedResult unkeyed_seed(std::uint64_t seed) {
   // silent one and an election (2T + E), plus delivery.
   const ElectionConfig& e = s.profile.election;
   const Duration max_delay = s.faults.delay + s.faults.jitter;
-  const Duration views_bound = 2 * m.alive_expiration;
+  // (With rate classes, the expiration of an idle member: a forged copy of
+  // its heartbeat keeps a made-up id that long.)
+  const Duration views_bound = 2 * m.expiration_for(m.max_interval());
   const Duration leader_bound =
       std::max(views_bound, 2 * e.leader_alive_threshold + e.leader_election_duration) +
       2 * max_delay;
@@ -432,7 +434,7 @@ KeyedRun keyed_run(std::uint64_t seed, bool attack) {
     c.run_for(s.attack);
   }
   const MembershipConfig& m = s.profile.membership;
-  c.run_for(2 * m.alive_expiration + 2 * s.profile.election.leader_alive_threshold);
+  c.run_for(2 * m.expiration_for(m.max_interval()) + 2 * s.profile.election.leader_alive_threshold);
   res.virtual_time = c.now() - t0;
   res.stats = adv.stats();
   res.events_after_convergence = run.trace.size() - run.converged_at;

@@ -48,7 +48,8 @@
 // With heartbeat membership instead of network reachability, views first
 // have to settle: a peer that crashed or was cut off leaves the view after
 // alive_expiration A, one that came back joins within a heartbeat H. So
-// W_membership = A + H + D + W.
+// W_membership = A + H + D + W. With rate classes (lan, fast) A and H are
+// an idle member's: idle_heartbeat_interval, and the expiration for it.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -90,8 +91,14 @@ Duration stabilization_window(const ElectionConfig& c, Duration max_delay) {
   return G + S + (D + 2 * T) + 2 * (E + T) + (T / 2 + D) + T + 2 * D;
 }
 
+// The longest a crashed member stays in a view (A above): an idle member's
+// expiration with rate classes, alive_expiration without.
+Duration slowest_expiration(const MembershipConfig& m) {
+  return m.expiration_for(m.max_interval());
+}
+
 Duration membership_window(const ElectionConfig& c, const MembershipConfig& m, Duration max_delay) {
-  return m.alive_expiration + m.heartbeat_interval + max_delay + stabilization_window(c, max_delay);
+  return slowest_expiration(m) + m.max_interval() + max_delay + stabilization_window(c, max_delay);
 }
 
 std::string ms(Duration d) {
@@ -424,8 +431,8 @@ class Run {
     // Until views have caught up with the quiet network (a peer whose
     // heartbeats were lost just before may still expire), a proposal may
     // be ignored by a node that had its sender in view when it was sent.
-    elections_checked_from_ = c_->now() + profile_.membership.alive_expiration +
-                              profile_.membership.heartbeat_interval + max_delay_;
+    elections_checked_from_ = c_->now() + slowest_expiration(profile_.membership) +
+                              profile_.membership.max_interval() + max_delay_;
     watch_start();
     run_watched(membership_window(profile_.election, profile_.membership, max_delay_));
   }
@@ -662,8 +669,9 @@ class Run {
         const auto before = snapshot();
         c.crash(follower);
         // Long enough for every view to drop it, and a window more.
-        const Duration hold = profile_.membership.alive_expiration +
-                              profile_.membership.heartbeat_interval + 2 * max_delay_ + T_;
+        // (An idle follower's crash is noticed after its own, longer expiration.)
+        const Duration hold = slowest_expiration(profile_.membership) +
+                              profile_.membership.max_interval() + 2 * max_delay_ + T_;
         const auto expect = [&] {
           auto s = before;
           s[follower] = "-";

@@ -106,11 +106,12 @@ TEST_CASE("suspicion: at 5 % loss no member dies over a simulated minute") {
   }
 }
 
-TEST_CASE(
-    "suspicion: a crashed member is still dead within alive_expiration of its last heartbeat") {
+TEST_CASE("suspicion: a crashed member is still dead within its expiration of its last heartbeat") {
   // Lossless, 5 fast nodes: suspicion asks for the crashed member (no
   // answer comes) and every survivor declares it dead no later than the
-  // plain detector would: alive_expiration after its last heartbeat.
+  // plain detector would: its expiration after its last heartbeat. (n12
+  // is neither leader nor likely successor: with rate classes it
+  // heartbeats every idle interval, and its expiration is that scaled.)
   const Profile p = fast();
   SimCluster c(options(p, 0.0, 3));
   spawn(c, 5);
@@ -130,22 +131,24 @@ TEST_CASE(
   const std::size_t victim = *c.index_of("n12");
   const TimePoint last_heard = c.core(0).membership().find(PeerId("n12"))->last_seen;
   const std::uint64_t probes_before = c.core(0).membership().stats().probes;
+  const Duration interval = c.core(0).membership().interval_of_peer(PeerId("n12"));
+  CHECK(interval == p.membership.idle_heartbeat_interval);
+  const Duration expiration = p.membership.expiration_for(interval);
   c.crash(victim);
-  c.run_for(2 * p.membership.alive_expiration);
+  c.run_for(2 * expiration);
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (i == victim) continue;
     CAPTURE(i);
     REQUIRE(dead_at[i].has_value());
     // Its last heartbeat reached node i at most one interval (and the
     // jitter) after it reached node 0.
-    CHECK(*dead_at[i] <=
-          last_heard + p.membership.heartbeat_interval + 2ms + p.membership.alive_expiration);
+    CHECK(*dead_at[i] <= last_heard + interval + 2ms + expiration);
   }
-  // It was asked for before it died: at least (alive_expiration -
-  // suspect_after) / probe_interval times.
+  // It was asked for before it died: at least (expiration - suspect_after)
+  // / probe_interval times.
   const std::uint64_t probes = c.core(0).membership().stats().probes - probes_before;
   CHECK(probes >=
-        static_cast<std::uint64_t>((p.membership.alive_expiration - p.membership.suspect_after()) /
+        static_cast<std::uint64_t>((expiration - MembershipConfig::suspect_after_for(interval)) /
                                    p.membership.probe_interval()));
 }
 
@@ -195,7 +198,8 @@ TEST_CASE(
     "interval") {
   // 20 fast nodes; n10 stops hearing the 19 others (they still hear it).
   // It suspects all 19 but sends one Suspect per probe interval, each
-  // naming at most kMaxSuspects peers, until they die at alive_expiration.
+  // naming at most kMaxSuspects peers, until they die at their expiration
+  // (the idle members' with rate classes: 17 of the 19).
   const Profile p = fast();
   SimCluster c(options(p, 0.0, 7));
   spawn(c, 20);
@@ -215,14 +219,14 @@ TEST_CASE(
   LinkFaults cut;
   cut.loss = 1.0;
   for (std::size_t from = 1; from < c.size(); ++from) c.network().set_link_faults(from, 0, cut);
-  c.run_for(p.membership.alive_expiration + p.membership.heartbeat_interval);
+  const Duration slowest = p.membership.expiration_for(p.membership.max_interval());
+  c.run_for(slowest + p.membership.max_interval());
   CHECK(c.core(0).membership().alive_count() == 0);
   CHECK(most <= kMaxSuspects);
   CHECK(suspects >= 2);
-  CHECK(suspects <=
-        static_cast<std::uint64_t>((p.membership.alive_expiration - p.membership.suspect_after()) /
-                                   p.membership.probe_interval()) +
-            2);
+  CHECK(suspects <= static_cast<std::uint64_t>((slowest - p.membership.suspect_after()) /
+                                               p.membership.probe_interval()) +
+                        2);
 }
 
 TEST_CASE(

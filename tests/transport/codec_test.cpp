@@ -94,9 +94,14 @@ Bytes future_datagram(Fill fill) {
 }  // namespace
 
 TEST_CASE("codec: a heartbeat round-trips with every field") {
-  Message m =
-      message(Heartbeat{{"billing", "reports", "ünïcode"}, std::string("203.0.113.5:80\0x", 16)},
-              std::string("id\0with\xffnul", 11), {~0ull, ~0ull});
+  Message m = message(
+      Heartbeat{
+          {"billing", "reports", "ünïcode"}, std::string("203.0.113.5:80\0x", 16), 0x1234, 1000},
+      std::string("id\0with\xffnul", 11), {~0ull, ~0ull});
+  // The interval shares the timings' data word: no bigger datagram.
+  Message one_rate = m;
+  std::get<Heartbeat>(one_rate.body).interval = 0;
+  CHECK(encoded(m).size() == encoded(one_rate).size());
   Decoded d = decode(encoded(m));
   REQUIRE(d.ok);
   CHECK(d.message == m);
@@ -241,6 +246,7 @@ TEST_CASE("codec: a newer schema's extra fields are skipped, its new kinds dropp
     env.setPriority(9);
     auto h = env.getBody().initHeartbeat();
     h.initChannels(1).set(0, "billing");
+    h.setInterval(1000);
     h.setZone("eu-west");
   });
   Decoded d = decode(hb);
@@ -248,6 +254,7 @@ TEST_CASE("codec: a newer schema's extra fields are skipped, its new kinds dropp
   CHECK(d.message.sender == PeerId("future-node"));
   CHECK(d.message.time == PeerTime{5, 6});
   CHECK(std::get<Heartbeat>(d.message.body).channels == std::vector<std::string>{"billing"});
+  CHECK(std::get<Heartbeat>(d.message.body).interval == 1000);
 
   const Bytes leave = future_datagram([](auto env) { env.getBody().initLeave().setReason("bye"); });
   REQUIRE(decode(leave).ok);
@@ -446,6 +453,7 @@ Message largest_heartbeat() {
   }
   big.metadata.assign(kMaxMetadataSize, 'm');
   big.timings = ~std::uint32_t{0};
+  big.interval = ~std::uint32_t{0};
   Message m = message(big, std::string(kMaxIdSize, 'i'), {~0ull, ~0ull});
   m.cluster.assign(kMaxClusterSize, 'k');
   m.sent_at = ~0ull;

@@ -33,7 +33,8 @@ struct Heartbeat {
   channels @0 :List(Text);
   metadata @1 :Data;
   timings @2 :UInt32;
-  zone @3 :Text;          # new field
+  interval @3 :UInt32;
+  zone @4 :Text;          # new field
 }
 
 struct Leadership {

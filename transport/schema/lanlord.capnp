@@ -41,6 +41,9 @@ struct Heartbeat {
   channels @0 :List(Text);
   metadata @1 :Data;     # application data, e.g. a service endpoint
   timings @2 :UInt32;    # fingerprint of the sender's timings; 0 = unknown
+  # The sender's heartbeat interval in ms (its next heartbeat comes within
+  # it); 0 = the receiver's own heartbeat interval. Shares timings' data word.
+  interval @3 :UInt32;
 }
 
 # A proposal, a declaration or a handoff in one channel's election.

@@ -82,6 +82,7 @@ DropReason read_envelope(s::Envelope::Reader env, Message& out) {
       for (auto c : channels) h.channels.emplace_back(c.cStr(), c.size());
       h.metadata = string_of(hb.getMetadata());
       h.timings = hb.getTimings();
+      h.interval = hb.getInterval();
       out.body = std::move(h);
       break;
     }
@@ -212,6 +213,7 @@ Encoded encode(const Message& m, const Security& security) {
           for (unsigned i = 0; i < b.channels.size(); ++i) channels.set(i, text_of(b.channels[i]));
           hb.setMetadata(bytes_of(b.metadata));
           hb.setTimings(b.timings);
+          hb.setInterval(b.interval);
         } else if constexpr (std::is_same_v<T, Leadership>) {
           auto ld = body.initLeadership();
           ld.setChannel(text_of(b.channel));

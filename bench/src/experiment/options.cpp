@@ -179,6 +179,7 @@ Status resolve_profile(const std::string& name, const Options& o, Profile& out) 
     p->election.repeat_declaration = *o.suspicion;
     p->election.confirm_leader = *o.suspicion;
   }
+  if (o.rate_classes && !*o.rate_classes) p->membership.idle_heartbeat_interval = Duration::zero();
   // Timings named as the options that set them, then the configs' own rules.
   if (Status s = validate_timings(*p, KnobNames::kFlags); !s) {
     return Status::error("profile " + name + ": " + s.message());
@@ -197,6 +198,7 @@ struct RawOptions {
   bool freeze_named = false;  // --scenario freeze (not through "all")
   bool fast_failover = false, no_fast_failover = false;
   bool suspicion = false, no_suspicion = false;
+  bool one_rate = false;
 };
 
 // A problem with the command line, as the message to print; empty: none.
@@ -242,7 +244,10 @@ po::options_description timing_options(RawOptions& raw) {
        "sim only: suspect quiet members and let them refute it, even if the profile does not")
       ("no-suspicion", po::bool_switch(&raw.no_suspicion),
        "sim only: the plain failure detector (dead after alive-expiration of silence) and one "
-       "declaration per takeover: the loss handling before suspicion");
+       "declaration per takeover: the loss handling before suspicion")
+      ("one-rate", po::bool_switch(&raw.one_rate),
+       "sim only: every member heartbeats at --heartbeat (rate classes off, as before they "
+       "came; fabric always has one rate)");
   return timing;
 }
 
@@ -403,6 +408,7 @@ Problem read_profiles(const RawOptions& raw, Options& o) {
   }
   if (raw.suspicion) o.suspicion = true;
   if (raw.no_suspicion) o.suspicion = false;
+  if (raw.one_rate) o.rate_classes = false;
   for (const std::string& name : o.profiles) {
     Profile p;
     if (Status s = resolve_profile(name, o, p); !s) return s.message();
@@ -432,6 +438,11 @@ Problem check_consistency(const RawOptions& raw, Options& o) {
     return std::string(
         "--fast-failover/--no-fast-failover apply to the sim transport only (a Node "
         "takes fast_failover from its profile)");
+  }
+  if (o.rate_classes && has_udp) {
+    return std::string(
+        "--one-rate applies to the sim transport only (a Node takes its heartbeat rates from "
+        "its profile)");
   }
   if (o.suspicion && has_udp) {
     return std::string(

@@ -29,6 +29,8 @@ struct Options {
   TimingOverrides timings;            // applied to every profile (--heartbeat, ...)
   std::optional<bool> fast_failover;  // sim only: override the profile's
   std::optional<bool> suspicion;      // sim only: override MembershipConfig::suspicion
+  // sim only: false turns rate classes off (MembershipConfig::idle_heartbeat_interval 0)
+  std::optional<bool> rate_classes;
   // Sim links.
   double loss = 0;
   Duration delay = std::chrono::milliseconds(1);

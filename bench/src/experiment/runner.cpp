@@ -155,6 +155,7 @@ Row row_header(const Options& o, const Cell& c) {
   row.profile = c.profile_name + (any_override(o.timings) ? "+overrides" : "");
   row.fast_failover = c.profile.fast_failover;
   row.suspicion = c.profile.membership.suspicion;
+  row.rate_classes = c.profile.membership.rate_classes();
   row.overrides = overrides_text(o);
   row.auth = std::string(auth_name(c.transport == "sim" ? Auth::kNone : o.auth));
   if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;

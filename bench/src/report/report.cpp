@@ -35,6 +35,7 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"transport", r.transport},
       {"fast_failover", r.fast_failover},
       {"suspicion", r.suspicion},
+      {"rate_classes", r.rate_classes},
       {"p50_ms", conv(r.conv.p50)},
       {"p95_ms", conv(r.conv.p95)},
       {"p99_ms", conv(r.conv.p99)},
@@ -189,6 +190,7 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.fast_failover =
       !obj.contains("fast_failover") || json_field<bool>(obj, "fast_failover") == true;
   r.suspicion = json_field<bool>(obj, "suspicion") == true;
+  r.rate_classes = json_field<bool>(obj, "rate_classes") == true;
   r.nodes = static_cast<std::size_t>(num0("nodes"));
   r.runs = static_cast<int>(num0("runs"));
   r.failed = static_cast<int>(num0("failed"));

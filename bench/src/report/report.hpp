@@ -20,6 +20,9 @@ struct Row {
   // The suspicion detector (MembershipConfig::suspicion). Rows saved before
   // the field existed read back as false, which they were.
   bool suspicion = false;
+  // Heartbeat rate classes (MembershipConfig::rate_classes()). Rows saved
+  // before the field existed read back as false, which they were.
+  bool rate_classes = false;
   std::size_t nodes = 0;
   int runs = 0;
   int failed = 0;

@@ -54,8 +54,34 @@ struct MembershipConfig {
   // call per interval, whatever the number of suspects).
   Duration probe_interval() const { return heartbeat_interval / 4; }
 
-  // Every duration positive and alive_expiration > heartbeat_interval. The
-  // message names the first bad field.
+  // Rate classes (not Fabric's; zero = off, as in `fabric`; `lan` and
+  // `fast` turn them on): a node whose liveness matters little (the owner
+  // decides, Membership::set_idle) heartbeats every idle_heartbeat_interval
+  // instead of every heartbeat_interval, and says so in its heartbeats.
+  // Peers then expire it by its own interval (expiration_for). Off unless
+  // longer than heartbeat_interval.
+  Duration idle_heartbeat_interval = Duration::zero();
+  bool rate_classes() const { return idle_heartbeat_interval > heartbeat_interval; }
+  // The longest interval a peer's heartbeats are believed to have:
+  // idle_heartbeat_interval with rate classes, else heartbeat_interval.
+  Duration max_interval() const {
+    return rate_classes() ? idle_heartbeat_interval : heartbeat_interval;
+  }
+  // The interval a peer is expired by when it announces `announced` (zero:
+  // heartbeat_interval), clamped to [heartbeat_interval, max_interval()] so
+  // that neither a forged nor a misconfigured value keeps a dead peer
+  // longer than this node's idle bound, nor shortens its expiration.
+  Duration interval_of(Duration announced) const;
+  // A peer heartbeating every `interval` (as interval_of returns) is dead
+  // after this much silence: alive_expiration scaled by interval /
+  // heartbeat_interval, so it may miss as many heartbeats as a fast one.
+  Duration expiration_for(Duration interval) const;
+  // And suspected after this much: one missed heartbeat and a half.
+  static Duration suspect_after_for(Duration interval) { return interval * 3 / 2; }
+
+  // Every duration positive (idle_heartbeat_interval may be zero) and
+  // alive_expiration > heartbeat_interval. The message names the first bad
+  // field.
   Status validate() const;
 };
 
@@ -97,6 +123,10 @@ struct MembershipStats {
   std::uint64_t suspected = 0;  // peers that went quiet for suspect_after (suspicion)
   std::uint64_t probes = 0;     // send_suspects calls
   std::uint64_t activity = 0;   // on_activity() calls that refreshed or revived a peer
+  // Rate classes: this node's switches to the idle rate (each announced
+  // first, see set_idle) and back to the fast one.
+  std::uint64_t demotions = 0;
+  std::uint64_t promotions = 0;
 };
 
 // Observers of a Membership. Both run on the scheduler's thread; they may
@@ -170,8 +200,11 @@ class Membership {
   // A heartbeat from `from` arrived now (see the rules above). Ignored
   // unless running(). May call on_event before returning.
   // `channels` and `metadata` are copied only when they changed.
+  // `interval` is the one the heartbeat announces (zero: none, that is
+  // heartbeat_interval); the peer is expired by interval_of(interval).
   void on_heartbeat(const PeerId& from, std::uint64_t incarnation,
-                    const std::vector<std::string>& channels, std::string_view metadata);
+                    const std::vector<std::string>& channels, std::string_view metadata,
+                    Duration interval = Duration::zero());
 
   // Suspicion only (a no-op otherwise): another message of `from` (a
   // declaration, a proposal, a Suspect) arrived now. When it is of the life
@@ -217,6 +250,34 @@ class Membership {
   // the next heartbeat carries them.
   void set_channels(std::vector<std::string> channels);
 
+  // Rate classes (a no-op without config().rate_classes()): whether this
+  // node may heartbeat at the idle rate. Going idle (demotion) first sends
+  // alive_expiration / heartbeat_interval heartbeats announcing the idle
+  // interval, one at once and the rest at the fast rate, so that a peer
+  // that misses all but one of them still learns the new interval before
+  // it would expire this node by the fast one; then the idle rate. Going
+  // fast again (promotion) sends a heartbeat at once, announcing the fast
+  // interval, and heartbeats every heartbeat_interval from then on. Both
+  // may call send_heartbeat before returning. A node starts fast.
+  void set_idle(bool idle);
+  // Whether this node wants the idle rate (it may still be announcing it).
+  bool idle() const { return rate_ != Rate::kFast; }
+  // What this node's heartbeats announce: zero at the fast rate (receivers
+  // use their own heartbeat_interval, as with one rate), else
+  // idle_heartbeat_interval.
+  Duration announced_interval() const;
+  // How long peers wait for this node's next heartbeat before declaring it
+  // dead: expiration_for() of the interval it announces.
+  Duration self_expiration() const;
+  // The interval `id` is expired by (interval_of its latest announcement);
+  // heartbeat_interval when unknown.
+  Duration interval_of_peer(const PeerId& id) const;
+  // An alive peer in `channel` whose id is below `bound`, other than
+  // `except` (any one of them; empty when there is none). One pass over the
+  // table, no sorting.
+  std::optional<PeerId> alive_below(const PeerId& bound, std::string_view channel,
+                                    const std::optional<PeerId>& except) const;
+
   // This node as it announces itself in heartbeats (alive = running()).
   Member self() const;
   const MembershipConfig& config() const { return config_; }
@@ -224,10 +285,15 @@ class Membership {
 
  private:
   enum class State { kAlive, kDead, kLeft };
+  // This node's heartbeat rate: fast; announcing the idle interval at the
+  // fast rate (demotion); idle.
+  enum class Rate { kFast, kDemoting, kIdle };
   struct Entry {
     Member member;
     State state = State::kAlive;
     TimePoint deadline{};  // kAlive: death; kDead/kLeft: forgetting
+    // The peer's heartbeat interval (config_.interval_of its announcement).
+    Duration interval{};
     // Grows each time the slot is freed, so queued deadlines of an earlier
     // occupant never match a later one.
     std::uint32_t generation = 0;
@@ -248,8 +314,31 @@ class Membership {
   // item in an ordered set on every heartbeat. Memory: about one item per
   // heartbeat received in the last alive_expiration.
   using DeadlineQueue = std::deque<Deadline>;
+  // The deadlines of the peers heartbeating at one interval: with one
+  // expiration per queue, appending keeps each sorted. One class per
+  // interval in use (one, or two with rate classes; at most kMaxRates).
+  struct RateClass {
+    Duration interval{};
+    Duration expiration{};     // config_.expiration_for(interval)
+    Duration suspect_after{};  // MembershipConfig::suspect_after_for(interval)
+    DeadlineQueue alive;       // kAlive entries: when they die
+    // Suspicion: last_seen + suspect_after per heartbeat, like `alive`;
+    // current while the peer has not been heard since.
+    DeadlineQueue suspect;
+  };
+  // Announced intervals beyond the first kMaxRates distinct ones in use
+  // are rounded down to one in use (only a misconfigured or forged peer
+  // announces a third).
+  static constexpr std::size_t kMaxRates = 4;
 
   void heartbeat_tick();
+  void send_now();
+  // The class of `interval`, made (or an unused one re-keyed) when needed;
+  // it may round `interval` down (kMaxRates).
+  RateClass& rate_class(Duration& interval);
+  bool suspicion_on(const RateClass& rc) const {
+    return config_.suspicion && rc.suspect_after < rc.expiration;
+  }
   void expire();
   void probe();
   bool quiet(const Deadline& suspect, TimePoint now) const;
@@ -282,17 +371,16 @@ class Membership {
   std::unordered_map<PeerId, Slot, PeerIdHash> index_;
   std::vector<Entry> slots_;
   std::vector<Slot> free_slots_;
-  DeadlineQueue alive_deadlines_;   // kAlive entries: when they die
+  std::vector<RateClass> rates_;    // [0]: heartbeat_interval
   DeadlineQueue forget_deadlines_;  // kDead/kLeft entries: when they are dropped
-  // Suspicion: last_seen + suspect_after per heartbeat, like
-  // alive_deadlines_; current while the peer has not been heard since.
-  DeadlineQueue suspect_deadlines_;
   // Suspected and not heard since, longest first (`at`: when suspected).
   std::deque<Deadline> suspects_;
   std::size_t alive_count_ = 0;
   MembershipStats stats_;
 
   TimePoint next_heartbeat_{};
+  Rate rate_ = Rate::kFast;
+  int announcements_left_ = 0;  // kDemoting: fast heartbeats still to announce the idle rate
   Timer heartbeat_timer_;
   Timer expiry_timer_;
   Timer probe_timer_;

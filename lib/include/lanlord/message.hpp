@@ -58,6 +58,11 @@ struct Heartbeat {
   // profile.hpp); 0 when unknown. Nodes warn once about a peer whose
   // timings differ from theirs: mixed profiles make members flap.
   std::uint32_t timings = 0;
+  // The sender's heartbeat interval in milliseconds: its next heartbeat
+  // comes within this long (rate classes, MembershipConfig::
+  // idle_heartbeat_interval). 0: the receiver's own heartbeat_interval,
+  // which is what a sender with one rate announces. Receivers clamp it.
+  std::uint32_t interval = 0;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 

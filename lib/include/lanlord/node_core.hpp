@@ -329,8 +329,10 @@ class NodeCore {
     TimePoint first{};
     std::uint32_t count = 0;
     bool reported = false;  // the duplicate verdict was reported
+    Duration interval{};    // the other process's heartbeat interval, as last announced
   };
 
+  bool take(const Message& m, std::string_view origin);
   bool admit(const Message& m, std::string_view origin);
   void on_own_id(const Message& m, std::string_view origin);
   void refute(const PeerTime& claim);
@@ -345,6 +347,11 @@ class NodeCore {
   void housekeeping();
   void welcome();
   void send_heartbeat();
+  Heartbeat heartbeat() const;
+  // Rate classes: the rate this node should heartbeat at, applied after
+  // each input (step, timer, command) that may have changed it.
+  void settle();
+  bool needs_fast();
   void send(Body body);
   void count_drop(DropReason reason, std::string_view origin);
   void emit(NodeEvent event);
@@ -389,6 +396,7 @@ class NodeCore {
   bool same_process_ = false;     // during on_heartbeat: the sender's instance did not change
   std::array<bool, 6> warned_{};  // per WarningKind without a peer
   TimePoint welcomed_at_{};       // fast_startup: the latest heartbeat sent for a newcomer
+  bool rate_dirty_ = false;       // what decides this node's heartbeat rate changed
   Timer housekeeping_;
   Timer alone_check_;
   Timer welcome_timer_;  // a coalesced welcome heartbeat
