@@ -144,13 +144,15 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
                               const ReadFile& read = read_file, const KeySources& keys = {});
 
 // How long `watch --once` listens before it judges: one alive_expiration
-// (every live member has heartbeated in it) plus one declaration interval
-// (every leader has declared in it), unless --wait says otherwise.
+// (every live member has heartbeated in it; with rate classes, one idle
+// interval plus one heartbeat interval when that is longer) plus one
+// declaration interval (every leader has declared in it), unless --wait
+// says otherwise.
 Duration once_wait(const WatchOptions& options);
 
 // How long `lanlord leader` listens before it answers, unless --wait says
-// otherwise: as once_wait(), one alive_expiration (every live member has
-// heartbeated, so the member counts are whole) plus one declaration
+// otherwise: as once_wait(), one alive_expiration or idle interval (every
+// live member has heartbeated, so the member counts are whole) plus one declaration
 // interval (every leader, and so both sides of a split, has declared).
 // It cannot answer sooner: only a full declaration interval rules out a
 // second leader.

@@ -115,12 +115,14 @@ po::options_description network_options(CommandKind cmd) {
         ("once", po::bool_switch(), "listen for --wait, print the table of members and leaders, "
                                     "and exit 0 if every channel has exactly one leader, else 1")
         ("wait", text("DURATION"), "how long --once listens (default: the profile's "
-                                   "alive-expiration + leader-alive/2)");
+                                   "alive-expiration, or idle heartbeat + heartbeat if longer, "
+                                   "+ leader-alive/2)");
   }
   if (cmd == CommandKind::kLeader) {
     output.add_options()
         ("wait", text("DURATION"), "how long to listen before answering (default: the "
-                                   "profile's alive-expiration + leader-alive/2)");
+                                   "profile's alive-expiration, or idle heartbeat + heartbeat "
+                                   "if longer, + leader-alive/2)");
   }
   output.add_options()
       ("json", po::bool_switch(), "one JSON object per line (see Output)")
@@ -335,9 +337,10 @@ std::string command_help(CommandKind cmd, const po::options_description& options
     case CommandKind::kLeader:
       s << "Usage: lanlord leader [--channel NAME] [--json] [--wait DURATION] [OPTIONS]\n\n"
            "Print who leads: listen passively (as watch --once: never a member, sends\n"
-           "nothing) for one alive-expiration plus one declaration interval\n"
-           "(leader-alive/2), so every live member has heartbeated and every leader\n"
-           "has declared (800ms with fast, 5.5s with lan, 30s with fabric; --wait\n"
+           "nothing) for one alive-expiration (lan, fast: one idle heartbeat interval\n"
+           "and a heartbeat, if longer) plus one declaration interval (leader-alive/2),\n"
+           "so every live member has heartbeated and every leader has declared\n"
+           "(1.6s with fast, 8.5s with lan, 30s with fabric; --wait\n"
            "overrides it). It cannot answer sooner: only a whole declaration interval\n"
            "rules out a second leader. Then print, for --channel or for every channel\n"
            "heard of, one line: the leader's id, its epoch (the fencing token of its\n"

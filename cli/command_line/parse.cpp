@@ -338,7 +338,12 @@ Duration once_wait(const WatchOptions& options) {
   if (options.wait) return *options.wait;
   const Result<Profile> resolved = resolve_profile(options.node);  // the parser checked it
   const Profile p = resolved ? *resolved : default_profile();
-  return p.membership.alive_expiration + p.election.declaration_interval();
+  // Every live member has heartbeated within one alive_expiration; with
+  // rate classes an idle member only within its idle interval (plus a fast
+  // one, for the phase of its heartbeats and their delivery).
+  const MembershipConfig& m = p.membership;
+  return std::max(m.alive_expiration, m.max_interval() + m.heartbeat_interval) +
+         p.election.declaration_interval();
 }
 
 }  // namespace lanlord::cli

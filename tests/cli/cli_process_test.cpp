@@ -822,7 +822,8 @@ TEST_CASE("leader on a healthy group prints the agreed leader with its epoch and
         std::regex_search(l, std::regex(R"("epoch":"\d+","metadata":"203.0.113.5:8080")")), l);
   }
 
-  // The default wait (alive-expiration + leader-alive/2: 800ms with fast).
+  // The default wait (one idle heartbeat interval and a heartbeat, plus
+  // leader-alive/2: 1.6s with fast), so the idle member is counted.
   const Finished json = run(leader_args({"leader", "--json"}, net, cluster));
   INFO("stdout: " << json.out << "stderr: " << json.err);
   CHECK(json.code == 0);
@@ -926,8 +927,8 @@ TEST_CASE("leader on a split group names both leaders and exits 1") {
 TEST_CASE("leader --help states the wait and exit codes, and a bad command line exits 2") {
   const Finished help = run({"leader", "--help"});
   CHECK(help.code == 0);
-  for (const char* word : {"Usage: lanlord leader", "--wait", "800ms with fast", "Exit codes",
-                           "split", "--key-file"}) {
+  for (const char* word :
+       {"Usage: lanlord leader", "--wait", "1.6s with fast", "Exit codes", "split", "--key-file"}) {
     CHECK_MESSAGE(help.out.find(word) != std::string::npos, word);
   }
   const Finished bad = run({"leader", "--channel", "a", "--channel", "b"});

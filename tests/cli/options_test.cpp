@@ -326,17 +326,20 @@ TEST_CASE("watch is passive, and --channel names channels that must have a leade
   CHECK(o.node.id.empty());
   CHECK(o.once);
   CHECK(o.expect_channels == std::vector<std::string>{"billing"});
-  // One alive-expiration plus one declaration interval (leader-alive / 2).
-  CHECK(once_wait(o) == 300ms + 500ms);
+  // One idle heartbeat interval and a heartbeat (rate classes; longer than
+  // alive-expiration) plus one declaration interval (leader-alive / 2).
+  CHECK(once_wait(o) == 1100ms + 500ms);
 }
 
 TEST_CASE("watch --once waits for the effective timings, or for --wait") {
   Invocation inv = parse(
       {"watch", "--once", "--profile", "fast", "--alive-expiration", "1s", "--leader-alive", "4s"});
   REQUIRE(inv.action == Invocation::Action::kRun);
-  CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 1s + 2s);
+  CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 1100ms + 2s);
+  inv = parse({"watch", "--once", "--profile", "fast", "--alive-expiration", "2s"});
+  CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 2s + 500ms);
   inv = parse({"watch", "--once"});
-  CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 3s + 2500ms);  // lan
+  CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 6s + 2500ms);  // lan: 5s idle + 1s
   inv = parse({"watch", "--once", "--wait", "250ms"});
   CHECK(once_wait(std::get<WatchOptions>(inv.options)) == 250ms);
 }
@@ -572,10 +575,10 @@ TEST_CASE("leader is passive, takes watch's network and key options, and one --c
 TEST_CASE("leader waits for one alive-expiration and one declaration interval, or for --wait") {
   Invocation inv = parse({"leader", "--profile", "fast"});
   REQUIRE(inv.action == Invocation::Action::kRun);
-  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 300ms + 500ms);
-  inv = parse({"leader", "--alive-expiration", "4s", "--leader-alive", "6s"});
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 1100ms + 500ms);
+  inv = parse({"leader", "--alive-expiration", "7s", "--leader-alive", "6s"});
   REQUIRE(inv.action == Invocation::Action::kRun);
-  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 4s + 3s);
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 7s + 3s);
   inv = parse({"leader", "--profile", "fabric"});
   CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 25s + 5s);
   inv = parse({"leader", "--wait", "2s"});
@@ -602,7 +605,7 @@ TEST_CASE("leader --help states the wait and the exit codes") {
   REQUIRE(inv.action == Invocation::Action::kPrint);
   CHECK(inv.text.find("Usage: lanlord leader") == 0);
   for (const char* word : {"--channel", "--wait", "--key-file", "--json", "alive-expiration",
-                           "leader-alive/2", "800ms with fast", "split",
+                           "leader-alive/2", "1.6s with fast", "split",
                            "Exit codes:", "not exactly one leader", "usage error", "epoch"}) {
     CHECK_MESSAGE(inv.text.find(word) != std::string::npos, word);
   }

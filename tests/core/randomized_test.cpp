@@ -608,13 +608,37 @@ class Run {
   // still in flight when agreement is first reached, and a follower at the
   // start of its window adopts them (Fabric: the latest declaration wins)
   // until the leader's next one, so agreement is awaited once more after
-  // they have landed.
+  // they have landed. With fast startup a leader also declares when a
+  // member joins (at most once per quarter election, coalesced), which is
+  // not its rhythm: the rhythm is checked once the views are whole and
+  // those declarations are out (after a heal under loss, with rate
+  // classes, an idle member whose welcome heartbeats were lost joins the
+  // other side at its next idle heartbeat, after the leaders agreed).
   void settle(const std::string& when) {
     const Duration limit = membership_window(profile_.election, profile_.membership, max_delay_);
     run_watched(limit, on_change([&] { return agreed(); }));
     run_watched(2 * max_delay_ + 1ms);
+    if (profile_.election.fast_startup) {
+      run_watched(limit, on_change([&] { return views_whole(); }));
+      // The last join's coalesced declaration (a quarter election later),
+      // and the repeats of a term begun meanwhile, go out first.
+      run_watched(profile_.election.leader_election_duration / 2 + max_delay_);
+    }
     run_watched(limit, on_change([&] { return agreed(); }));
     check_stable(when);
+  }
+
+  // check_views() as a predicate.
+  bool views_whole() const {
+    for (const auto& comp : c_->components()) {
+      for (auto i : comp) {
+        if (c_->core(i).membership().alive_count() + 1 != comp.size()) return false;
+        for (auto j : comp) {
+          if (j != i && !c_->core(i).membership().is_alive(c_->id(j))) return false;
+        }
+      }
+    }
+    return true;
   }
 
   void probe() {
