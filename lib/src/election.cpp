@@ -294,6 +294,10 @@ void LeaderElectionService::step_down() {
   follow();
 }
 
+void LeaderElectionService::distrust_view(Duration stale_for) {
+  view_trusted_at_ = std::max(view_trusted_at_, scheduler_.now() + stale_for);
+}
+
 void LeaderElectionService::steady_state() {
   if (phase_ == Phase::kStopped) return;
   if (!leader_exists_ && confirm_leader()) return;
@@ -431,7 +435,8 @@ void LeaderElectionService::peer_down(const PeerId& id) {
   // the one an election would pick, so it declares at once; the others
   // elect as usual, and its declaration ends their elections.
   const std::optional<PeerId> lowest = successor_excluding(id);
-  if (config_.instant_handoff && !yielding_ && (!lowest || id_ < *lowest)) {
+  if (config_.instant_handoff && !yielding_ && (!lowest || id_ < *lowest) &&
+      scheduler_.now() >= view_trusted_at_) {
     take_over();
     return;
   }

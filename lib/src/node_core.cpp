@@ -384,6 +384,7 @@ void NodeCore::check_pause() {
   ++counters_.pauses;
   std::string led;
   for (auto& [name, ch] : channels_) {
+    ch->service->distrust_view(config_.profile.membership.alive_expiration);
     if (!ch->service->is_leader()) continue;
     led += (led.empty() ? "" : ", ") + name;
     ch->service->step_down();

@@ -274,6 +274,45 @@ TEST_CASE("instant handoff: when the leader dies the lowest alive id declares at
   CHECK(f.adapter.sent.back().declaration);
 }
 
+TEST_CASE("instant handoff: after a pause, the lowest alive id elects instead of taking over") {
+  // Woken from a freeze, a node reads its backlog in order: the leader's
+  // leave can come before the heartbeat of a lower id that is back. Until
+  // its view is fresh again, it elects (and hears that id) rather than
+  // declaring at once on a stale view.
+  HandoffFixture f;
+  f.adapter.view.push_back(PeerId("a"));
+  f.adapter.view.push_back(PeerId("z"));
+  f.svc.start();
+  f.adapter.deliver("a", true, 1000);
+  f.sched.run_for(150ms);
+  REQUIRE(f.svc.leader() == PeerId("a"));
+  f.svc.distrust_view(300ms);
+  f.sched.run_for(299ms);
+  f.adapter.deliver("a", true, 1000);
+  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
+  f.svc.peer_down(PeerId("a"));
+  f.sched.run_for(1ms);
+  CHECK_FALSE(f.svc.is_leader());
+  CHECK(f.svc.phase() == LeaderElectionService::Phase::kElecting);
+  CHECK(f.adapter.proposals_sent() == 1);
+}
+
+TEST_CASE("instant handoff: once the view is trusted again, the lowest alive id takes over") {
+  HandoffFixture f;
+  f.adapter.view.push_back(PeerId("a"));
+  f.adapter.view.push_back(PeerId("z"));
+  f.svc.start();
+  f.adapter.deliver("a", true, 1000);
+  f.sched.run_for(150ms);
+  f.svc.distrust_view(300ms);
+  f.sched.run_for(300ms);
+  f.adapter.deliver("a", true, 1000);
+  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
+  f.svc.peer_down(PeerId("a"));
+  CHECK(f.svc.is_leader());
+  CHECK(f.adapter.proposals_sent() == 0);
+}
+
 TEST_CASE("instant handoff: when the leader dies a peer that is not the lowest elects as usual") {
   HandoffFixture f;
   f.adapter.view.push_back(PeerId("a"));

@@ -206,6 +206,12 @@ class LeaderElectionService {
   // next, and takes part in elections as usual. A no-op unless leading.
   void step_down();
 
+  // Addition: this peer was frozen, so its view of who is alive is stale
+  // until `stale_for` of fresh traffic has been heard (the backlog it reads
+  // on waking can say the leader left before it says who is back). Until
+  // then peer_down() elects as usual instead of taking over at once.
+  void distrust_view(Duration stale_for);
+
   bool is_leader() const { return is_leader_; }
   // The leader this peer knows of: itself when leading, else the sender of
   // the latest declaration; empty when none is known.
@@ -290,7 +296,8 @@ class LeaderElectionService {
   // The leader (and epoch) peer_down() last forgot: its handoff may arrive
   // after its leave.
   std::optional<std::pair<PeerId, std::uint64_t>> left_;
-  TimePoint declared_at_{};  // this leader's latest declaration
+  TimePoint declared_at_{};      // this leader's latest declaration
+  TimePoint view_trusted_at_{};  // distrust_view(): no instant take-over before
   // fast_startup: the latest declaration from a sender not (yet) in the view.
   std::optional<ElectionMessage> unheard_;
   std::uint64_t stale_ = 0;
