@@ -384,7 +384,11 @@ void NodeCore::check_pause() {
   ++counters_.pauses;
   std::string led;
   for (auto& [name, ch] : channels_) {
-    ch->service->distrust_view(config_.profile.membership.alive_expiration);
+    // Fresh once every live member has heartbeated since: within
+    // alive_expiration, or an idle interval and a heartbeat (rate classes).
+    const MembershipConfig& mc = config_.profile.membership;
+    ch->service->distrust_view(
+        std::max(mc.alive_expiration, mc.max_interval() + mc.heartbeat_interval));
     if (!ch->service->is_leader()) continue;
     led += (led.empty() ? "" : ", ") + name;
     ch->service->step_down();
