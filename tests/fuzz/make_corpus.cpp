@@ -37,8 +37,10 @@ Message message(std::string sender, PeerTime time, Body body,
   m.body = std::move(body);
   return m;
 }
-Message heartbeat(std::string sender, std::uint64_t seq, std::vector<std::string> channels) {
-  return message(std::move(sender), {kPeerLife, seq}, Heartbeat{std::move(channels), "", 0});
+Message heartbeat(std::string sender, std::uint64_t seq, std::vector<std::string> channels,
+                  std::uint32_t interval = 0) {
+  return message(std::move(sender), {kPeerLife, seq},
+                 Heartbeat{std::move(channels), "", 0, interval});
 }
 // A handoff when `successor` is not empty (and then, with `declaration`
 // set, one no codec passes).
@@ -87,6 +89,7 @@ Message largest_heartbeat(std::string cluster) {
     hb.channels.push_back(name);
   }
   hb.timings = std::numeric_limits<std::uint32_t>::max();
+  hb.interval = std::numeric_limits<std::uint32_t>::max();
   Message m =
       message(std::string(kMaxIdSize, 'a'), {kMax, kMax}, std::move(hb), std::move(cluster));
   m.sent_at = kMax;
@@ -362,6 +365,22 @@ void write_node_core_seeds(const std::filesystem::path& dir) {
   suspicion.ops.push_back(datagram(declaration("node-a", 2)));
   suspicion.ops.push_back(advance(400));
   seeds.emplace_back("suspicion-fast", suspicion);
+
+  // Rate classes (fast): node-a leads, this node and node-c go idle; peers
+  // announce idle, forged (UINT32_MAX ms), sub-interval and zero intervals;
+  // node-a dies, so this node is leaderless (fast) and then the successor.
+  fuzz::Input rates{setup(kFast, {"default"}), {}};
+  rates.ops.push_back(datagram(heartbeat("node-a", 1, {"default"})));
+  rates.ops.push_back(datagram(declaration("node-a", 2)));
+  rates.ops.push_back(datagram(heartbeat("node-c", 1, {"default"}, 1000)));
+  rates.ops.push_back(advance(90));
+  rates.ops.push_back(datagram(heartbeat("node-a", 3, {"default"})));
+  rates.ops.push_back(datagram(heartbeat("node-c", 2, {"default"}, 0xffffffffu)));
+  rates.ops.push_back(datagram(heartbeat("node-d", 1, {"default"}, 1)));
+  rates.ops.push_back(advance(1000));
+  rates.ops.push_back(datagram(heartbeat("node-c", 3, {"default"}, 0)));
+  rates.ops.push_back(advance(3500));
+  seeds.emplace_back("rate-classes-fast", rates);
 
   // The node's own incarnation at UINT64_MAX: its sequence numbers carry on.
   seeds.emplace_back("incarnation-max",

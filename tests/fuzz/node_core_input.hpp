@@ -293,6 +293,7 @@ void io_message(IO& io, Message& m, std::uint64_t node_incarnation) {
     for (std::string& c : hb.channels) io_pick(io, c, channel_pool(), kMaxChannelSize + 1);
     io.string(hb.metadata, kMaxMetadataSize + 1);
     io.integral(hb.timings);
+    io.integral(hb.interval);
   } else if (body == 1) {
     if constexpr (IO::kReading) m.body = Leadership{};
     auto& ld = std::get<Leadership>(m.body);

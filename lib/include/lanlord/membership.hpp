@@ -5,7 +5,10 @@
 // restarted process is told apart from its previous life), the channels it
 // takes part in and free-form metadata. A peer is alive while its heartbeats
 // keep arriving, dead after alive_expiration without one, and forgotten
-// forget_after after it died. A graceful leave removes it at once.
+// forget_after after it died. A graceful leave removes it at once. With
+// rate classes (MembershipConfig::idle_heartbeat_interval) a node the owner
+// sets idle heartbeats less often and announces its interval; peers expire
+// each member by the interval it announced.
 //
 // The caller does the IO: it decodes datagrams into on_heartbeat() /
 // on_leave() and multicasts this node's heartbeat when asked through

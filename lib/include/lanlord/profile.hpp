@@ -24,6 +24,11 @@
 // later hears the leader's declaration within a round trip of its first
 // heartbeat (welcome heartbeats and declarations). Without it (fabric):
 // at least two view samples plus an election.
+//
+// Rate classes (lan, fast; MembershipConfig::idle_heartbeat_interval) leave
+// these bounds as they are: a leader and its likely successor always
+// heartbeat at heartbeat_interval. Only a crashed idle member is found
+// dead later, after alive_expiration x idle / heartbeat_interval.
 #pragma once
 
 #include <cstdint>
