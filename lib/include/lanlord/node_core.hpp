@@ -123,8 +123,9 @@ enum class WarningKind {
   kAlone,             // on loopback and alone when the startup grace ended
   kTimingsDiffer,     // a peer's timings differ from this node's
   kClockOffset,       // a peer's clock is off by more than half the skew window
-  kPaused,            // this node's timers ran late by more than alive_expiration (a
-                      // frozen process, a VM pause): it gave up every leadership at once
+  kPaused,            // this node's timers ran late by more than its peers' expiration
+                      // of it (alive_expiration; longer at the idle rate): a frozen
+                      // process, a VM pause; it gave up every leadership at once
 };
 // "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset",
 // "paused".
