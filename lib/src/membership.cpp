@@ -161,6 +161,10 @@ void Membership::on_activity(const PeerId& from, std::uint64_t incarnation) {
   if (!running() || !config_.suspicion || from == self_) return;
   const Entry* e = entry(from);
   if (e == nullptr || e->state == State::kLeft || e->member.incarnation != incarnation) return;
+  // A peer heard recently needs no proof: refreshing it would let a
+  // declaration sent just before a crash delay its death by up to one
+  // heartbeat interval. Only a suspected or dead peer is vouched for.
+  if (e->state == State::kAlive && !e->suspected) return;
   ++stats_.activity;
   // A heartbeat with what is known: on_heartbeat copies nothing (the
   // values compare equal), refreshes the deadlines, and revives a peer
