@@ -238,7 +238,7 @@ TEST_CASE("timings wrong together are reported in the options' names") {
   // The profile's value is named by its option too, with the values.
   CHECK(usage_error({"watch", "--profile", "fast", "--heartbeat", "1s"}) ==
         "--alive-expiration must exceed --heartbeat, or members die between two heartbeats "
-        "(--alive-expiration 300ms, --heartbeat 1s)");
+        "(--alive-expiration 250ms, --heartbeat 1s)");
 }
 
 TEST_CASE("every timing knob is an option of join and watch and a config-file key") {
@@ -327,7 +327,7 @@ TEST_CASE("watch is passive, and --channel names channels that must have a leade
   CHECK(o.once);
   CHECK(o.expect_channels == std::vector<std::string>{"billing"});
   // One alive-expiration plus one declaration interval (leader-alive / 2).
-  CHECK(once_wait(o) == 300ms + 500ms);
+  CHECK(once_wait(o) == 250ms + 500ms);
 }
 
 TEST_CASE("watch --once waits for the effective timings, or for --wait") {
@@ -572,7 +572,7 @@ TEST_CASE("leader is passive, takes watch's network and key options, and one --c
 TEST_CASE("leader waits for one alive-expiration and one declaration interval, or for --wait") {
   Invocation inv = parse({"leader", "--profile", "fast"});
   REQUIRE(inv.action == Invocation::Action::kRun);
-  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 300ms + 500ms);
+  CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 250ms + 500ms);
   inv = parse({"leader", "--alive-expiration", "4s", "--leader-alive", "6s"});
   REQUIRE(inv.action == Invocation::Action::kRun);
   CHECK(leader_wait(std::get<LeaderOptions>(inv.options)) == 4s + 3s);
