@@ -13,7 +13,9 @@ packages=(
   clang-format-14      # scripts/check-format.sh
   clang-14 libclang-rt-14-dev  # fuzzing (scripts/fuzz.sh): clang-14 alone lacks libFuzzer and the sanitizer runtimes
   iproute2       # `ip netns` for the IPv6 namespace test
+  nftables       # packet loss inside network namespaces (scripts/netns-loss.sh)
   gnuplot-nox    # benchmark plots
+  jq             # the scripts that summarise JSON lines (loss curves, netns loss)
 )
 
 missing=()

@@ -23,6 +23,7 @@ prefix=lnl$$
 bridge=${prefix}br
 
 [ "$(id -u)" -eq 0 ] || { echo "netns-loss: needs root (ip netns, nft)" >&2; exit 2; }
+command -v nft >/dev/null || scripts/install-deps.sh
 [ -x "$lanlord" ] || { echo "netns-loss: no lanlord binary at $lanlord" >&2; exit 2; }
 [ "$n" -ge 2 ] && [ "$n" -le 200 ] || { echo "netns-loss: N must be 2..200" >&2; exit 2; }
 
@@ -59,14 +60,30 @@ for i in $(seq 1 "$n"); do
   pids+=("$!")
 done
 sleep "$seconds"
+cutoff=$(date -u +%s.%N)  # events from the shutdown on are not counted
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
 
 # Every node starts at once and none stops before the end: every
-# member_dead is false. Agreement: replay the leader events in time order.
-cat "$out"/n*.jsonl | jq -s -r --argjson n "$n" '
-  map(select(.event == "leader" or .event == "member_dead")) | sort_by(.ts) as $ev |
-  ($ev | map(select(.event == "member_dead")) | length) as $dead |
-  ($ev | map(select(.event == "leader")) | length) as $leaders |
-  "false deaths: \($dead)\nleader events: \($leaders)"'
+# member_dead before the cutoff is false. Agreement: replay the leader
+# events in time order; from the first moment all N nodes follow one
+# leader with one epoch, count the time they do not.
+cat "$out"/n*.jsonl | jq -s -r --argjson n "$n" --argjson cutoff "$cutoff" '
+  def secs: (.[0:19] + "Z" | fromdateiso8601) + (.[20:23] | tonumber) / 1000;
+  map(select(.ts != null) | . + {t: (.ts | secs)} | select(.t < $cutoff)) as $all |
+  ($all | map(select(.event == "member_dead")) | length) as $dead |
+  ($all | map(select(.event == "leader")) | sort_by(.t)) as $ev |
+  def agreed: (.s | length) == $n and ([.s[]] | unique | length) == 1 and
+              ([.s[]] | .[0] | startswith("null") | not);
+  (reduce $ev[] as $e ({s: {}, first: null, last: null, off: 0, agreed: false};
+      (if .first != null and (.agreed | not) then .off += ($e.t - .last) else . end)
+      | .s[$e.node] = "\($e.leader)/\($e.epoch)" | .last = $e.t
+      | .agreed = agreed
+      | if .agreed and .first == null then .first = $e.t else . end)) as $r |
+  ($r | if .first != null and (.agreed | not) then .off += ($cutoff - .last) else . end) as $r |
+  "false deaths: \($dead)\nleader events: \($ev | length)\n" +
+  (if $r.first == null then "never agreed on one leader"
+   else "agreed from \(($r.first - ($all | map(.t) | min)) * 1000 | floor) ms after the first event; " +
+        "not agreed \($r.off * 1000 | floor) ms of \(($cutoff - $r.first) * 1000 | floor) ms " +
+        "(\(($r.off / ($cutoff - $r.first)) * 100 * 1000 | round / 1000) %)" end)'

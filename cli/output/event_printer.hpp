@@ -53,7 +53,7 @@ struct DemoPlan {
   std::size_t nodes = 0;
   std::string profile;
   std::string endpoint;       // "239.255.76.76:7676"
-  std::string timings;        // "heartbeat 100ms, alive-expiration 300ms, ..."
+  std::string timings;        // "heartbeat 100ms, alive-expiration 250ms, ..."
   Duration failover_bound{};  // the profile's crash failover bound
 };
 

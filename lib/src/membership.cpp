@@ -140,8 +140,11 @@ void Membership::set_idle(bool idle) {
     // fast deadline is alive_expiration after the last heartbeat it heard,
     // at most one interval before now, so all of them reach it in time.
     rate_ = Rate::kDemoting;
+    // ceil(alive_expiration / heartbeat_interval): the last one, (n - 1)
+    // intervals after the last plain heartbeat, still precedes the deadline.
+    const Duration hb = config_.heartbeat_interval;
     announcements_left_ = static_cast<int>(
-        std::max<Duration::rep>(1, config_.alive_expiration / config_.heartbeat_interval));
+        std::max<Duration::rep>(1, (config_.alive_expiration + hb - Duration(1)) / hb));
     send_now();
     if (!running() || rate_ != Rate::kIdle) return;
     // A single announcement: the idle grid starts from it.
@@ -275,6 +278,10 @@ void Membership::on_activity(const PeerId& from, std::uint64_t incarnation) {
   if (!running() || !config_.suspicion || from == self_) return;
   const Entry* e = entry(from);
   if (e == nullptr || e->state == State::kLeft || e->member.incarnation != incarnation) return;
+  // A peer heard recently needs no proof: refreshing it would let a
+  // declaration sent just before a crash delay its death by up to one
+  // heartbeat interval. Only a suspected or dead peer is vouched for.
+  if (e->state == State::kAlive && !e->suspected) return;
   ++stats_.activity;
   // A heartbeat with what is known: on_heartbeat copies nothing (the
   // values compare equal), refreshes the deadlines at the peer's own

@@ -203,7 +203,7 @@ TEST_CASE("--freeze-duration: parsed, positive only, and freeze is refused in-pr
   CHECK(parse({"--transport", "udp", "--scenario", "all"}).action == ParsedOptions::Action::kRun);
 #endif
   // The default: a few alive_expirations.
-  CHECK(default_freeze_duration(*lanlord::find_profile("fast")) == Duration(900ms));
+  CHECK(default_freeze_duration(*lanlord::find_profile("fast")) == Duration(750ms));
 }
 
 TEST_CASE("--auth: none by default, names checked, udp in-process only") {
@@ -275,8 +275,8 @@ TEST_CASE("Fabric figures on the fast profile's timings") {
   CHECK(fabric_figure(Scenario::kHandoffYield, fast, 1ms).ms == doctest::Approx(1600));
   CHECK(fabric_figure(Scenario::kHandoffStop, fast, 1ms).ms == doctest::Approx(2100));
   CHECK(fabric_figure(Scenario::kHeal, fast, 1ms).ms == doctest::Approx(501));
-  // lanlord's own bounds: dead after 300ms + election 100ms + d.
-  CHECK(lanlord_bound(Scenario::kFailover, fast, 1ms)->ms == doctest::Approx(401));
+  // lanlord's own bounds: dead after 250ms + election 100ms + d.
+  CHECK(lanlord_bound(Scenario::kFailover, fast, 1ms)->ms == doctest::Approx(351));
   CHECK(lanlord_bound(Scenario::kHandoffStop, fast, 1ms)->ms == doctest::Approx(101));
   CHECK_FALSE(lanlord_bound(Scenario::kHeal, fast, 1ms).has_value());
 }
@@ -475,7 +475,7 @@ TEST_CASE("sim runs are deterministic: the same seed gives the same times") {
 }
 
 // Scenario: on the fast profile a crashed leader is replaced within
-// lanlord's bound (dead after 300ms, election 100ms, a few ms of delivery),
+// lanlord's bound (dead after 250ms, election 100ms, a few ms of delivery),
 // far inside Fabric's 2.1s on the same timings.
 TEST_CASE("sim failover stays within lanlord's bound") {
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
@@ -485,7 +485,7 @@ TEST_CASE("sim failover stays within lanlord's bound") {
     REQUIRE_MESSAGE(r.ok, r.failure);
     REQUIRE(r.samples_ms.size() == 1);
     CHECK(r.samples_ms[0] > 0);
-    CHECK(r.samples_ms[0] <= 300 + 100 + 2 * 2 + 1);
+    CHECK(r.samples_ms[0] <= 250 + 100 + 2 * 2 + 1);
   }
 }
 
@@ -522,7 +522,7 @@ TEST_CASE("sim freeze: survivors replace the leader and it steps down at the tha
     const RunResult r = run_scenario(Scenario::kFreeze, 8, d, scenario_params("fast"), rng);
     REQUIRE_MESSAGE(r.ok, r.failure);
     REQUIRE(r.samples_ms.size() == 1);
-    CHECK(r.samples_ms[0] <= 300 + 100 + 2 * 2 + 1);
+    CHECK(r.samples_ms[0] <= 250 + 100 + 2 * 2 + 1);
     REQUIRE(r.stepdown_ms.has_value());
     CHECK(*r.stepdown_ms <= 5);
     CHECK(r.stale_claims == 0);

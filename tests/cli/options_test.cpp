@@ -238,7 +238,7 @@ TEST_CASE("timings wrong together are reported in the options' names") {
   // The profile's value is named by its option too, with the values.
   CHECK(usage_error({"watch", "--profile", "fast", "--heartbeat", "1s"}) ==
         "--alive-expiration must exceed --heartbeat, or members die between two heartbeats "
-        "(--alive-expiration 300ms, --heartbeat 1s)");
+        "(--alive-expiration 250ms, --heartbeat 1s)");
 }
 
 TEST_CASE("every timing knob is an option of join and watch and a config-file key") {

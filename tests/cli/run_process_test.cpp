@@ -515,7 +515,7 @@ TEST_CASE(
 
   a.process->signal(SIGSTOP);
   const std::optional<std::string> b_started = b.next("command_started", after(kLeads));
-  // Frozen well beyond alive-expiration (300ms), so that the thawed node
+  // Frozen well beyond alive-expiration (250ms), so that the thawed node
   // knows it was paused and steps down. (After a shorter freeze it may
   // still lead, and then win the healed split with a new term: its
   // command restarts with reason new_epoch.) A precondition, not a wait

@@ -104,7 +104,7 @@ TEST_CASE("describe_timings lists every knob of a profile by flag") {
   const auto fast = lanlord::find_profile("fast");
   REQUIRE(fast);
   CHECK(lanlord::app::describe_timings(*fast) ==
-        std::vector<std::string>{"heartbeat 100ms", "alive-expiration 300ms", "forget-after 10s",
+        std::vector<std::string>{"heartbeat 100ms", "alive-expiration 250ms", "forget-after 10s",
                                  "startup-grace 1s", "sample-interval 150ms", "leader-alive 1s",
                                  "election-duration 100ms"});
 }

@@ -515,10 +515,13 @@ void Adversary::act() {
     const bool old = c_.now() - rec->at >= kOld;
     if (old) ++stats_.old_replays;
     const Kind k = old ? Kind::kOldReplay : Kind::kReplay;
-    if (!rec->datagram.empty()) {
-      for (std::size_t to : targets()) deliver(k, to, rec->message, &rec->datagram);
+    // A copy: each delivery can make nodes send, and what they send is
+    // recorded, which may move or drop the recording `rec` points to.
+    const Recording replayed = *rec;
+    if (!replayed.datagram.empty()) {
+      for (std::size_t to : targets()) deliver(k, to, replayed.message, &replayed.datagram);
     } else if (!bytes) {
-      for (std::size_t to : targets()) deliver(k, to, rec->message, nullptr);
+      for (std::size_t to : targets()) deliver(k, to, replayed.message, nullptr);
     }
     return;
   }

@@ -212,7 +212,7 @@ TEST_CASE("a pause shorter than alive_expiration changes nothing") {
   k.c.run_for(1s);
   const LeaderInfo before = agreed_leadership(k.c);
   const std::size_t old = k.leader();
-  k.c.freeze(old, 150ms);  // fast: alive_expiration 300 ms
+  k.c.freeze(old, 150ms);  // fast: alive_expiration 250 ms
   k.c.run_for(2s);
   CHECK(agreed(k.c));
   CHECK(agreed_leadership(k.c) == before);

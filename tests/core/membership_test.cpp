@@ -497,3 +497,37 @@ TEST_CASE("membership: with late timers peers die late, never early, and are sti
   CHECK_FALSE(m.find(PeerId("p1")));
   CHECK(m.stats().forgotten == 2);
 }
+
+TEST_CASE("suspicion: another message of a peer heard recently does not postpone its death") {
+  // A leader's declaration sent just after its last heartbeat, then a
+  // crash: death stays alive_expiration after the heartbeat, not after the
+  // declaration (1 s / 3 s, suspected after 1.2 s).
+  MembershipConfig config;
+  config.suspicion = true;
+  Fixture f(config);
+  f.m.start();
+  f.hb("p");
+  const TimePoint last_heartbeat = f.sched.now();
+  f.sched.run_for(500ms);
+  f.m.on_activity(PeerId("p"), 1);  // not suspected: no proof needed, none taken
+  CHECK(f.m.stats().activity == 0);
+  f.sched.run_for(2500ms);
+  REQUIRE_FALSE(f.events.empty());
+  CHECK(f.events.back().event == MembershipEvent::kDead);
+  CHECK(f.events.back().at == last_heartbeat + config.alive_expiration);
+}
+
+TEST_CASE("suspicion: another message of a suspected peer keeps it alive") {
+  MembershipConfig config;
+  config.suspicion = true;
+  Fixture f(config);
+  f.m.start();
+  f.hb("p");
+  f.sched.run_for(1500ms);  // suspected after 1.2 s
+  f.m.on_activity(PeerId("p"), 1);
+  CHECK(f.m.stats().activity == 1);
+  f.sched.run_for(2900ms);  // 4.4 s after the heartbeat, 2.9 s after the declaration
+  CHECK(f.alive() == std::vector<std::string>{"p"});
+  f.sched.run_for(100ms);
+  CHECK(f.alive().empty());
+}

@@ -69,14 +69,14 @@ TEST_CASE("profile: lan timings") {
 TEST_CASE("profile: fast timings") {
   const Profile p = get("fast");
   CHECK(p.membership.heartbeat_interval == 100ms);
-  CHECK(p.membership.alive_expiration == 300ms);
+  CHECK(p.membership.alive_expiration == 250ms);
   CHECK(p.membership.forget_after == 10s);
   CHECK(p.election.startup_grace_period == 1s);
   CHECK(p.election.membership_sample_interval == 150ms);
   CHECK(p.election.leader_alive_threshold == 1s);
   CHECK(p.election.leader_election_duration == 100ms);
   CHECK(p.fast_failover);
-  CHECK(p.crash_failover_bound(1ms) == 401ms);
+  CHECK(p.crash_failover_bound(1ms) == 351ms);
   CHECK(p.leave_failover_bound(1ms) == 101ms);
 }
 

@@ -149,9 +149,9 @@ TEST_CASE("rate classes: the profiles' idle intervals, and receivers clamp what 
   CHECK(f.interval_of(1ms) == 100ms);
   CHECK(f.interval_of(1s) == 1s);
   CHECK(f.interval_of(1h) == 1s);  // a forged or misconfigured interval: the idle bound
-  CHECK(f.expiration_for(100ms) == 300ms);
-  CHECK(f.expiration_for(1s) == 3s);
-  CHECK(f.expiration_for(500ms) == 1500ms);
+  CHECK(f.expiration_for(100ms) == f.alive_expiration);
+  CHECK(f.expiration_for(1s) == 10 * f.alive_expiration);
+  CHECK(f.expiration_for(500ms) == 5 * f.alive_expiration);
   // Without rate classes every announcement is the receiver's own interval.
   const MembershipConfig fab = find_profile("fabric")->membership;
   CHECK(fab.interval_of(1h) == fab.heartbeat_interval);
@@ -164,8 +164,9 @@ TEST_CASE("rate classes: the profiles' idle intervals, and receivers clamp what 
 
 TEST_CASE("rate classes: a receiver expires a peer by the interval it announces, within bounds") {
   // One heartbeat each from three peers at t = 0: one announcing nothing
-  // (dead after alive_expiration), one the idle interval (dead after three
-  // of them), one an hour (dead at the idle bound, not an hour later).
+  // (dead after alive_expiration), one the idle interval (dead after as
+  // many of them), one an hour (dead at the idle bound, not an hour later).
+  const MembershipConfig f = fast_membership(false);
   VirtualScheduler sched;
   std::map<std::string, TimePoint> dead;
   Membership m(sched, PeerId("self"), 1, {"c"}, {}, fast_membership(false),
@@ -181,9 +182,9 @@ TEST_CASE("rate classes: a receiver expires a peer by the interval it announces,
   CHECK(m.interval_of_peer(PeerId("idle")) == 1s);
   CHECK(m.interval_of_peer(PeerId("forged")) == 1s);
   sched.run_for(10s);
-  CHECK(dead["fast"] == TimePoint{} + 300ms);
-  CHECK(dead["idle"] == TimePoint{} + 3s);
-  CHECK(dead["forged"] == TimePoint{} + 3s);
+  CHECK(dead["fast"] == TimePoint{} + f.alive_expiration);
+  CHECK(dead["idle"] == TimePoint{} + 10 * f.alive_expiration);
+  CHECK(dead["forged"] == TimePoint{} + 10 * f.alive_expiration);
 }
 
 TEST_CASE("rate classes: an idle member is not declared dead between its idle heartbeats") {
@@ -223,9 +224,11 @@ TEST_CASE("rate classes: an idle member is not declared dead between its idle he
 
 TEST_CASE("rate classes: a demotion with two of its three announcements lost kills nobody") {
   // `a` heartbeats every 100 ms from t = 0 and goes idle at 250 ms: it
-  // announces the idle interval at once and at 300 and 400 ms, then every
+  // announces the idle interval at once and at 300 and 400 ms
+  // (ceil(alive_expiration / heartbeat_interval) = 3 in all), then every
   // second. The receiver heard the plain heartbeat of 200 ms last, so it
-  // would expire `a` at 501 ms; one announcement of the three is enough.
+  // would expire `a` at 201 ms + alive_expiration (451 ms); one
+  // announcement of the three, the last at 401 ms, is enough.
   // Without suspicion, so only the announcements can save `a`.
   const auto run = [](std::vector<std::size_t> lost) {
     Pair p(fast_membership(false));

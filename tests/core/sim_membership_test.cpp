@@ -223,12 +223,12 @@ TEST_CASE("sim membership: a restarted node comes back with a higher incarnation
 }
 
 TEST_CASE("sim membership: duplicated and reordered datagrams cause no spurious events") {
-  // Every copy may be duplicated and is delayed by 1..151ms, so heartbeats
+  // Every copy may be duplicated and is delayed by 1..121ms, so heartbeats
   // 100ms apart overtake each other; the worst gap between two arrivals,
-  // 250ms, stays under the 300ms expiration, so nobody may be declared dead.
+  // 220ms, stays under the 250ms expiration, so nobody may be declared dead.
   // Old heartbeats that arrive after a leave or after a restart's first
   // heartbeat must be dropped as stale, not bring back the old life.
-  const LinkFaults faults{0.0, 0.5, 1ms, 150ms};
+  const LinkFaults faults{0.0, 0.5, 1ms, 120ms};
   SimCluster c(options(fast_profile(), faults, 7));
   spawn(c, 5);
   c.run_for(3s);

@@ -29,6 +29,10 @@ namespace {
 Profile fast(bool suspicion = true) {
   Profile p = *find_profile("fast");
   p.membership.suspicion = suspicion;
+  // Without suspicion: the detector as it was before it, with one rate
+  // (with rate classes, idle members heartbeat every second and die after
+  // 2.5 s of silence, so loss rarely kills them at all).
+  if (!suspicion) p.membership.idle_heartbeat_interval = Duration::zero();
   p.election.repeat_declaration = suspicion;
   p.election.confirm_leader = suspicion;
   return p;

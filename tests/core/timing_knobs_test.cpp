@@ -114,7 +114,7 @@ TEST_CASE("timing knobs: validation names the knobs as asked, with their values"
   lanlord::Status s = lanlord::validate_timings(p, KnobNames::kFlags);
   CHECK(s.message() ==
         "--alive-expiration must exceed --heartbeat, or members die between two heartbeats "
-        "(--alive-expiration 300ms, --heartbeat 1s)");
+        "(--alive-expiration 250ms, --heartbeat 1s)");
   s = lanlord::validate_timings(p, KnobNames::kFields);
   CHECK(s.message().find("alive_expiration must exceed heartbeat_interval") == 0);
   CHECK(s.message().find("--") == std::string::npos);

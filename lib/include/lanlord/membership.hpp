@@ -48,11 +48,13 @@ struct MembershipConfig {
   // every member hears, so a few lost datagrams no longer kill it; a
   // crashed peer still dies alive_expiration after its last heartbeat.
   // Also: any message of a peer's current life counts as a heartbeat
-  // (on_activity), so a leader's declarations keep it alive.
+  // (on_activity) once the peer is suspected, so a leader's declarations
+  // keep it alive through lost heartbeats.
   bool suspicion = false;
-  // Silence after which a peer is suspected: one missed heartbeat, with
-  // half an interval for delivery jitter.
-  Duration suspect_after() const { return heartbeat_interval * 3 / 2; }
+  // Silence after which a peer is suspected: one missed heartbeat, with a
+  // fifth of an interval for delivery jitter (early, so that the suspect is
+  // asked for several times before alive_expiration).
+  Duration suspect_after() const { return suspect_after_for(heartbeat_interval); }
   // How often a suspected peer is asked for (at most one send_suspects
   // call per interval, whatever the number of suspects).
   Duration probe_interval() const { return heartbeat_interval / 4; }
@@ -79,8 +81,8 @@ struct MembershipConfig {
   // after this much silence: alive_expiration scaled by interval /
   // heartbeat_interval, so it may miss as many heartbeats as a fast one.
   Duration expiration_for(Duration interval) const;
-  // And suspected after this much: one missed heartbeat and a half.
-  static Duration suspect_after_for(Duration interval) { return interval * 3 / 2; }
+  // And suspected after this much (suspect_after() for any interval).
+  static Duration suspect_after_for(Duration interval) { return interval * 6 / 5; }
 
   // Every duration positive (idle_heartbeat_interval may be zero) and
   // alive_expiration > heartbeat_interval. The message names the first bad
@@ -212,8 +214,10 @@ class Membership {
   // Suspicion only (a no-op otherwise): another message of `from` (a
   // declaration, a proposal, a Suspect) arrived now. When it is of the life
   // known and `from` has not left, it counts as a heartbeat with unchanged
-  // channels and metadata: alive peers are refreshed, a peer believed dead
-  // is alive again (kJoined). Otherwise ignored.
+  // channels and metadata: a suspected peer is refreshed, a peer believed
+  // dead is alive again (kJoined). Otherwise (a peer heard within
+  // suspect_after, another life, a peer that left) ignored, so a crash is
+  // still detected alive_expiration after the last heartbeat.
   void on_activity(const PeerId& from, std::uint64_t incarnation);
 
   // `from` announced it is leaving (see the rules above). Ignored unless
@@ -255,7 +259,7 @@ class Membership {
 
   // Rate classes (a no-op without config().rate_classes()): whether this
   // node may heartbeat at the idle rate. Going idle (demotion) first sends
-  // alive_expiration / heartbeat_interval heartbeats announcing the idle
+  // alive_expiration / heartbeat_interval (rounded up) heartbeats announcing the idle
   // interval, one at once and the rest at the fast rate, so that a peer
   // that misses all but one of them still learns the new interval before
   // it would expire this node by the fast one; then the idle rate. Going

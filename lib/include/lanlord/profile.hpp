@@ -117,7 +117,7 @@ void apply_overrides(const TimingOverrides& overrides, Profile& profile);
 // knob positive, alive-expiration above heartbeat, leader-alive long enough
 // to halve. The message names the first broken rule's knobs as `names`
 // says, with their values: "--alive-expiration must exceed --heartbeat, or
-// members die between two heartbeats (--alive-expiration 300ms, --heartbeat 1s)".
+// members die between two heartbeats (--alive-expiration 250ms, --heartbeat 1s)".
 Status validate_timings(const Profile& profile, KnobNames names);
 
 // The profile `name` with `overrides` applied, or why that is not a valid
