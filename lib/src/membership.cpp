@@ -489,22 +489,35 @@ void Membership::probe() {
   std::erase_if(suspects_, [this, now](const Deadline& s) {
     if (quiet(s, now)) return false;
     Entry& e = slots_[s.slot];
-    if (e.generation == s.generation) e.suspected = false;
+    if (e.generation == s.generation) {
+      e.suspected = false;
+      e.asked = TimePoint{};
+    }
     return true;
   });
   if (suspects_.empty()) return;  // the timer stays idle until the next suspicion
+  // Each suspect is asked for every quarter of its own interval: an idle
+  // member (rate classes) is suspected for longer before it dies, and
+  // asking for it at the fast rate all that time would multiply the
+  // Suspects its crash costs by the ratio of the rates.
   std::vector<PeerId> ask;
   ask.reserve(std::min(suspects_.size(), kMaxSuspects));
   for (std::size_t i = 0; i < suspects_.size() && ask.size() < kMaxSuspects; ++i) {
-    ask.push_back(slots_[suspects_[i].slot].member.id);
+    Entry& e = slots_[suspects_[i].slot];
+    const Duration every = std::max(config_.probe_interval(), e.interval / 4);
+    if (e.asked != TimePoint{} && now - e.asked < every) continue;
+    e.asked = now;
+    ask.push_back(e.member.id);
   }
   // More than fit in one message: the ones asked for go to the back, so
   // every suspect is asked for in turn.
   if (suspects_.size() > kMaxSuspects) {
-    std::rotate(suspects_.begin(), suspects_.begin() + kMaxSuspects, suspects_.end());
+    std::stable_partition(suspects_.begin(), suspects_.end(),
+                          [this, now](const Deadline& s) { return slots_[s.slot].asked != now; });
   }
-  ++stats_.probes;
   probe_timer_.arm(config_.probe_interval(), [this] { probe(); });
+  if (ask.empty()) return;  // every suspect was asked for lately
+  ++stats_.probes;
   if (callbacks_.send_suspects) callbacks_.send_suspects(ask);
 }
 

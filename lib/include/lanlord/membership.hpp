@@ -305,6 +305,7 @@ class Membership {
     // occupant never match a later one.
     std::uint32_t generation = 0;
     bool suspected = false;  // listed in suspects_
+    TimePoint asked{};       // suspected: when last named in a Suspect
   };
   using Slot = std::uint32_t;
 
