@@ -19,6 +19,7 @@ seconds=${3:-60}
 profile=${4:-fast}
 lanlord=$(readlink -f "${LANLORD:-build/cli/lanlord}")
 out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 prefix=lnl$$
 bridge=${prefix}br
 
