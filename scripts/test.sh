@@ -12,9 +12,9 @@
 # Real-socket tests stretch their waits and CTest timeouts by one factor
 # in the sanitizer passes (tests/time_scale.hpp). Knobs:
 #   LANLORD_SIM_SEEDS=N          seeds for the randomized simulation (default 500,
-#                                200 with membership; the ASan pass runs 30 unless set)
+#                                200 with membership; the ASan pass runs 20 unless set)
 #   LANLORD_ADVERSARY_SEEDS=N    seeds per mode of the simulated adversary (default 200;
-#                                the ASan pass runs 20 unless set)
+#                                the ASan pass runs 10 unless set)
 #   LANLORD_TEST_TIME_SCALE=N    the sanitizer passes' factor (default 5)
 #   LANLORD_SKIP_SANITIZE=1      skip passes 3 and 4 (local iteration only)
 #   LANLORD_SKIP_FUZZ=1          skip pass 5 (local iteration only)
@@ -86,7 +86,7 @@ if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
   cmake --build build-asan -j "$jobs"
   begin "tests asan+ubsan"
   # Memory errors, not the algorithm: the first pass ran every seed.
-  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-30} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-20} \
+  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-20} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-10} \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'core|transport|cli|bench'
 
