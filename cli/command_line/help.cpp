@@ -207,6 +207,11 @@ std::string profiles_help() {
     const Profile p = *find_profile(name);
     std::vector<std::string> items = app::describe_timings(p);
     items.push_back(p.fast_failover ? "fast failover" : "no fast failover (as Fabric)");
+    if (p.membership.rate_classes()) {
+      // Not a knob (yet): members that neither lead nor are next in line.
+      items.push_back("idle members heartbeat every " +
+                      format_duration(p.membership.idle_heartbeat_interval));
+    }
     s += "  " + p.name + ": " + p.description + "\n" + wrapped(items, "    ");
   }
   return s;

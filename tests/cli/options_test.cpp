@@ -525,6 +525,16 @@ TEST_CASE("join and watch --help explain the trust options, LANLORD_KEY and SIGH
   CHECK(parse({"--help"}).text.find("keygen") != std::string::npos);
 }
 
+TEST_CASE("join --help shows each profile's idle heartbeat, and none for fabric") {
+  const std::string text = parse({"join", "--help"}).text;
+  CHECK(text.find("idle members heartbeat every 1s") != std::string::npos);  // fast
+  CHECK(text.find("idle members heartbeat every 5s") != std::string::npos);  // lan
+  const std::size_t fabric = text.find("  fabric: ");
+  REQUIRE(fabric != std::string::npos);
+  const std::size_t next = text.find("  lan: ", fabric);
+  CHECK(text.substr(fabric, next - fabric).find("idle") == std::string::npos);
+}
+
 TEST_CASE("leader is passive, takes watch's network and key options, and one --channel") {
   FakeKeys keys;
   keys.files.emplace("/k/both.key", make_keyring(2));
