@@ -129,7 +129,8 @@ po::options_description network_options(CommandKind cmd) {
       ("verbose", po::bool_switch(), "also print every dropped datagram and why, each "
                                         "evicted member, and the counters on exit")
       ("config", text("FILE"), "read settings from FILE: 'key = value' lines, keys are the long "
-                               "option names, '#' starts a comment line; the command line wins")
+                               "option names, '#' starts a comment line; the command line and "
+                               "the environment win (default: LANLORD_CONFIG, else none)")
       ("help,h", "print this help");
   po::options_description all;
   if (cmd == CommandKind::kRun) all.add(run_command_options());
@@ -219,6 +220,13 @@ std::string profiles_help() {
 
 const char* const kDurationsHelp =
     "Durations: a decimal number and a unit, ms, s or m: 250ms, 5s, 1.5s, 1m.\n";
+
+const char* const kEnvironmentHelp =
+    "Environment: every option can also be set as LANLORD_<OPTION>, upper case,\n"
+    "dashes to underscores: LANLORD_PROFILE=fast, LANLORD_ALIVE_EXPIRATION=300ms,\n"
+    "LANLORD_JSON=true, LANLORD_CHANNEL=billing,jobs (comma-separated).\n"
+    "Precedence: command line > environment > config file > profile. Other\n"
+    "LANLORD_* names are ignored; set but empty is an error.\n";
 
 const char* const kOutputHelp =
     "Output: one line per event on stdout, flushed at once. Human lines start\n"
@@ -365,6 +373,7 @@ std::string command_help(CommandKind cmd, const po::options_description& options
   }
   s << describe(options) << "\n";
   if (cmd != CommandKind::kDemo) s << kDurationsHelp << "\n" << kKeysHelp << "\n";
+  s << kEnvironmentHelp << "\n";
   s << profiles_help() << "\n";
   s << kOutputHelp << "\n" << exit_codes_help(cmd);
   return s.str();

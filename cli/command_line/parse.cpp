@@ -2,7 +2,9 @@
 #include <boost/program_options/positional_options.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -88,12 +90,64 @@ Status read_config(const std::string& path, const po::options_description& visib
   return Status::ok();
 }
 
+using Getenv = std::function<std::optional<std::string>(const char* name)>;
+
+// The variable that sets `option`: LANLORD_ and the option's name in upper
+// case, dashes to underscores ("alive-expiration": LANLORD_ALIVE_EXPIRATION).
+std::string environment_name(std::string_view option) {
+  std::string out = "LANLORD_";
+  for (char c : option) {
+    out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// The environment's settings for `cmd`'s options, applied after the config
+// file's and before the command line's. Only the options' own variables are
+// read: other LANLORD_* names are ignored. `channel` takes a comma-separated
+// list, which replaces the config file's channels and is replaced by any
+// --channel on the command line.
+Status read_environment(const po::options_description& visible,
+                        const std::vector<Setting>& command_line, const Getenv& getenv,
+                        std::vector<Setting>& settings) {
+  const auto on_command_line = [&command_line](std::string_view key) {
+    return std::any_of(command_line.begin(), command_line.end(),
+                       [key](const Setting& s) { return s.key == key; });
+  };
+  for (const auto& option : visible.options()) {
+    const std::string& key = option->long_name();
+    if (key == "help" || key == "config") continue;
+    const std::string name = environment_name(key);
+    const std::optional<std::string> value = getenv(name.c_str());
+    if (!value) continue;
+    if (value->empty()) {
+      return Status::error(name + " is set but empty: give it a value or unset it");
+    }
+    if (key != "channel") {
+      settings.push_back({key, *value, name});
+      continue;
+    }
+    if (on_command_line(key)) continue;
+    std::erase_if(settings, [](const Setting& s) { return s.key == "channel"; });
+    std::size_t start = 0;
+    while (start <= value->size()) {
+      const std::size_t comma = std::min(value->find(',', start), value->size());
+      const std::string item = value->substr(start, comma - start);
+      if (item.empty()) return Status::error(name + ": an empty channel name in '" + *value + "'");
+      settings.push_back({key, item, name});
+      start = comma + 1;
+    }
+  }
+  return Status::ok();
+}
+
 // Parses one command's arguments into settings, the config file's first,
 // then the command line's, so that applying them in order lets the
 // command line win.
 // `applied` gets the settings in the order applied (for the key sources).
 Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
-                         const ReadFile& read, std::vector<Setting>* applied = nullptr) {
+                         const ReadFile& read, const Getenv& getenv,
+                         std::vector<Setting>* applied = nullptr) {
   const std::string hint = help_hint(cmd);
   const po::options_description visible = command_options(cmd);
   po::options_description all = visible;
@@ -120,12 +174,21 @@ Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
     return usage_error("unexpected argument '" + command_line.unexpected + "'", hint);
   }
   std::vector<Setting> settings;
-  if (!command_line.config_path.empty()) {
-    if (Status s =
-            read_config(command_line.config_path, visible, command_line.settings, read, settings);
-        !s) {
+  std::string config_path = command_line.config_path;
+  if (config_path.empty()) {
+    const std::optional<std::string> from_env = getenv("LANLORD_CONFIG");
+    if (from_env && from_env->empty()) {
+      return usage_error("LANLORD_CONFIG is set but empty: name a config file or unset it", hint);
+    }
+    if (from_env) config_path = *from_env;
+  }
+  if (!config_path.empty()) {
+    if (Status s = read_config(config_path, visible, command_line.settings, read, settings); !s) {
       return usage_error(s.message(), hint);
     }
+  }
+  if (Status s = read_environment(visible, command_line.settings, getenv, settings); !s) {
+    return usage_error(s.message(), hint);
   }
   settings.insert(settings.end(), command_line.settings.begin(), command_line.settings.end());
 
@@ -152,6 +215,10 @@ Status resolve_keys(const std::vector<Setting>& settings, const KeySources& sour
                          std::string(": name the keyring file"));
   }
   const std::optional<std::string> env = sources.getenv(kKeyEnvironmentVariable);
+  if (file != nullptr && env && file->where == "LANLORD_KEY_FILE") {
+    return Status::error(std::string("both ") + kKeyEnvironmentVariable +
+                         " and LANLORD_KEY_FILE are set: keep one");
+  }
   origin = {};
   if (file != nullptr && (file->from_command_line() || !env)) {
     Result<Keyring> keys = sources.load_file(file->value);
@@ -199,7 +266,7 @@ Invocation checked(Invocation inv, const NodeConfig& config, CommandKind cmd) {
 Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read,
                       const KeySources& keys) {
   std::vector<Setting> settings;
-  Invocation inv = parse_command(CommandKind::kJoin, args, read, &settings);
+  Invocation inv = parse_command(CommandKind::kJoin, args, read, keys.getenv, &settings);
   auto* o = std::get_if<JoinOptions>(&inv.options);
   if (o == nullptr) return inv;
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
@@ -212,7 +279,7 @@ Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read
 Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& read,
                        const KeySources& keys) {
   std::vector<Setting> settings;
-  Invocation inv = parse_command(CommandKind::kWatch, args, read, &settings);
+  Invocation inv = parse_command(CommandKind::kWatch, args, read, keys.getenv, &settings);
   auto* o = std::get_if<WatchOptions>(&inv.options);
   if (o == nullptr) return inv;
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
@@ -232,7 +299,7 @@ Invocation parse_run(const std::vector<std::string>& args, const ReadFile& read,
   const auto dashes = std::find(args.begin(), args.end(), std::string("--"));
   const std::vector<std::string> options(args.begin(), dashes);
   std::vector<Setting> settings;
-  Invocation inv = parse_command(CommandKind::kRun, options, read, &settings);
+  Invocation inv = parse_command(CommandKind::kRun, options, read, keys.getenv, &settings);
   if (inv.action == Invocation::Action::kUsageError &&
       inv.text.starts_with("unexpected argument")) {
     inv.text += ": the command goes after '--'";
@@ -263,8 +330,9 @@ Invocation parse_run(const std::vector<std::string>& args, const ReadFile& read,
   return checked(std::move(inv), config, CommandKind::kRun);
 }
 
-Invocation parse_demo(const std::vector<std::string>& args, const ReadFile& read) {
-  Invocation inv = parse_command(CommandKind::kDemo, args, read);
+Invocation parse_demo(const std::vector<std::string>& args, const ReadFile& read,
+                      const KeySources& keys) {
+  Invocation inv = parse_command(CommandKind::kDemo, args, read, keys.getenv);
   const auto* o = std::get_if<DemoOptions>(&inv.options);
   if (o == nullptr) return inv;
   NodeConfig probe;  // what every demo node shares
@@ -275,8 +343,9 @@ Invocation parse_demo(const std::vector<std::string>& args, const ReadFile& read
   return checked(std::move(inv), probe, CommandKind::kDemo);
 }
 
-Invocation parse_keygen(const std::vector<std::string>& args, const ReadFile& read) {
-  Invocation inv = parse_command(CommandKind::kKeygen, args, read);
+Invocation parse_keygen(const std::vector<std::string>& args, const ReadFile& read,
+                        const KeySources& keys) {
+  Invocation inv = parse_command(CommandKind::kKeygen, args, read, keys.getenv);
   const auto* o = std::get_if<KeygenOptions>(&inv.options);
   if (o != nullptr && o->force && o->output.empty()) {
     return usage_error("--force replaces an --output file; without --output there is none",
@@ -289,7 +358,7 @@ Invocation parse_keygen(const std::vector<std::string>& args, const ReadFile& re
 Invocation parse_leader(const std::vector<std::string>& args, const ReadFile& read,
                         const KeySources& keys) {
   std::vector<Setting> settings;
-  Invocation inv = parse_command(CommandKind::kLeader, args, read, &settings);
+  Invocation inv = parse_command(CommandKind::kLeader, args, read, keys.getenv, &settings);
   auto* o = std::get_if<LeaderOptions>(&inv.options);
   if (o == nullptr) return inv;
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
@@ -324,8 +393,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
   if (first == "--version" || first == "-V") return print("lanlord " + std::string(version) + "\n");
   if (first == "join") return parse_join(rest, read, keys);
   if (first == "watch") return parse_watch(rest, read, keys);
-  if (first == "demo") return parse_demo(rest, read);
-  if (first == "keygen") return parse_keygen(rest, read);
+  if (first == "demo") return parse_demo(rest, read, keys);
+  if (first == "keygen") return parse_keygen(rest, read, keys);
   if (first == "leader") return parse_leader(rest, read, keys);
   if (first == "run") return parse_run(rest, read, keys);
   if (first.starts_with("-"))

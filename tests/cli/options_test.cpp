@@ -35,6 +35,7 @@ struct FakeFiles {
 struct FakeKeys {
   std::map<std::string, lanlord::Result<lanlord::Keyring>> files;
   std::optional<std::string> environment;
+  std::map<std::string, std::string> variables;  // every other LANLORD_* variable
   KeySources sources() const {
     KeySources k;
     k.load_file = [this](const std::string& path) -> lanlord::Result<lanlord::Keyring> {
@@ -43,8 +44,10 @@ struct FakeKeys {
       return it->second;
     };
     k.getenv = [this](const char* name) -> std::optional<std::string> {
-      if (std::string(name) != kKeyEnvironmentVariable) return std::nullopt;
-      return environment;
+      if (std::string(name) == kKeyEnvironmentVariable) return environment;
+      const auto it = variables.find(name);
+      if (it == variables.end()) return std::nullopt;
+      return it->second;
     };
     return k;
   }
@@ -765,4 +768,77 @@ TEST_CASE("run --help explains the command, on-exit, the environment and exit co
   }
   CHECK(parse({"--help"}).text.find("run ") != std::string::npos);
   CHECK(parse({"--help"}).text.find(kSupervisorMode) == std::string::npos);
+}
+
+TEST_CASE("LANLORD_* variables set options: command line > environment > config file > profile") {
+  FakeFiles files;
+  files.files["/etc/n.conf"] = "profile = lan\nheartbeat = 2s\nchannel = from-file\nport = 7000\n";
+  FakeKeys env;
+  env.variables = {{"LANLORD_PROFILE", "fast"}, {"LANLORD_HEARTBEAT", "50ms"},
+                   {"LANLORD_CHANNEL", "a,b"},  {"LANLORD_JSON", "true"},
+                   {"LANLORD_ID", "env-node"},  {"LANLORD_SIM_SEEDS", "7"},
+                   {"LANLORD_RUN_EPOCH", "12"}, {"LANLORD_TEST_TIME_SCALE", "5"}};
+  // The environment over the file; unknown LANLORD_* names are ignored.
+  Invocation inv = parse({"join", "--config", "/etc/n.conf"}, files, env);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  const JoinOptions& o = std::get<JoinOptions>(inv.options);
+  CHECK(o.node.profile == "fast");
+  CHECK(o.node.timings.heartbeat_interval == Duration(50ms));
+  CHECK(o.node.channels == std::vector<std::string>{"a", "b"});  // replaces the file's
+  CHECK(o.node.port == 7000);                                    // the file's, not overridden
+  CHECK(o.node.id == "env-node");
+  CHECK(o.output.json);
+  // The command line over the environment (a --channel replaces its list).
+  inv = parse({"join", "--config", "/etc/n.conf", "--profile", "fabric", "--heartbeat", "1s",
+               "--channel", "c"},
+              files, env);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  const JoinOptions& c = std::get<JoinOptions>(inv.options);
+  CHECK(c.node.profile == "fabric");
+  CHECK(c.node.timings.heartbeat_interval == Duration(1s));
+  CHECK(c.node.channels == std::vector<std::string>{"c"});
+  // LANLORD_CONFIG names the file when --config does not.
+  FakeKeys with_config;
+  with_config.variables = {{"LANLORD_CONFIG", "/etc/n.conf"}};
+  inv = parse({"join"}, files, with_config);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  CHECK(std::get<JoinOptions>(inv.options).node.port == 7000);
+  // Other commands read their own options too.
+  FakeKeys keygen_env;
+  keygen_env.variables = {{"LANLORD_OUTPUT", "/tmp/k"}};
+  inv = parse({"keygen"}, {}, keygen_env);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  CHECK(std::get<KeygenOptions>(inv.options).output == "/tmp/k");
+}
+
+TEST_CASE("--help of node commands explains the LANLORD_* variables and the precedence") {
+  for (const char* command : {"join", "watch", "leader", "run", "demo"}) {
+    const std::string text = parse({command, "--help"}).text;
+    CHECK_MESSAGE(text.find("LANLORD_<OPTION>") != std::string::npos, command);
+    CHECK_MESSAGE(
+        text.find("command line > environment > config file > profile") != std::string::npos,
+        command);
+  }
+}
+
+TEST_CASE("bad LANLORD_* values are usage errors that name the variable") {
+  const auto error_for = [](std::map<std::string, std::string> variables) {
+    FakeKeys env;
+    env.variables = std::move(variables);
+    const Invocation inv = parse({"join"}, {}, env);
+    CHECK(inv.action == Invocation::Action::kUsageError);
+    return inv.text;
+  };
+  CHECK(error_for({{"LANLORD_PROFILE", "bogus"}}).find("LANLORD_PROFILE") != std::string::npos);
+  CHECK(error_for({{"LANLORD_JSON", "maybe"}}).find("LANLORD_JSON") != std::string::npos);
+  CHECK(error_for({{"LANLORD_ID", ""}}) ==
+        "LANLORD_ID is set but empty: give it a value or unset it");
+  CHECK(error_for({{"LANLORD_CHANNEL", "a,,b"}}).find("empty channel") != std::string::npos);
+  CHECK(error_for({{"LANLORD_CONFIG", ""}}).find("LANLORD_CONFIG") != std::string::npos);
+  FakeKeys both;
+  both.environment = "c2VjcmV0";
+  both.variables = {{"LANLORD_KEY_FILE", "/k/a.key"}};
+  const Invocation inv = parse({"join"}, {}, both);
+  CHECK(inv.action == Invocation::Action::kUsageError);
+  CHECK(inv.text.find("LANLORD_KEY_FILE") != std::string::npos);
 }
