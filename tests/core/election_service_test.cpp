@@ -227,6 +227,21 @@ struct HandoffFixture {
   sim::VirtualScheduler sched;
   FakeAdapter adapter{sched, "m"};
   LeaderElectionService svc{adapter, sched, PeerId("m"), config()};
+
+  // m starts with `a` and `other` in its view and follows a's declaration
+  // (epoch 1000).
+  void follow_a(const char* other) {
+    adapter.view.push_back(PeerId("a"));
+    adapter.view.push_back(PeerId(other));
+    svc.start();
+    adapter.deliver("a", true, 1000);
+    sched.run_for(150ms);
+  }
+  // Membership reports that `id` died: it leaves the view, then peer_down.
+  void lose(const char* id) {
+    adapter.view.erase(std::find(adapter.view.begin(), adapter.view.end(), PeerId(id)));
+    svc.peer_down(PeerId(id));
+  }
 };
 
 }  // namespace
@@ -243,8 +258,7 @@ TEST_CASE("instant handoff: the successor takes over even when the leader's leav
   REQUIRE(f.svc.leader() == PeerId("a"));
   // a's leave overtook its handoff: membership removed a, peer_down
   // started an election.
-  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
-  f.svc.peer_down(PeerId("a"));
+  f.lose("a");
   CHECK_FALSE(f.svc.leader().has_value());
   // A handoff of another epoch, or from another sender, is not a's.
   f.adapter.handler(ElectionMessage{PeerId("a"), false, 999, PeerId("m")});
@@ -257,15 +271,10 @@ TEST_CASE("instant handoff: the successor takes over even when the leader's leav
 
 TEST_CASE("instant handoff: when the leader dies the lowest alive id declares at once") {
   HandoffFixture f;
-  f.adapter.view.push_back(PeerId("a"));
-  f.adapter.view.push_back(PeerId("z"));
-  f.svc.start();
-  f.adapter.deliver("a", true, 1000);
-  f.sched.run_for(150ms);
+  f.follow_a("z");
   REQUIRE(f.svc.leader() == PeerId("a"));
   const std::size_t sent = f.adapter.sent.size();
-  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
-  f.svc.peer_down(PeerId("a"));
+  f.lose("a");
   // m is the lowest of m and z: it leads now, with a declaration and no
   // proposal, and an epoch above a's.
   CHECK(f.svc.is_leader());
@@ -280,17 +289,12 @@ TEST_CASE("instant handoff: after a pause, the lowest alive id elects instead of
   // its view is fresh again, it elects (and hears that id) rather than
   // declaring at once on a stale view.
   HandoffFixture f;
-  f.adapter.view.push_back(PeerId("a"));
-  f.adapter.view.push_back(PeerId("z"));
-  f.svc.start();
-  f.adapter.deliver("a", true, 1000);
-  f.sched.run_for(150ms);
+  f.follow_a("z");
   REQUIRE(f.svc.leader() == PeerId("a"));
   f.svc.distrust_view(300ms);
   f.sched.run_for(299ms);
   f.adapter.deliver("a", true, 1000);
-  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
-  f.svc.peer_down(PeerId("a"));
+  f.lose("a");
   f.sched.run_for(1ms);
   CHECK_FALSE(f.svc.is_leader());
   CHECK(f.svc.phase() == LeaderElectionService::Phase::kElecting);
@@ -299,29 +303,19 @@ TEST_CASE("instant handoff: after a pause, the lowest alive id elects instead of
 
 TEST_CASE("instant handoff: once the view is trusted again, the lowest alive id takes over") {
   HandoffFixture f;
-  f.adapter.view.push_back(PeerId("a"));
-  f.adapter.view.push_back(PeerId("z"));
-  f.svc.start();
-  f.adapter.deliver("a", true, 1000);
-  f.sched.run_for(150ms);
+  f.follow_a("z");
   f.svc.distrust_view(300ms);
   f.sched.run_for(300ms);
   f.adapter.deliver("a", true, 1000);
-  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
-  f.svc.peer_down(PeerId("a"));
+  f.lose("a");
   CHECK(f.svc.is_leader());
   CHECK(f.adapter.proposals_sent() == 0);
 }
 
 TEST_CASE("instant handoff: when the leader dies a peer that is not the lowest elects as usual") {
   HandoffFixture f;
-  f.adapter.view.push_back(PeerId("a"));
-  f.adapter.view.push_back(PeerId("b"));
-  f.svc.start();
-  f.adapter.deliver("a", true, 1000);
-  f.sched.run_for(150ms);
-  f.adapter.view.erase(std::find(f.adapter.view.begin(), f.adapter.view.end(), PeerId("a")));
-  f.svc.peer_down(PeerId("a"));
+  f.follow_a("b");
+  f.lose("a");
   f.sched.run_for(1ms);
   CHECK_FALSE(f.svc.is_leader());
   CHECK(f.svc.phase() == LeaderElectionService::Phase::kElecting);
