@@ -59,19 +59,26 @@ std::vector<std::string> command_environment(const std::string& channel, std::ui
 //   the command has exited: the next leader's command never overlaps it,
 //   unless this node loses leadership without asking (then the command is
 //   stopped as soon as that is known);
+// - a leadership won while the node is starting waits `settle` before its
+//   command starts (see startup_settle());
 // - it never waits by blocking: the supervisor's report, timers and
 //   signals are all handlers.
 class RunController {
  public:
   // `inherit`: the descriptors lanlord inherited (see inherit_).
+  // `profile`: the node's effective timings.
   RunController(boost::asio::io_context& io, EventPrinter& printer, const RunOptions& options,
-                std::vector<int> inherit)
+                const Profile& profile, std::vector<int> inherit)
       : io_(io),
         printer_(printer),
         options_(options),
         channel_(options.node.channels.front()),
         label_(options.node.id),
         inherit_(std::move(inherit)),
+        settle_(profile.election.leader_election_duration),
+        startup_ends_(Clock::now() + profile.election.startup_grace_period +
+                      profile.election.leader_election_duration),
+        settle_timer_(io),
         restart_timer_(io) {}
   RunController(const RunController&) = delete;
   RunController& operator=(const RunController&) = delete;
@@ -88,6 +95,8 @@ class RunController {
       yield_pending_ = false;  // the yield (if any) took effect
       cancel_restart();
       if (was_leading) backoff_ = kFirstRestartDelay;
+    } else if (!was_leading && Clock::now() < startup_ends_) {
+      startup_settle();
     }
     reconcile();
   }
@@ -124,7 +133,25 @@ class RunController {
       return;
     }
     if (shutting_down_) return;
-    if (leading_ && !yield_pending_ && !restart_pending_) start_command();
+    if (leading_ && !yield_pending_ && !restart_pending_ && !settling_) start_command();
+  }
+
+  // Two nodes that start within a few milliseconds of each other's
+  // discovery can both declare; the higher id steps down as soon as it
+  // hears the lower one's declaration (Fabric's rule), and the winner may
+  // begin a new term. A leadership won during startup therefore waits one
+  // election duration before its command starts, so that this race ends
+  // before any command runs rather than after one was started and stopped.
+  // Later leaderships (failover, handoff) start their command at once.
+  void startup_settle() {
+    if (settling_) return;
+    settling_ = true;
+    settle_timer_.expires_after(settle_);
+    settle_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      settling_ = false;
+      reconcile();
+    });
   }
 
   void start_command() {
@@ -221,6 +248,7 @@ class RunController {
     finished_ = true;
     exit_code_ = code;
     cancel_restart();
+    settle_timer_.cancel();
     if (options_.output.verbose) printer_.stats(label_, node_->stats());
     node_->stop();  // sends the leave before it returns
     printer_.stopped(label_);
@@ -255,6 +283,11 @@ class RunController {
   Clock::time_point started_at_{};
   std::optional<const char*> stopping_reason_;
 
+  const Duration settle_;
+  const Clock::time_point startup_ends_;  // a leadership won before this waits settle_
+  boost::asio::steady_timer settle_timer_;
+  bool settling_ = false;
+
   boost::asio::steady_timer restart_timer_;
   bool restart_pending_ = false;
   Duration backoff_ = kFirstRestartDelay;
@@ -270,7 +303,14 @@ int run_run(const RunOptions& options) {
                        &WallClock::now, &std::cerr);
   NodeReporter reporter(printer, options.node.id,
                         {.drops = options.output.verbose, .each_eviction = options.output.verbose});
-  RunController controller(io, printer, options, std::move(inherited));
+  // The node checks the same configuration again when it starts; an
+  // error here is reported the same way.
+  Result<Profile> profile = resolve_profile(options.node);
+  if (!profile) {
+    std::cerr << "lanlord: " << profile.status().message() << "\n";
+    return exit_code_for(profile.status());
+  }
+  RunController controller(io, printer, options, *profile, std::move(inherited));
   // Before the node starts: its signal handlers are installed here.
   NodeSession session(io, printer, reporter, options.key_origin, std::cerr);
 

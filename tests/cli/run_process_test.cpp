@@ -560,6 +560,36 @@ TEST_CASE("run: a node joining a led channel neither runs the command nor restar
   CHECK(b.process->wait(after(kExit)) == 0);
 }
 
+TEST_CASE("run: a leadership won while starting waits one election duration before the command") {
+  // Two nodes starting together can both declare for a moment (the higher
+  // id steps down when it hears the lower); the hold lets that end before
+  // any command runs. A long election duration makes the hold measurable.
+  RunProcess run("settle-a", {"--election-duration", "600ms"}, {"sleep", "1000"}, "settle");
+  std::optional<std::string> led;
+  while (std::optional<std::string> l = run.next("leader", after(kLeads))) {
+    if (field(*l, "is_self") == "true") {
+      led = l;
+      break;
+    }
+  }
+  REQUIRE_MESSAGE(led, run.transcript());
+  const std::optional<std::string> started = run.next("command_started", after(kLeads));
+  REQUIRE_MESSAGE(started, run.transcript());
+  // "ts":"YYYY-MM-DDTHH:MM:SS.mmmZ": milliseconds of the day.
+  const auto ms = [](const std::string& line) {
+    const std::string ts = field(line, "ts").value_or("");
+    REQUIRE(ts.size() == 24);
+    return ((std::stol(ts.substr(11, 2)) * 60 + std::stol(ts.substr(14, 2))) * 60 +
+            std::stol(ts.substr(17, 2))) *
+               1000 +
+           std::stol(ts.substr(20, 3));
+  };
+  const long waited = (ms(*started) - ms(*led) + 86'400'000) % 86'400'000;
+  CHECK_MESSAGE(waited >= 600, run.transcript());
+  run.process->signal(SIGTERM);
+  CHECK(run.process->wait(after(kExit)) == 0);
+}
+
 TEST_CASE("run: a missing command or two channels is a usage error, exit 2") {
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"run", "--channel", "c"},
