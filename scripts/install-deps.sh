@@ -16,6 +16,11 @@ packages=(
   nftables       # packet loss inside network namespaces (scripts/netns-loss.sh)
   gnuplot-nox    # benchmark plots
   jq             # the scripts that summarise JSON lines (loss curves, netns loss)
+  prometheus-cpp-dev  # --metrics-listen: the metric families and their text format
+  prometheus     # the metrics test scrapes a loopback cluster with a real server; promtool
+  libsystemd-dev # sd_notify: READY, STATUS, STOPPING, WATCHDOG under Type=notify units
+  systemd        # systemd-analyze verify of the unit file (tests/packaging)
+  dpkg-dev fakeroot file  # scripts/package.sh: CPack's .deb generator
 )
 
 missing=()
