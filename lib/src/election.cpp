@@ -238,6 +238,7 @@ void LeaderElectionService::on_handoff(const ElectionMessage& msg) {
 void LeaderElectionService::take_over() {
   // Lead now, with the next epoch, and declare at once (no election).
   if (yielding_) stop_yielding();
+  ++elections_;
   proposals_.clear();
   become_leader();
   if (phase_ == Phase::kStopped) return;
@@ -315,6 +316,7 @@ void LeaderElectionService::begin_election() {
     return;
   }
   phase_ = Phase::kElecting;
+  ++elections_;
   adapter_.gossip(message(false));
   sleep_interruptibly(config_.leader_election_duration, &LeaderElectionService::finish_election);
 }

@@ -108,6 +108,7 @@ class NodeCore::Channel final : public ElectionAdapter {
     ElectionCallbacks cb;
     cb.on_leader_changed = [this](const std::optional<PeerId>& leader) {
       ++stats.leader_changes;
+      failover_step(leader);
       core_.rate_dirty_ = true;
       core_.emit(LeaderChanged{stats.channel, leader, leader && *leader == core_.id(),
                                service->epoch(), core_.metadata_of(leader)});
@@ -147,6 +148,10 @@ class NodeCore::Channel final : public ElectionAdapter {
     handler(ElectionMessage{from, msg.declaration, msg.epoch, msg.successor});
   }
 
+  void failover_step(const std::optional<PeerId>& leader) {
+    core_.failover_step(stats.failovers, known_, lost_, leader);
+  }
+
   ChannelStats stats;
   // Rate classes: an alive member of the channel with a lower id than this
   // node's, not the leader, when one was found: this node is not the
@@ -156,7 +161,9 @@ class NodeCore::Channel final : public ElectionAdapter {
 
  private:
   NodeCore& core_;
-  MessageHandler handler_;  // declared before `service`, which unregisters on destruction
+  MessageHandler handler_;         // declared before `service`, which unregisters on destruction
+  std::optional<PeerId> known_;    // the leader known, for the failover histogram
+  std::optional<TimePoint> lost_;  // when the known leader was lost, until one is known again
 
  public:
   std::unique_ptr<LeaderElectionService> service;
@@ -820,6 +827,8 @@ void NodeCore::set_watched_leader(const std::string& channel, Watched& w,
                                   std::optional<PeerId> leader, std::uint64_t epoch) {
   if (!leader) epoch = 0;
   if (w.stats.leader == leader && w.stats.epoch == epoch) return;
+  std::optional<PeerId> known = w.stats.leader;
+  failover_step(w.stats.failovers, known, w.lost, leader);
   w.stats.leader = std::move(leader);
   w.stats.epoch = epoch;
   ++w.stats.leader_changes;
@@ -1013,6 +1022,32 @@ std::vector<Member> NodeCore::members() const {
   return out;
 }
 
+// The failover histogram's clock: losing the known leader starts a
+// failover, knowing the next ends it; a change from one leader to another
+// with no gap between is a failover of 0s.
+void NodeCore::failover_step(FailoverHistogram& h, std::optional<PeerId>& known,
+                             std::optional<TimePoint>& lost,
+                             const std::optional<PeerId>& leader) const {
+  const TimePoint now = scheduler_.now();
+  if (!leader && known) lost = now;
+  if (leader && lost) {
+    h.observe(now - *lost);
+    lost.reset();
+  } else if (leader && known && *known != *leader) {
+    h.observe(Duration::zero());
+  }
+  known = leader;
+}
+
+void FailoverHistogram::observe(Duration took) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  const auto bound =
+      std::find_if(kBounds.begin(), kBounds.end(), [seconds](double b) { return seconds <= b; });
+  ++counts[static_cast<std::size_t>(bound - kBounds.begin())];
+  sum_seconds += seconds;
+  ++count;
+}
+
 NodeStats NodeCore::stats() const {
   NodeStats out = counters_;
   const MembershipConfig& mc = config_.profile.membership;
@@ -1032,6 +1067,7 @@ NodeStats NodeCore::stats() const {
     s.epoch = up ? ch->service->epoch() : 0;
     s.handoffs_received = ch->service->handoffs_received();
     s.stale_declarations = ch->service->stale_declarations();
+    s.elections = ch->service->elections();
     s.alive_peers = membership_->alive_peers(name).size() + 1;  // and this node
     out.channels.push_back(std::move(s));
   }

@@ -223,6 +223,29 @@ TEST_CASE("node core: a passive node sends nothing and follows declarations") {
   CHECK_FALSE(h.core.leader("jobs"));  // the leader stopped declaring and died
 }
 
+TEST_CASE("node core: a passive node times its failovers from the lost leader to the next") {
+  // p leads "jobs" and goes silent; the watcher loses it (no leader), and
+  // 300ms later q declares: one failover of 300ms (to the 1ms step at which
+  // the loss was seen), in the bucket le 0.5. A passive node runs no elections.
+  Harness h(make_config(true));
+  h.core.step(h.message(hb(), "p", {1, 1}));
+  h.core.step(h.message(Leadership{"jobs", true}, "p", {1, 2}));
+  REQUIRE(h.core.leader("jobs") == PeerId("p"));
+  while (h.core.leader("jobs")) h.sched.run_for(1ms);
+  h.sched.run_for(300ms);
+  h.core.step(h.message(hb(), "q", {2, 1}));
+  h.core.step(h.message(Leadership{"jobs", true}, "q", {2, 2}));
+  REQUIRE(h.core.leader("jobs") == PeerId("q"));
+  const NodeStats s = h.core.stats();
+  REQUIRE(s.channels.size() == 1);
+  const FailoverHistogram& f = s.channels[0].failovers;
+  CHECK(f.count == 1);
+  CHECK(f.sum_seconds >= 0.3);
+  CHECK(f.sum_seconds <= 0.301);
+  CHECK(f.counts[5] == 1);  // le 0.5
+  CHECK(s.channels[0].elections == 0);
+}
+
 TEST_CASE("node core: a bad config is refused at construction") {
   sim::VirtualScheduler sched;
   NodeCoreConfig c = make_config();

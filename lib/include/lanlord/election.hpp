@@ -224,6 +224,14 @@ class LeaderElectionService {
   std::uint64_t stale_declarations() const { return stale_; }
   // Handoffs of the followed leader acted on.
   std::uint64_t handoffs_received() const { return handoffs_received_; }
+  // Elections this peer took part in or started: each round in which it
+  // proposed itself and waited leader_election_duration (Fabric's election;
+  // every peer that finds no leader runs one, so one failover counts once on
+  // each candidate; a yielding peer takes no part), plus each time it took
+  // the leadership without a round (fast startup as the lowest id, a
+  // handoff naming it, instant handoff on the leader's death). Proposals
+  // that only ask a live leader to confirm itself are not elections.
+  std::uint64_t elections() const { return elections_; }
 
   const PeerId& id() const { return id_; }
   const ElectionConfig& config() const { return config_; }
@@ -302,6 +310,7 @@ class LeaderElectionService {
   std::optional<ElectionMessage> unheard_;
   std::uint64_t stale_ = 0;
   std::uint64_t handoffs_received_ = 0;
+  std::uint64_t elections_ = 0;
 };
 
 }  // namespace lanlord

@@ -160,6 +160,30 @@ struct Ready {
   bool empty() const { return messages.empty() && events.empty(); }
 };
 
+// Failover time as one node sees it, in a channel: from the moment the node
+// lost the leader it knew (the leader died, left, stepped down or stopped
+// declaring, so that it knows none) to the moment it knows a leader again.
+// It starts when the node notices the loss (a crash: once the membership
+// declares the leader dead), so it is shorter than the time since the
+// failure itself. A change from one leader to another with no gap between
+// (this node named successor by a handoff, or a declaration that replaces
+// a known leader) is a failover of 0s; the first leader after startup and a
+// new epoch of the same leader are none. Buckets as a Prometheus histogram's: fixed upper bounds in
+// seconds, from the fast profile's tens of milliseconds to fabric's tens of
+// seconds.
+struct FailoverHistogram {
+  static constexpr std::array<double, 14> kBounds = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                     2.5,  5,     10,   15,  20,   30,  60};
+  // counts[i]: failovers that took more than kBounds[i - 1] and at most
+  // kBounds[i] seconds; counts.back(): more than the last bound (+Inf).
+  // Not cumulative (Prometheus's buckets are: sum them up to the bound).
+  std::array<std::uint64_t, kBounds.size() + 1> counts{};
+  double sum_seconds = 0;  // of every failover observed
+  std::uint64_t count = 0;
+
+  void observe(Duration took);
+};
+
 struct ChannelStats {
   std::string channel;
   bool is_leader = false;
@@ -169,7 +193,11 @@ struct ChannelStats {
   std::uint64_t declarations_sent = 0;
   std::uint64_t proposals_received = 0;
   std::uint64_t declarations_received = 0;
-  std::uint64_t leader_changes = 0;     // LeaderChanged events
+  std::uint64_t leader_changes = 0;  // LeaderChanged events
+  // LeaderElectionService::elections(): rounds this node proposed in, and
+  // leaderships it took without one. Passive nodes take part in none.
+  std::uint64_t elections = 0;
+  FailoverHistogram failovers;
   std::uint64_t epoch = 0;              // the known leader's epoch (0: none known)
   std::uint64_t handoffs_sent = 0;      // resignations naming a successor
   std::uint64_t handoffs_received = 0;  // handoffs of the known leader, believed
@@ -300,6 +328,7 @@ class NodeCore {
   // A channel a passive node hears of: the leader from declarations.
   struct Watched {
     ChannelStats stats;
+    std::optional<TimePoint> lost;          // the known leader was lost then (a failover began)
     TimePoint heard{};                      // the leader's latest declaration
     std::map<PeerId, TimePoint> declaring;  // every declarer's latest declaration
   };
@@ -358,6 +387,8 @@ class NodeCore {
   void emit(NodeEvent event);
   void set_watched_leader(const std::string& channel, Watched& w, std::optional<PeerId> leader,
                           std::uint64_t epoch);
+  void failover_step(FailoverHistogram& h, std::optional<PeerId>& known,
+                     std::optional<TimePoint>& lost, const std::optional<PeerId>& leader) const;
   bool declaring_now(TimePoint heard, TimePoint now) const;
   void check_pause();
   std::string metadata_of(const std::optional<PeerId>& id) const;
