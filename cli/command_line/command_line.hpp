@@ -25,6 +25,7 @@
 #include "lanlord/profile.hpp"
 #include "lanlord/status.hpp"
 #include "lanlord/time.hpp"
+#include "metrics/listen_address.hpp"
 
 namespace lanlord::cli {
 
@@ -59,12 +60,14 @@ struct JoinOptions {
   NodeConfig node;
   OutputOptions output;
   KeyOrigin key_origin;
+  std::optional<ListenAddress> metrics_listen;  // --metrics-listen: serve Prometheus metrics
 };
 
 struct WatchOptions {
   NodeConfig node;  // passive
   OutputOptions output;
   KeyOrigin key_origin;
+  std::optional<ListenAddress> metrics_listen;  // --metrics-listen (not `leader`)
   bool once = false;
   // --once: how long to listen before judging (default: see once_wait()).
   std::optional<Duration> wait;
@@ -78,7 +81,8 @@ struct RunOptions {
   NodeConfig node;  // exactly one channel: the one whose leader runs the command
   OutputOptions output;
   KeyOrigin key_origin;
-  std::vector<std::string> command;  // after "--": the program and its arguments
+  std::optional<ListenAddress> metrics_listen;  // --metrics-listen
+  std::vector<std::string> command;             // after "--": the program and its arguments
   // SIGTERM to the command's process group, then SIGKILL after this long.
   Duration kill_timeout = std::chrono::seconds(10);
   // What to do when the command exits by itself.

@@ -124,6 +124,14 @@ po::options_description network_options(CommandKind cmd) {
                                    "profile's alive-expiration, or idle heartbeat + heartbeat "
                                    "if longer, + leader-alive/2)");
   }
+  if (cmd != CommandKind::kLeader) {
+    output.add_options()
+        ("metrics-listen", text("ADDRESS:PORT"), "serve Prometheus metrics at http://ADDRESS:"
+                                                 "PORT/metrics, e.g. 127.0.0.1:9464 or "
+                                                 "[::1]:9464; port 0 picks a free one, "
+                                                 "printed in the metrics_listening event "
+                                                 "(default: none)");
+  }
   output.add_options()
       ("json", po::bool_switch(), "one JSON object per line (see Output)")
       ("verbose", po::bool_switch(), "also print every dropped datagram and why, each "
@@ -238,8 +246,9 @@ const char* const kOutputHelp =
     "digits (64-bit, beyond a double's exact range), \"metadata\", \"new_term\" when\n"
     "the same leader has a new epoch), stopped; warning (+ \"kind\", \"message\",\n"
     "\"peer\"), id_conflict (+ \"from\", \"refuted\", \"duplicate\", \"stopped\"),\n"
-    "keys_reloaded (+ \"file\", \"key_ids\"). Human lines go to stdout, except\n"
-    "warnings and id conflicts, which go to stderr. See cli/README.md.\n";
+    "keys_reloaded (+ \"file\", \"key_ids\"), metrics_listening (+ \"address\",\n"
+    "\"url\"). Human lines go to stdout, except warnings and id conflicts, which\n"
+    "go to stderr. See cli/README.md.\n";
 
 const char* const kKeysHelp =
     "Keys: without a key anyone who can send to the group can forge members and\n"

@@ -152,6 +152,13 @@ Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
   return Status::ok();
 }
 
+Status parse_metrics_listen(const Setting& s, std::optional<ListenAddress>& out) {
+  ListenAddress a;
+  if (Status st = parse_listen_address(s.value, a); !st) return bad(s, st.message());
+  out = a;
+  return Status::ok();
+}
+
 Status apply_output(const Setting& s, OutputOptions& o, bool& handled) {
   handled = true;
   if (s.key == "json") return parse_flag(s, o.json);
@@ -184,6 +191,8 @@ struct JoinApplier {
       o.node.metadata = s.value;
     } else if (s.key == "channel") {
       add_channel(s.value, channels_given, o.node.channels);
+    } else if (s.key == "metrics-listen") {
+      return parse_metrics_listen(s, o.metrics_listen);
     }
     return Status::ok();
   }
@@ -202,6 +211,8 @@ struct WatchApplier {
       return parse_flag(s, o.once);
     } else if (s.key == "wait") {
       return parse_duration_setting(s, o.wait);
+    } else if (s.key == "metrics-listen") {
+      return parse_metrics_listen(s, o.metrics_listen);
     }
     return Status::ok();
   }
@@ -297,6 +308,7 @@ struct RunApplier {
     run.node = std::move(join.o.node);
     run.output = join.o.output;
     run.key_origin = std::move(join.o.key_origin);
+    run.metrics_listen = join.o.metrics_listen;
     if (!join.channels_given) run.node.channels.clear();
     return std::move(run);
   }

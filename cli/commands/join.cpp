@@ -5,6 +5,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/session.hpp"
+#include "metrics/node_metrics.hpp"
 #include "output/reporter.hpp"
 
 namespace lanlord::cli {
@@ -18,11 +19,16 @@ int run_join(const JoinOptions& options) {
   // Before the node starts: its signal handlers are installed here.
   NodeSession session(io, printer, reporter, options.key_origin, std::cerr);
   Node node(io, options.node, session.callbacks(reporter.callbacks()));
-  if (Status s = node.start(); !s) {
+  NodeMetrics metrics(io, node, reporter.label());
+  // The metrics port first: when it is taken, the node never joins.
+  Status s = metrics.listen(options.metrics_listen);
+  if (s) s = node.start();
+  if (!s) {
     std::cerr << "lanlord: " << s.message() << "\n";
     return exit_code_for(s);
   }
   reporter.announce(node);
+  metrics.start(printer);
 
   session.start(node, [&node, &printer, &reporter, &options] {
     if (options.output.verbose) printer.stats(reporter.label(), node.stats());

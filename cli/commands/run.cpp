@@ -19,6 +19,7 @@
 #include "commands/commands.hpp"
 #include "commands/session.hpp"
 #include "commands/supervised_command.hpp"
+#include "metrics/node_metrics.hpp"
 #include "output/reporter.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -325,11 +326,15 @@ int run_run(const RunOptions& options) {
   };
   Node node(io, options.node, session.callbacks(std::move(callbacks)));
   controller.attach(node);
-  if (Status s = node.start(); !s) {
+  NodeMetrics metrics(io, node, reporter.label());
+  Status s = metrics.listen(options.metrics_listen);
+  if (s) s = node.start();
+  if (!s) {
     std::cerr << "lanlord: " << s.message() << "\n";
     return exit_code_for(s);
   }
   reporter.announce(node);
+  metrics.start(printer);
 
   session.start_async(
       node, [&controller](std::function<void()> done) { controller.shutdown(std::move(done)); });

@@ -13,6 +13,7 @@
 #include "commands/health.hpp"
 #include "commands/session.hpp"
 #include "commands/watch.hpp"
+#include "metrics/node_metrics.hpp"
 #include "output/reporter.hpp"
 
 namespace lanlord::cli {
@@ -83,11 +84,15 @@ int run_passive(const WatchOptions& options, const Conclusion& conclude) {
     print(channel, info);
   };
   Node node(io, options.node, std::move(callbacks));
-  if (Status s = node.start(); !s) {
+  NodeMetrics metrics(io, node, reporter.label());
+  Status s = metrics.listen(options.metrics_listen);
+  if (s) s = node.start();
+  if (!s) {
     std::cerr << "lanlord: " << s.message() << "\n";
     return exit_code_for(s);
   }
   reporter.announce(node, events);
+  metrics.start(printer);
 
   int exit_code = kExitOk;
   boost::asio::steady_timer verdict_timer(io);

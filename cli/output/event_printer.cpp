@@ -244,6 +244,13 @@ void EventPrinter::keys_reloaded(std::string_view node, std::string_view file,
   emit("keys_reloaded", node, f, human);
 }
 
+void EventPrinter::metrics_listening(std::string_view node, std::string_view address) {
+  const std::string url = "http://" + std::string(address) + "/metrics";
+  JsonObject f;
+  f.str("address", address).str("url", url);
+  emit("metrics_listening", node, f, "metrics at " + printable(url));
+}
+
 void EventPrinter::evictions(std::string_view node, std::uint64_t count, std::size_t alive) {
   JsonObject f;
   f.number("count", static_cast<std::int64_t>(count))

@@ -101,6 +101,9 @@ class EventPrinter {
   // SIGHUP re-read `file`: the keys now in use, primary first.
   void keys_reloaded(std::string_view node, std::string_view file,
                      const std::vector<std::uint32_t>& key_ids);
+  // --metrics-listen: Prometheus metrics are served at `address`
+  // ("127.0.0.1:41234", the port chosen when 0 was asked for).
+  void metrics_listening(std::string_view node, std::string_view address);
   // `count` alive members were evicted (the member cap) since the last
   // such line; `alive` after them. One line instead of one per member.
   void evictions(std::string_view node, std::uint64_t count, std::size_t alive);

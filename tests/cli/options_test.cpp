@@ -842,3 +842,60 @@ TEST_CASE("bad LANLORD_* values are usage errors that name the variable") {
   CHECK(inv.action == Invocation::Action::kUsageError);
   CHECK(inv.text.find("LANLORD_KEY_FILE") != std::string::npos);
 }
+
+TEST_CASE("options: --metrics-listen on join, run and watch, from the command line, file and env") {
+  const JoinOptions j = join({"--metrics-listen", "127.0.0.1:9464"});
+  REQUIRE(j.metrics_listen.has_value());
+  CHECK(j.metrics_listen->address == "127.0.0.1");
+  CHECK(j.metrics_listen->port == 9464);
+  CHECK_FALSE(join({}).metrics_listen.has_value());
+
+  const Invocation run = parse({"run", "--channel", "c", "--metrics-listen", "[::1]:0", "--", "x"});
+  REQUIRE(run.action == Invocation::Action::kRun);
+  const RunOptions& r = std::get<RunOptions>(run.options);
+  REQUIRE(r.metrics_listen.has_value());
+  CHECK(r.metrics_listen->address == "::1");
+  CHECK(r.metrics_listen->port == 0);
+  CHECK(r.metrics_listen->to_string() == "[::1]:0");
+
+  FakeFiles files;
+  files.files["w.conf"] = "metrics-listen = 0.0.0.0:9100\n";
+  const Invocation watch = parse({"watch", "--config", "w.conf"}, files);
+  REQUIRE(watch.action == Invocation::Action::kRun);
+  CHECK(std::get<WatchOptions>(watch.options).metrics_listen->to_string() == "0.0.0.0:9100");
+
+  FakeKeys env;
+  env.variables["LANLORD_METRICS_LISTEN"] = "127.0.0.1:9200";
+  const Invocation from_env = parse({"join"}, {}, env);
+  REQUIRE(from_env.action == Invocation::Action::kRun);
+  CHECK(std::get<JoinOptions>(from_env.options).metrics_listen->port == 9200);
+  // The command line wins over the environment.
+  const Invocation both = parse({"join", "--metrics-listen", "127.0.0.1:1"}, {}, env);
+  CHECK(std::get<JoinOptions>(both.options).metrics_listen->port == 1);
+
+  // `leader` answers once and exits: nothing to scrape.
+  CHECK(usage_error({"leader", "--metrics-listen", "127.0.0.1:1"}).find("metrics-listen") !=
+        std::string::npos);
+}
+
+TEST_CASE("options: a bad --metrics-listen is a usage error that shows the form") {
+  for (const char* bad : {"9464", "localhost:9464", "127.0.0.1:65536", "127.0.0.1:x", ":9464",
+                          "::1:9464", "[127.0.0.1]:80", "[::1:80", "127.0.0.1:"}) {
+    CAPTURE(bad);
+    const std::string e = usage_error({"join", "--metrics-listen", bad});
+    CHECK(e.starts_with("--metrics-listen: '" + std::string(bad) + "'"));
+    CHECK(e.find("e.g. 127.0.0.1:9464") != std::string::npos);
+  }
+  FakeFiles files;
+  files.files["j.conf"] = "metrics-listen = nowhere\n";
+  CHECK(usage_error({"join", "--config", "j.conf"}, files).starts_with("j.conf:1: metrics-listen"));
+}
+
+TEST_CASE("help: join, run and watch describe --metrics-listen") {
+  for (const char* cmd : {"join", "run", "watch"}) {
+    CAPTURE(cmd);
+    const Invocation inv = parse({cmd, "--help"});
+    CHECK(inv.text.find("--metrics-listen ADDRESS:PORT") != std::string::npos);
+    CHECK(inv.text.find("metrics_listening") != std::string::npos);
+  }
+}
