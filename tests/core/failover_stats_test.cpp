@@ -187,7 +187,7 @@ TEST_CASE("failover stats: a yield is a failover on every node, the successor's 
   }
 }
 
-TEST_CASE("failover stats: elections count rounds taken part in, not confirmations") {
+TEST_CASE("failover stats: elections count rounds taken part in, none while the leader lives") {
   // Fabric: every node finds no leader at startup and runs one election;
   // while the leader lives nobody runs another (however long it stays
   // quiet); when it crashes, every survivor runs at least one more.
