@@ -798,6 +798,17 @@ TEST_CASE("a config file can hold run's command (exec) and the command to start 
   CHECK(usage_error({"--config", "missing.conf"}, files) == "cannot read config file missing.conf");
 }
 
+TEST_CASE("the systemd example config (cli/systemd/example.conf) is a valid run instance") {
+  // Parsed from disk as the unit's ExecStart does; nothing is started.
+  const Invocation inv = parse_command_line({"--config", LANLORD_EXAMPLE_CONF}, "9.8.7", read_file,
+                                            FakeKeys{}.sources());
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  const RunOptions& o = std::get<RunOptions>(inv.options);
+  CHECK(o.command == std::vector<std::string>{"/usr/local/bin/backup-loop", "--target", "nas 2"});
+  CHECK(o.node.channels == std::vector<std::string>{"backup"});
+  CHECK(o.node.interface_name == "auto");
+}
+
 TEST_CASE("run --help explains the command, on-exit, the environment and exit code 3") {
   const Invocation inv = parse({"run", "--help"});
   REQUIRE(inv.action == Invocation::Action::kPrint);
