@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 #include <cstdlib>
+#include <vector>
 
 #include "output/event_printer.hpp"
 
@@ -58,9 +58,9 @@ void SystemdNotifier::update() {
     // Every channel led; a watcher that has heard of no channel yet waits
     // for the grace like a node whose channel has no leader.
     const std::vector<ChannelStats> channels = node_->stats().channels;
-    const bool all_led =
-        !channels.empty() && std::all_of(channels.begin(), channels.end(),
-                                         [](const ChannelStats& c) { return c.leader.has_value(); });
+    const bool all_led = !channels.empty() &&
+                         std::all_of(channels.begin(), channels.end(),
+                                     [](const ChannelStats& c) { return c.leader.has_value(); });
     if (all_led || grace_over_) {
       ready_ = true;
       grace_.cancel();
@@ -95,6 +95,8 @@ std::string SystemdNotifier::status() const {
   return out.empty() ? "no channel heard of yet" : out;
 }
 
-void SystemdNotifier::send(const std::string& state) { (void)::sd_notify(0, state.c_str()); }
+void SystemdNotifier::send(const std::string& state) {
+  (void)::sd_notify(0, state.c_str());
+}
 
 }  // namespace lanlord::cli

@@ -33,8 +33,7 @@ const std::string kLanlord = LANLORD_CLI_PATH;
 class FakeNotifySocket {
  public:
   FakeNotifySocket() {
-    std::string dir =
-        (std::filesystem::temp_directory_path() / "lanlord-notify-XXXXXX").string();
+    std::string dir = (std::filesystem::temp_directory_path() / "lanlord-notify-XXXXXX").string();
     REQUIRE(::mkdtemp(dir.data()) != nullptr);
     dir_ = dir;
     path_ = dir_ + "/notify";
@@ -98,16 +97,16 @@ std::vector<std::string> node_args(std::vector<std::string> command) {
   static std::mt19937_64 rng(std::random_device{}());
   std::uniform_int_distribution<int> octet(1, 254);
   std::uniform_int_distribution<int> port(20000, 59999);
-  const std::vector<std::string> net = {
-      "--group",
-      "239." + std::to_string(octet(rng)) + "." + std::to_string(octet(rng)) + "." +
-          std::to_string(octet(rng)),
-      "--port",
-      std::to_string(port(rng)),
-      "--profile",
-      "fast",
-      "--cluster",
-      "sd-" + std::to_string(::getpid())};
+  const std::vector<std::string> net = {"--group",
+                                        "239." + std::to_string(octet(rng)) + "." +
+                                            std::to_string(octet(rng)) + "." +
+                                            std::to_string(octet(rng)),
+                                        "--port",
+                                        std::to_string(port(rng)),
+                                        "--profile",
+                                        "fast",
+                                        "--cluster",
+                                        "sd-" + std::to_string(::getpid())};
   command.insert(command.end(), net.begin(), net.end());
   return command;
 }
@@ -141,8 +140,7 @@ TEST_CASE("systemd: with no leader to find, READY comes when the startup grace h
   const std::optional<std::string> ready = manager.await("READY=1", after(20s));
   REQUIRE_MESSAGE(ready, manager.all() << watch.stderr_text());
   CHECK(std::chrono::steady_clock::now() - spawned >= 1s);
-  CHECK_MESSAGE(ready->find("STATUS=no channel heard of yet") != std::string::npos,
-                manager.all());
+  CHECK_MESSAGE(ready->find("STATUS=no channel heard of yet") != std::string::npos, manager.all());
   watch.signal(SIGTERM);
   CHECK(watch.wait(after(15s)) == 0);
 }
