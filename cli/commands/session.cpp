@@ -1,5 +1,7 @@
 #include "commands/session.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <csignal>
 #include <utility>
 
@@ -16,7 +18,12 @@ NodeSession::NodeSession(boost::asio::io_context& io, EventPrinter& printer, Nod
       err_(err),
       stop_signals_(io, SIGINT, SIGTERM),
       hangup_(io, SIGHUP),
-      flush_(io) {}
+      flush_(io),
+      systemd_(io) {
+  // Any thread may find stdout closed; the stop runs on the io thread,
+  // once the session has started (a post before io.run() waits for it).
+  printer_.on_output_closed([this] { boost::asio::post(io_, [this] { stop_requested(); }); });
+}
 
 NodeCallbacks NodeSession::callbacks(NodeCallbacks callbacks) {
   callbacks.on_id_conflict =
@@ -28,6 +35,12 @@ NodeCallbacks NodeSession::callbacks(NodeCallbacks callbacks) {
         halted_ = conflict;
         io_.stop();
       };
+  // Called under the node's lock: the notifier reads the node afterwards.
+  callbacks.on_leadership = [this, print = std::move(callbacks.on_leadership)](
+                                const std::string& channel, const LeaderInfo& info) {
+    if (print) print(channel, info);
+    boost::asio::post(io_, [this] { systemd_.changed(); });
+  };
   return callbacks;
 }
 
@@ -38,6 +51,7 @@ void NodeSession::start(Node& node, std::function<void()> stop) {
   wait_for_hangup();
   flush_.expires_after(kEvictionSummary);
   arm_flush();
+  systemd_.start(node);
 }
 
 void NodeSession::start_async(Node& node, AsyncStop stop) {
@@ -50,16 +64,20 @@ void NodeSession::start_async(Node& node, AsyncStop stop) {
 void NodeSession::wait_for_stop() {
   stop_signals_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
-    if (async_stop_) {
-      reporter_.flush_evictions();
-      async_stop_([this] { io_.stop(); });
-      wait_for_stop();
-      return;
-    }
-    reporter_.flush_evictions();
-    stop_();
-    io_.stop();
+    stop_requested();
+    if (async_stop_) wait_for_stop();  // a second signal may hurry the stop
   });
+}
+
+void NodeSession::stop_requested() {
+  systemd_.stopping();
+  reporter_.flush_evictions();
+  if (async_stop_) {
+    async_stop_([this] { io_.stop(); });
+    return;
+  }
+  if (stop_) stop_();
+  io_.stop();
 }
 
 void NodeSession::wait_for_hangup() {
