@@ -63,7 +63,7 @@ inline std::optional<HttpReply> http_get(
 }
 
 // Connects, writes `bytes`, and reads until the server closes or `limit`
-// passes. `closed`: the server closed the connection within the limit.
+// (times the test factor) passes. `closed`: the server closed the connection within the limit.
 struct RawReply {
   bool connected = false;
   bool closed = false;
@@ -90,7 +90,7 @@ inline RawReply raw_exchange(std::uint16_t port, const std::string& bytes,
           }
         });
   };
-  stream.expires_after(limit);
+  stream.expires_after(lanlord::test::scaled(limit));
   const boost::asio::ip::tcp::endpoint to(boost::asio::ip::make_address("127.0.0.1"), port);
   stream.async_connect(to, [&](beast::error_code ec) {
     if (ec) return;
