@@ -1,5 +1,6 @@
 // lanlord: the command-line program. Parses, dispatches, maps outcomes to
 // exit codes; the commands live in commands/.
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -50,6 +51,11 @@ int main(int argc, char** argv) {
   if (!args.empty() && args.front() == lanlord::cli::kSupervisorMode) {
     return lanlord::cli::run_supervisor({args.begin() + 1, args.end()});
   }
+  // A reader that goes away (`lanlord join --json | head -1`) makes writes
+  // fail with EPIPE instead of killing lanlord without a leave; the node
+  // commands then stop gracefully (EventPrinter::on_output_closed). `run`'s
+  // command gets the default action back (supervisor.cpp).
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return run(lanlord::cli::parse_command_line(args, LANLORD_VERSION));
   } catch (const std::exception& e) {

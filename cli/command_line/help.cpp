@@ -78,9 +78,11 @@ po::options_description network_options(CommandKind cmd) {
       ("group", text("ADDRESS"), ("IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast group "
                                   "(default: " + d.group + ")").c_str())
       ("port", text("PORT"), ("UDP port (default: " + std::to_string(d.port) + ")").c_str())
-      ("interface", text("NAME|ADDRESS"), ("network interface by name (lo, eth0) or by one of "
-                                           "its addresses (default: " + d.interface_name +
-                                           ": this host only)").c_str())
+      ("interface", text("NAME|ADDRESS|auto"),
+       ("network interface by name (lo, eth0) or by one of its addresses; auto: the one "
+        "up, multicast-capable, non-loopback interface with an address of the group's "
+        "family, skipping docker*, virbr*, veth* and the like (default: " +
+        d.interface_name + ": this host only)").c_str())
       ("ttl", text("N"), ("multicast hops, 0-255; 1 stays on the local link (default: " +
                           std::to_string(d.ttl) + ")").c_str());
   po::options_description timing = make_group("Timing (DURATION: 250ms, 1.5s, 1m)");

@@ -1,5 +1,7 @@
 #include "commands/session.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <csignal>
 #include <utility>
 
@@ -16,7 +18,11 @@ NodeSession::NodeSession(boost::asio::io_context& io, EventPrinter& printer, Nod
       err_(err),
       stop_signals_(io, SIGINT, SIGTERM),
       hangup_(io, SIGHUP),
-      flush_(io) {}
+      flush_(io) {
+  // Any thread may find stdout closed; the stop runs on the io thread,
+  // once the session has started (a post before io.run() waits for it).
+  printer_.on_output_closed([this] { boost::asio::post(io_, [this] { stop_requested(); }); });
+}
 
 NodeCallbacks NodeSession::callbacks(NodeCallbacks callbacks) {
   callbacks.on_id_conflict =
@@ -50,16 +56,19 @@ void NodeSession::start_async(Node& node, AsyncStop stop) {
 void NodeSession::wait_for_stop() {
   stop_signals_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
-    if (async_stop_) {
-      reporter_.flush_evictions();
-      async_stop_([this] { io_.stop(); });
-      wait_for_stop();
-      return;
-    }
-    reporter_.flush_evictions();
-    stop_();
-    io_.stop();
+    stop_requested();
+    if (async_stop_) wait_for_stop();  // a second signal may hurry the stop
   });
+}
+
+void NodeSession::stop_requested() {
+  reporter_.flush_evictions();
+  if (async_stop_) {
+    async_stop_([this] { io_.stop(); });
+    return;
+  }
+  if (stop_) stop_();
+  io_.stop();
 }
 
 void NodeSession::wait_for_hangup() {

@@ -1,7 +1,8 @@
-// What join and watch share while their node runs: SIGINT and SIGTERM stop
-// it, SIGHUP re-reads its key file, evictions are summarised every second,
-// and a node that halted as the newer of two processes with one id ends
-// the command with exit code 1.
+// What join, watch and run share while their node runs: SIGINT and SIGTERM
+// stop it, and so does a closed stdout (EPIPE: the reader of `lanlord join
+// --json | head -1` went away); SIGHUP re-reads its key file; evictions are
+// summarised every second; and a node that halted as the newer of two
+// processes with one id ends the command with exit code 1.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -53,6 +54,8 @@ class NodeSession {
 
  private:
   void wait_for_stop();
+  // A stop signal, or stdout closed: stop gracefully (leave, exit 0).
+  void stop_requested();
   void wait_for_hangup();
   void arm_flush();
   void reload_keys();

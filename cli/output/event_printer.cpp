@@ -1,5 +1,6 @@
 #include "output/event_printer.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -113,9 +114,27 @@ std::string epoch_text(std::uint64_t epoch) {
 EventPrinter::EventPrinter(std::ostream& out, Format format, Now now, std::ostream* err)
     : out_(out), err_(err != nullptr ? *err : out), format_(format), now_(std::move(now)) {}
 
-void EventPrinter::write(std::ostream& to, const std::string& text) {
+void EventPrinter::on_output_closed(std::function<void()> closed) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  to << text << std::flush;
+  on_closed_ = std::move(closed);
+}
+
+void EventPrinter::write(std::ostream& to, const std::string& text) {
+  std::function<void()> closed;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const bool to_out = &to == &out_;
+    if (to_out && out_closed_) return;
+    errno = 0;
+    to << text << std::flush;
+    if (to.good()) return;
+    const bool broken_pipe = errno == EPIPE;
+    to.clear();
+    if (!to_out || !broken_pipe) return;
+    out_closed_ = true;
+    closed = on_closed_;
+  }
+  if (closed) closed();  // outside the lock: it may print (elsewhere) or post
 }
 
 void EventPrinter::emit(std::string_view event, std::string_view node, const JsonObject& fields,

@@ -80,6 +80,12 @@ class EventPrinter {
 
   Format format() const { return format_; }
 
+  // Called once, by whichever thread was writing, when `out` refuses a
+  // write with EPIPE (its reader went away: `lanlord join --json | head
+  // -1`); later writes to `out` are skipped. Needs SIGPIPE ignored (main
+  // does). Other write errors are ignored and the next write tries again.
+  void on_output_closed(std::function<void()> closed);
+
   void started(const StartedInfo& info);
   // `alive`: members alive after the event (this node included unless passive).
   void membership(std::string_view node, MembershipEvent event, const Member& member,
@@ -152,6 +158,8 @@ class EventPrinter {
   const Format format_;
   const Now now_;
   std::mutex mutex_;
+  bool out_closed_ = false;  // under mutex_
+  std::function<void()> on_closed_;
 };
 
 // "member_joined", ... : the JSON event name of a membership event.

@@ -118,6 +118,12 @@ class ChildProcess {
   }
 
   void signal(int sig) { ::kill(pid_, sig); }
+  // Closes our end of its stdout, as a reader that went away would: its
+  // next write fails with EPIPE (or kills it, if it does not ignore SIGPIPE).
+  void close_stdout() {
+    if (out_fd_ >= 0) ::close(out_fd_);
+    out_fd_ = -1;
+  }
 
   // The exit code once the process exits (-signal if killed by one), or
   // nothing at the deadline. Keeps draining the pipes meanwhile so that a

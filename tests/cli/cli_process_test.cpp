@@ -388,6 +388,27 @@ TEST_CASE("SIGTERM stops the leader gracefully and the others agree on a new one
   }
 }
 
+TEST_CASE("join whose stdout reader went away (EPIPE) leaves gracefully and exits 0") {
+  // `lanlord join --json | head -1`: the next event finds the pipe closed.
+  // Without SIGPIPE ignored, lanlord would die there, without a leave.
+  const Net net = random_net();
+  JoinProcess a("pipe-a", net);
+  JoinProcess b("pipe-b", net);
+  REQUIRE(!await_agreement({&a, &b}, after(kAgreement)).empty());
+  b.process->close_stdout();
+  JoinProcess c("pipe-c", net);  // b's next event: c joined
+  CHECK(b.process->wait(after(kExit)) == 0);
+  const Deadline end = after(kAgreement);
+  while (!a.saw("member_left", "pipe-b") && a.poll(end)) {
+  }
+  CHECK_MESSAGE(a.saw("member_left", "pipe-b"), b.process->stderr_text());
+  CHECK_FALSE(a.saw("member_dead", "pipe-b"));
+  for (JoinProcess* n : {&a, &c}) {
+    n->process->signal(SIGTERM);
+    CHECK(n->process->wait(after(kExit)) == 0);
+  }
+}
+
 TEST_CASE("watch --once on a healthy cluster prints the table and exits 0") {
   Cluster cluster;
   const std::string leader = await_agreement(cluster.all(), after(kAgreement));

@@ -36,6 +36,7 @@ Status MulticastLink::open(const MulticastOptions& options) {
   if (!opened) return opened.status();
   destination_ = opened->destination;
   description_ = opened->description;
+  loopback_ = opened->loopback;
   open_ = true;
   return Status::ok();
 }

@@ -37,6 +37,8 @@ class MulticastLink final : public Link {
   bool send(std::span<const std::uint8_t> datagram) override;
   void close() override;
   const std::string& describe() const override { return description_; }
+  // After open(): whether the interface is the loopback one.
+  bool loopback() const { return loopback_; }
   // Wake-ups that read the socket (each reads every datagram queued).
   std::uint64_t wakeups() const { return wakeups_; }
 
@@ -61,6 +63,7 @@ class MulticastLink final : public Link {
   boost::asio::ip::udp::socket socket_;
   boost::asio::ip::udp::endpoint destination_;
   std::string description_;
+  bool loopback_ = false;
   std::unique_ptr<Rx> rx_ = std::make_unique<Rx>();
   OnDatagram on_datagram_;
   OnError on_error_;

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 namespace lanlord::transport {
 
@@ -43,6 +44,7 @@ std::vector<InterfaceInfo> list_interfaces() {
     info.index = ::if_nametoindex(it->ifa_name);
     info.loopback = (it->ifa_flags & IFF_LOOPBACK) != 0;
     info.multicast = (it->ifa_flags & IFF_MULTICAST) != 0;
+    info.up = (it->ifa_flags & IFF_UP) != 0 && (it->ifa_flags & IFF_RUNNING) != 0;
     if (it->ifa_addr == nullptr) continue;
     if (it->ifa_addr->sa_family == AF_INET) {
       const auto* sin = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
@@ -79,10 +81,75 @@ std::string describe(const InterfaceInfo& i, const std::optional<address>& used)
   return i.name + (used ? " (" + used->to_string() + ")" : "");
 }
 
+// Names of container and VM plumbing: bridges and veth ends that carry no
+// LAN. A container's own eth0 is a veth too, but it is the container's LAN,
+// so only these names are skipped, not veth devices as such.
+bool plumbing(const std::string& name) {
+  static constexpr std::string_view kPrefixes[] = {"docker",  "br-",  "virbr", "veth",  "cni",
+                                                   "flannel", "cali", "lxcbr", "lxdbr", "podman",
+                                                   "vnet",    "tun",  "tap",   "wg"};
+  return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
+                     [&name](std::string_view p) { return name.starts_with(p); });
+}
+
+// An address of `group`'s family that other hosts can use: any IPv4
+// address; a global or unique-local (fc00::/7) IPv6 address.
+bool usable_for(const address& a, const address& group) {
+  if (group.is_v4()) return a.is_v4();
+  if (!a.is_v6()) return false;
+  const asio::ip::address_v6 v6 = a.to_v6();
+  return !v6.is_link_local() && !v6.is_loopback() && !v6.is_unspecified() && !v6.is_multicast() &&
+         !v6.is_v4_mapped();
+}
+
 }  // namespace
 
-Result<InterfaceInfo> find_interface(const std::string& spec) {
+Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all,
+                                           const address& group) {
+  const char* family = group.is_v4() ? "an IPv4 address" : "a global or unique-local IPv6 address";
+  std::vector<const InterfaceInfo*> chosen;
+  std::string why_not;  // "lo (loopback), eth1 (down), ..."
+  for (const InterfaceInfo& i : all) {
+    std::optional<address> usable;
+    for (const address& a : i.addresses) {
+      if (usable_for(a, group)) {
+        usable = a;
+        break;
+      }
+    }
+    const char* reason = i.loopback            ? "loopback"
+                         : plumbing(i.name)    ? "container or VM plumbing"
+                         : !i.up               ? "down or no carrier"
+                         : !i.multicast        ? "no MULTICAST flag"
+                         : !usable.has_value() ? (group.is_v4() ? "no IPv4 address"
+                                                                : "no global or unique-local IPv6 "
+                                                                  "address")
+                                               : nullptr;
+    if (reason == nullptr) {
+      chosen.push_back(&i);
+    } else {
+      why_not += (why_not.empty() ? "" : ", ") + i.name + " (" + reason + ")";
+    }
+  }
+  if (chosen.size() == 1) return *chosen.front();
+  if (chosen.empty()) {
+    return Status::network(
+        std::string("--interface auto: no interface is up, multicast-capable, not loopback and "
+                    "has ") +
+        family + " (" + (why_not.empty() ? "no interfaces found" : why_not) +
+        "); name one with --interface");
+  }
+  std::string names;
+  for (const InterfaceInfo* i : chosen) {
+    names += (names.empty() ? "" : ", ") + i->name;
+  }
+  return Status::network("--interface auto: several interfaces qualify (" + names +
+                         "); name one with --interface");
+}
+
+Result<InterfaceInfo> find_interface(const std::string& spec, const address& group) {
   const std::vector<InterfaceInfo> all = list_interfaces();
+  if (spec == "auto") return choose_automatically(all, group);
   boost::system::error_code ec;
   const address as_address = asio::ip::make_address(spec, ec);
   for (const InterfaceInfo& i : all) {
@@ -115,7 +182,7 @@ Status fail(udp::socket& socket, std::string message) {
 Result<OpenedMulticast> open_multicast(udp::socket& socket, const MulticastOptions& options) {
   const Result<address> group = parse_group(options.group);
   if (!group) return fail(socket, group.status());
-  const Result<InterfaceInfo> iface = find_interface(options.interface_name);
+  const Result<InterfaceInfo> iface = find_interface(options.interface_name, group.value());
   if (!iface) return fail(socket, iface.status());
   const InterfaceInfo& info = *iface;
   if (options.ttl < 0 || options.ttl > 255) {
@@ -207,6 +274,7 @@ Result<OpenedMulticast> open_multicast(udp::socket& socket, const MulticastOptio
   OpenedMulticast out;
   out.destination = bind_to;
   out.description = where;
+  out.loopback = info.loopback;
   return out;
 }
 

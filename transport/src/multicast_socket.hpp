@@ -24,12 +24,26 @@ struct InterfaceInfo {
   unsigned index = 0;
   bool loopback = false;
   bool multicast = false;  // IFF_MULTICAST
+  bool up = false;         // IFF_UP and IFF_RUNNING (administratively up, with a carrier)
   std::vector<boost::asio::ip::address> addresses;
 };
 std::vector<InterfaceInfo> list_interfaces();
 
-// The interface called `spec`, or the one that has the address `spec`.
-Result<InterfaceInfo> find_interface(const std::string& spec);
+// The interface called `spec`, or the one that has the address `spec`;
+// "auto": the one interface that can carry `group` to other hosts
+// (choose_automatically()).
+Result<InterfaceInfo> find_interface(const std::string& spec,
+                                     const boost::asio::ip::address& group);
+
+// What `--interface auto` picks among `all`: the one interface that is up,
+// not loopback, multicast-capable and has a usable address of the group's
+// family (IPv4; for IPv6 a global or unique-local address: link-local alone
+// does not count), skipping container and VM plumbing by name (docker*,
+// br-*, virbr*, veth*, cni*, flannel*, cali*, lxcbr*, lxdbr*, podman*,
+// vnet*, tun*, tap*, wg*). None or several: an error that lists every
+// interface and why it was not taken, or the candidates.
+Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all,
+                                           const boost::asio::ip::address& group);
 
 struct MulticastOptions {
   std::string group;
@@ -41,6 +55,7 @@ struct MulticastOptions {
 struct OpenedMulticast {
   boost::asio::ip::udp::endpoint destination;  // the group and port
   std::string description;                     // "239.255.76.76:7676 on lo (127.0.0.1)"
+  bool loopback = false;                       // the interface is the loopback one
 };
 
 // Opens `socket` (which must be closed), binds it to the group and port

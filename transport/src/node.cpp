@@ -239,9 +239,7 @@ Status Node::Impl::start() {
     return s;
   }
   NodeCoreConfig core = core_config(config_, *resolve_profile(config_));
-  if (const auto itf = transport::find_interface(config_.interface_name); itf) {
-    core.loopback = itf->loopback;
-  }
+  core.loopback = link_.loopback();  // as opened ("auto" resolves once)
   if (config_.keys) keys_ = std::make_shared<const Keyring>(*config_.keys);
   core_ = std::make_unique<NodeCore>(hooked_, std::move(core));
 

@@ -51,7 +51,11 @@ struct LANLORD_EXPORT NodeConfig {
   std::string group = "239.255.76.76";
   std::uint16_t port = 7676;
   // The network interface, by name ("lo", "eth0") or by one of its
-  // addresses ("127.0.0.1", "198.51.100.5", "::1"). Loopback by default.
+  // addresses ("127.0.0.1", "198.51.100.5", "::1"), or "auto": the one up,
+  // multicast-capable, non-loopback interface with an address of the
+  // group's family (IPv4; a global or unique-local IPv6 address), skipping
+  // container and VM plumbing (docker*, virbr*, veth*, ...); none or
+  // several is an error that lists them. Loopback by default.
   std::string interface_name = "lo";
   // Multicast hops: 1 keeps datagrams on the local link.
   int ttl = 1;
