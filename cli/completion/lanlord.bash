@@ -2,7 +2,13 @@
 # share/bash-completion/completions/lanlord. The option lists are each
 # command's --help, exactly: tests/cli/check_cli_docs.sh compares them.
 
+# COMPREPLY: compgen's words, one per line (file names may hold blanks).
+_lanlord_reply() {
+  mapfile -t COMPREPLY < <(compgen "$@")
+}
+
 _lanlord() {
+  COMPREPLY=()
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=""
   if ((COMP_CWORD > 0)); then
@@ -11,7 +17,7 @@ _lanlord() {
   local commands="join watch leader demo keygen run"
 
   if ((COMP_CWORD == 1)); then
-    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+    _lanlord_reply -W "$commands --help --version" -- "$cur"
     return
   fi
 
@@ -31,26 +37,26 @@ _lanlord() {
   local i
   for ((i = 2; i < COMP_CWORD; ++i)); do
     if [[ ${COMP_WORDS[i]} == -- ]]; then
-      COMPREPLY=($(compgen -c -f -- "$cur"))
+      _lanlord_reply -c -f -- "$cur"
       return
     fi
   done
 
   case $prev in
     --profile)
-      COMPREPLY=($(compgen -W "fabric lan fast" -- "$cur"))
+      _lanlord_reply -W "fabric lan fast" -- "$cur"
       return
       ;;
     --on-exit)
-      COMPREPLY=($(compgen -W "exit yield restart" -- "$cur"))
+      _lanlord_reply -W "exit yield restart" -- "$cur"
       return
       ;;
     --interface)
-      COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur"))
+      _lanlord_reply -W "auto $(ls /sys/class/net 2>/dev/null)" -- "$cur"
       return
       ;;
     --key-file | --config | --output)
-      COMPREPLY=($(compgen -f -- "$cur"))
+      _lanlord_reply -f -- "$cur"
       return
       ;;
     --id | --cluster | --channel | --metadata | --group | --port | --ttl | --heartbeat | \
@@ -60,6 +66,6 @@ _lanlord() {
       return  # a value of the user's own
       ;;
   esac
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  _lanlord_reply -W "$opts" -- "$cur"
 }
 complete -F _lanlord lanlord

@@ -1,7 +1,9 @@
 // A program that embeds lanlord as a user would, built against the unpacked
 // .deb packages by package_test.sh (CMake, shared and static; pkg-config).
-// It resolves a profile, then starts a Node on loopback (the port is the
-// first argument) and stops it. Prints the endpoint; exits 0 on success.
+// It resolves a profile, then starts a Node on loopback and stops it; the
+// group and port are arguments (the test picks random ones, as the socket
+// tests do, so no other test's nodes hear it). Prints the endpoint; exits 0
+// on success.
 #include <lanlord/node.hpp>
 #include <lanlord/profile.hpp>
 
@@ -12,8 +14,8 @@
 #include <string>
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: consumer PORT\n";
+  if (argc != 3) {
+    std::cerr << "usage: consumer GROUP PORT\n";
     return 2;
   }
   const lanlord::Result<lanlord::Profile> profile = lanlord::resolve_profile("fast", {});
@@ -23,8 +25,10 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io;
   lanlord::Node node(io, {.id = "consumer-1",
+                          .cluster = "lanlord-package-test",
                           .channels = {"package-test"},
-                          .port = static_cast<std::uint16_t>(std::stoi(argv[1])),
+                          .group = argv[1],
+                          .port = static_cast<std::uint16_t>(std::stoi(argv[2])),
                           .interface_name = "lo",
                           .profile = profile->name});
   if (const lanlord::Status s = node.start(); !s) {
