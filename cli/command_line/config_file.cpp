@@ -44,6 +44,49 @@ Status parse_config_text(std::string_view text, std::string_view filename,
   return Status::ok();
 }
 
+Result<std::vector<std::string>> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\') {
+      if (++i == text.size())
+        return Status::error("a backslash at the end of '" + std::string(text) +
+                             "' escapes nothing");
+      word += text[i];
+    } else if (c == '\'') {
+      const std::size_t close = text.find('\'', i + 1);
+      if (close == std::string_view::npos) {
+        return Status::error("unterminated ' in '" + std::string(text) + "'");
+      }
+      word.append(text.substr(i + 1, close - i - 1));
+      i = close;
+    } else if (c == '"') {
+      for (++i;; ++i) {
+        if (i == text.size())
+          return Status::error("unterminated \" in '" + std::string(text) + "'");
+        if (text[i] == '"') break;
+        if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) {
+          ++i;
+        }
+        word += text[i];
+      }
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
 Status read_file(const std::string& path, std::string& contents) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::error("cannot read config file " + path + ": " + std::strerror(errno));

@@ -24,6 +24,13 @@ struct ConfigEntry {
 Status parse_config_text(std::string_view text, std::string_view filename,
                          std::vector<ConfigEntry>& out);
 
+// `exec = ...` of a config file (run's command): words separated by blanks;
+// '...' keeps its content as it is, "..." too except that \" and \\ stand
+// for " and \; outside quotes a backslash keeps the next character. Not a
+// shell: no variables, globs or redirections (write `sh -c '...'` for
+// those). An unterminated quote or a trailing backslash is an error.
+Result<std::vector<std::string>> split_words(std::string_view text);
+
 // Reads a whole file; the message names the file and the reason.
 using ReadFile = std::function<Status(const std::string& path, std::string& contents)>;
 Status read_file(const std::string& path, std::string& contents);

@@ -387,6 +387,7 @@ std::string main_help(std::string_view version) {
          "(Hyperledger Fabric's election over UDP multicast, with heartbeat membership)\n\n"
          "Usage: lanlord COMMAND [OPTIONS]\n"
          "       lanlord COMMAND --help\n"
+         "       lanlord --config FILE [OPTIONS]   (the command the file names: command = ...)\n"
          "       lanlord --version\n\n"
          "Commands:\n"
          "  join    become a node: take part in elections and print each event\n"

@@ -69,9 +69,12 @@ CommandLine split(const po::parsed_options& parsed) {
 // The config file's settings, to be applied before the command line's.
 // Repeated `channel` lines are the exception: any --channel on the command
 // line replaces the file's list instead of adding to it.
-Status read_config(const std::string& path, const po::options_description& visible,
+// Two keys are not options: `command` (the lanlord command the file
+// configures, for `lanlord --config FILE`; it must match the command
+// named) and `exec` (run's command, what follows `--`), given to `exec`.
+Status read_config(CommandKind cmd, const std::string& path, const po::options_description& visible,
                    const std::vector<Setting>& command_line, const ReadFile& read,
-                   std::vector<Setting>& out) {
+                   std::vector<Setting>& out, std::optional<Setting>& exec) {
   std::string contents;
   if (Status s = read(path, contents); !s) return s;
   std::vector<ConfigEntry> entries;
@@ -81,6 +84,21 @@ Status read_config(const std::string& path, const po::options_description& visib
                   [](const Setting& s) { return s.key == "channel"; });
   for (const ConfigEntry& e : entries) {
     const std::string where = path + ":" + std::to_string(e.line);
+    if (e.key == "command") {
+      if (e.value != command_name(cmd)) {
+        return Status::error(where + ": this file configures 'lanlord " + e.value +
+                             "' (command = " + e.value + "), not 'lanlord " + command_name(cmd) +
+                             "'");
+      }
+      continue;
+    }
+    if (e.key == "exec") {
+      if (cmd != CommandKind::kRun) {
+        return Status::error(where + ": 'exec' is the command of 'lanlord run' (command = run)");
+      }
+      exec = Setting{e.key, e.value, where};
+      continue;
+    }
     if (e.key == "config" || e.key == "help" || visible.find_nothrow(e.key, false) == nullptr) {
       return Status::error(where + ": unknown key '" + e.key + "'");
     }
@@ -147,7 +165,8 @@ Status read_environment(const po::options_description& visible,
 // `applied` gets the settings in the order applied (for the key sources).
 Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
                          const ReadFile& read, const Getenv& getenv,
-                         std::vector<Setting>* applied = nullptr) {
+                         std::vector<Setting>* applied = nullptr,
+                         std::optional<Setting>* exec = nullptr) {
   const std::string hint = help_hint(cmd);
   const po::options_description visible = command_options(cmd);
   po::options_description all = visible;
@@ -183,9 +202,13 @@ Invocation parse_command(CommandKind cmd, const std::vector<std::string>& args,
     if (from_env) config_path = *from_env;
   }
   if (!config_path.empty()) {
-    if (Status s = read_config(config_path, visible, command_line.settings, read, settings); !s) {
+    std::optional<Setting> file_exec;
+    if (Status s = read_config(cmd, config_path, visible, command_line.settings, read, settings,
+                               file_exec);
+        !s) {
       return usage_error(s.message(), hint);
     }
+    if (exec != nullptr) *exec = std::move(file_exec);
   }
   if (Status s = read_environment(visible, command_line.settings, getenv, settings); !s) {
     return usage_error(s.message(), hint);
@@ -299,18 +322,25 @@ Invocation parse_run(const std::vector<std::string>& args, const ReadFile& read,
   const auto dashes = std::find(args.begin(), args.end(), std::string("--"));
   const std::vector<std::string> options(args.begin(), dashes);
   std::vector<Setting> settings;
-  Invocation inv = parse_command(CommandKind::kRun, options, read, keys.getenv, &settings);
+  std::optional<Setting> exec;  // a config file's command
+  Invocation inv = parse_command(CommandKind::kRun, options, read, keys.getenv, &settings, &exec);
   if (inv.action == Invocation::Action::kUsageError &&
       inv.text.starts_with("unexpected argument")) {
     inv.text += ": the command goes after '--'";
   }
   auto* o = std::get_if<RunOptions>(&inv.options);
   if (o == nullptr) return inv;  // help, or a usage error in the options
-  if (dashes != args.end()) o->command.assign(dashes + 1, args.end());
+  if (dashes != args.end()) {
+    o->command.assign(dashes + 1, args.end());
+  } else if (exec) {
+    Result<std::vector<std::string>> words = split_words(exec->value);
+    if (!words) return usage_error(exec->where + ": exec: " + words.status().message(), hint);
+    o->command = std::move(*words);
+  }
   if (o->command.empty()) {
     return usage_error(
         "missing the command: give it after '--', e.g. lanlord run --channel "
-        "billing -- /usr/bin/worker --queue billing",
+        "billing -- /usr/bin/worker --queue billing (or 'exec = ...' in a config file)",
         hint);
   }
   if (o->node.channels.empty()) {
@@ -371,6 +401,44 @@ Invocation parse_leader(const std::vector<std::string>& args, const ReadFile& re
 
 }  // namespace
 
+namespace {
+
+// `lanlord --config FILE [OPTION...]`: the command the file names
+// (`command = join|run|watch`, join when absent), as if it came first.
+// This is how a systemd unit runs any instance with one ExecStart.
+Invocation parse_by_config(const std::vector<std::string>& args, std::string_view version,
+                           const ReadFile& read, const KeySources& keys) {
+  const std::string hint = "lanlord --help";
+  std::string path;
+  if (args.front() == "--config") {
+    if (args.size() < 2) return usage_error("--config needs a file", hint);
+    path = args[1];
+  } else {
+    path = args.front().substr(std::string_view("--config=").size());
+  }
+  std::string contents;
+  std::vector<ConfigEntry> entries;
+  if (Status s = read(path, contents); !s) return usage_error(s.message(), hint);
+  if (Status s = parse_config_text(contents, path, entries); !s) {
+    return usage_error(s.message(), hint);
+  }
+  std::string command = "join";
+  for (const ConfigEntry& e : entries) {
+    if (e.key != "command") continue;
+    if (e.value != "join" && e.value != "run" && e.value != "watch") {
+      return usage_error(path + ":" + std::to_string(e.line) + ": command = " + e.value +
+                             ": a config file can start join, run or watch",
+                         hint);
+    }
+    command = e.value;
+  }
+  std::vector<std::string> with_command = {command};
+  with_command.insert(with_command.end(), args.begin(), args.end());
+  return parse_command_line(with_command, version, read, keys);
+}
+
+}  // namespace
+
 std::optional<std::string> KeySources::read_environment(const char* name) {
   const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before any thread
   if (value == nullptr) return std::nullopt;
@@ -391,6 +459,8 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
     return print(main_help(version));
   }
   if (first == "--version" || first == "-V") return print("lanlord " + std::string(version) + "\n");
+  if (first == "--config" || first.starts_with("--config="))
+    return parse_by_config(args, version, read, keys);
   if (first == "join") return parse_join(rest, read, keys);
   if (first == "watch") return parse_watch(rest, read, keys);
   if (first == "demo") return parse_demo(rest, read, keys);

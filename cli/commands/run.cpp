@@ -37,13 +37,16 @@ constexpr Duration kStableRun = 30s;
 
 // What the command gets besides the inherited environment (an inherited
 // LANLORD_RUN_* is replaced; the cluster key, LANLORD_KEY, is a secret of
-// lanlord's and is not passed on).
+// lanlord's and is not passed on, nor is systemd's NOTIFY_SOCKET).
 std::vector<std::string> command_environment(const std::string& channel, std::uint64_t epoch,
                                              const std::string& node_id) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view var(*e);
     if (var.starts_with("LANLORD_RUN_") || var.starts_with("LANLORD_KEY=")) continue;
+    // systemd's notification socket and watchdog are lanlord's, not the
+    // command's (NotifyAccess=main would ignore it anyway).
+    if (var.starts_with("NOTIFY_SOCKET=") || var.starts_with("WATCHDOG_")) continue;
     env.emplace_back(var);
   }
   env.push_back("LANLORD_RUN_CHANNEL=" + channel);

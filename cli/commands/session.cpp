@@ -18,7 +18,8 @@ NodeSession::NodeSession(boost::asio::io_context& io, EventPrinter& printer, Nod
       err_(err),
       stop_signals_(io, SIGINT, SIGTERM),
       hangup_(io, SIGHUP),
-      flush_(io) {
+      flush_(io),
+      systemd_(io) {
   // Any thread may find stdout closed; the stop runs on the io thread,
   // once the session has started (a post before io.run() waits for it).
   printer_.on_output_closed([this] { boost::asio::post(io_, [this] { stop_requested(); }); });
@@ -34,6 +35,12 @@ NodeCallbacks NodeSession::callbacks(NodeCallbacks callbacks) {
         halted_ = conflict;
         io_.stop();
       };
+  // Called under the node's lock: the notifier reads the node afterwards.
+  callbacks.on_leadership = [this, print = std::move(callbacks.on_leadership)](
+                                const std::string& channel, const LeaderInfo& info) {
+    if (print) print(channel, info);
+    boost::asio::post(io_, [this] { systemd_.changed(); });
+  };
   return callbacks;
 }
 
@@ -44,6 +51,7 @@ void NodeSession::start(Node& node, std::function<void()> stop) {
   wait_for_hangup();
   flush_.expires_after(kEvictionSummary);
   arm_flush();
+  systemd_.start(node);
 }
 
 void NodeSession::start_async(Node& node, AsyncStop stop) {
@@ -62,6 +70,7 @@ void NodeSession::wait_for_stop() {
 }
 
 void NodeSession::stop_requested() {
+  systemd_.stopping();
   reporter_.flush_evictions();
   if (async_stop_) {
     async_stop_([this] { io_.stop(); });

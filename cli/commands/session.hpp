@@ -2,7 +2,8 @@
 // stop it, and so does a closed stdout (EPIPE: the reader of `lanlord join
 // --json | head -1` went away); SIGHUP re-reads its key file; evictions are
 // summarised every second; and a node that halted as the newer of two
-// processes with one id ends the command with exit code 1.
+// processes with one id ends the command with exit code 1. Under systemd
+// it tells the service manager (systemd_notify.hpp).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +15,7 @@
 #include <ostream>
 
 #include "command_line/command_line.hpp"
+#include "commands/systemd_notify.hpp"
 #include "output/event_printer.hpp"
 #include "output/reporter.hpp"
 
@@ -72,6 +74,7 @@ class NodeSession {
   std::function<void()> stop_;
   AsyncStop async_stop_;
   std::optional<IdConflict> halted_;
+  SystemdNotifier systemd_;
 };
 
 }  // namespace lanlord::cli

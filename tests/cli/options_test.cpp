@@ -739,6 +739,76 @@ TEST_CASE("run reads a config file, keys included, and the command line wins") {
         "join.conf:1: unknown key 'kill-timeout'");
 }
 
+TEST_CASE("split_words: blanks separate, quotes group, backslashes escape, no shell") {
+  const auto words = [](std::string_view text) {
+    lanlord::Result<std::vector<std::string>> w = split_words(text);
+    REQUIRE_MESSAGE(w, w.status().message());
+    return *w;
+  };
+  using V = std::vector<std::string>;
+  CHECK(words("  /usr/bin/worker   --queue\tbilling ") ==
+        V{"/usr/bin/worker", "--queue", "billing"});
+  CHECK(words("sh -c 'echo $HOME; exit 3'") == V{"sh", "-c", "echo $HOME; exit 3"});
+  CHECK(words(R"(say "a \"b\" \\ \n" x\ y '')") == V{"say", R"(a "b" \ \n)", "x y", ""});
+  CHECK(words("a\"b c\"d") == V{"ab cd"});
+  CHECK(words("").empty());
+  CHECK(split_words("sh -c 'open").status().message() == "unterminated ' in 'sh -c 'open'");
+  CHECK(split_words("say \"open").status().message() == "unterminated \" in 'say \"open'");
+  CHECK(split_words("trailing\\").status().message().find("escapes nothing") != std::string::npos);
+}
+
+TEST_CASE("a config file can hold run's command (exec) and the command to start (command)") {
+  FakeFiles files;
+  files.files["job.conf"] =
+      "command = run\n"
+      "channel = backup\n"
+      "exec = /usr/local/bin/backup --target 'nas 2'\n";
+  files.files["node.conf"] = "channel = a\n";
+  files.files["watch.conf"] = "command = watch\nchannel = a\n";
+  files.files["bad-command.conf"] = "command = keygen\n";
+  files.files["bad-exec.conf"] = "command = run\nchannel = c\nexec = sh -c 'x\n";
+  files.files["join-exec.conf"] = "exec = worker\n";
+  // `lanlord --config FILE`: the file's command, join without one.
+  Invocation inv = parse({"--config", "job.conf"}, files);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  const RunOptions& r = std::get<RunOptions>(inv.options);
+  CHECK(r.command == std::vector<std::string>{"/usr/local/bin/backup", "--target", "nas 2"});
+  CHECK(r.node.channels == std::vector<std::string>{"backup"});
+  // Options after the file still win; a command after -- replaces exec.
+  inv = parse({"--config=job.conf", "--channel", "audit", "--", "other"}, files);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  CHECK(std::get<RunOptions>(inv.options).command == std::vector<std::string>{"other"});
+  CHECK(std::get<RunOptions>(inv.options).node.channels == std::vector<std::string>{"audit"});
+  inv = parse({"--config", "node.conf"}, files);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::holds_alternative<JoinOptions>(inv.options));
+  inv = parse({"--config", "watch.conf"}, files);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::holds_alternative<WatchOptions>(inv.options));
+  // Errors name the file and line.
+  CHECK(usage_error({"--config", "bad-command.conf"}, files) ==
+        "bad-command.conf:1: command = keygen: a config file can start join, run or watch");
+  CHECK(usage_error({"--config", "bad-exec.conf"}, files) ==
+        "bad-exec.conf:3: exec: unterminated ' in 'sh -c 'x'");
+  CHECK(usage_error({"join", "--config", "job.conf"}, files) ==
+        "job.conf:1: this file configures 'lanlord run' (command = run), not 'lanlord join'");
+  CHECK(usage_error({"join", "--config", "join-exec.conf"}, files) ==
+        "join-exec.conf:1: 'exec' is the command of 'lanlord run' (command = run)");
+  CHECK(usage_error({"--config"}, files) == "--config needs a file");
+  CHECK(usage_error({"--config", "missing.conf"}, files) == "cannot read config file missing.conf");
+}
+
+TEST_CASE("the systemd example config (cli/systemd/example.conf) is a valid run instance") {
+  // Parsed from disk as the unit's ExecStart does; nothing is started.
+  const Invocation inv = parse_command_line({"--config", LANLORD_EXAMPLE_CONF}, "9.8.7", read_file,
+                                            FakeKeys{}.sources());
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  const RunOptions& o = std::get<RunOptions>(inv.options);
+  CHECK(o.command == std::vector<std::string>{"/usr/local/bin/backup-loop", "--target", "nas 2"});
+  CHECK(o.node.channels == std::vector<std::string>{"backup"});
+  CHECK(o.node.interface_name == "auto");
+}
+
 TEST_CASE("run --help explains the command, on-exit, the environment and exit code 3") {
   const Invocation inv = parse({"run", "--help"});
   REQUIRE(inv.action == Invocation::Action::kPrint);

@@ -61,9 +61,8 @@ has "$tool_deb" "share/man/man1/lanlord\.1"
 has "$tool_deb" "share/bash-completion/completions/lanlord"
 lacks "$tool_deb" "bin/lanlord-bench"
 lacks "$tool_deb" "lib/.*\.so.*"
-if [ -f "$source_dir/cli/systemd/lanlord@.service" ]; then
-  has "$tool_deb" "lib/systemd/system/lanlord@\.service"
-fi
+has "$tool_deb" "lib/systemd/system/lanlord@\.service"
+has "$tool_deb" "share/doc/lanlord/examples/example\.conf"
 depends() { dpkg-deb -f "$1" Depends; }
 depends "$dev_deb" | grep -qF "liblanlord0 (= $version)" ||
   fail "liblanlord-dev does not depend on liblanlord0 (= $version): $(depends "$dev_deb")"
@@ -89,6 +88,10 @@ if grep -E "StrandScheduler|MulticastLink|capnp::|kj::" <<<"$symbols" | head -3 
 fi
 readelf -d "$libdir/liblanlord.so.0" | grep -q "SONAME.*\[liblanlord\.so\.0\]" ||
   fail "liblanlord.so.0 has no SONAME liblanlord.so.0"
+
+# The unit starts the packaged program (filled in at install time).
+grep -qx 'ExecStart=/usr/bin/lanlord .*' "$work/root/usr/lib/systemd/system/lanlord@.service" ||
+  fail "lanlord@.service does not run /usr/bin/lanlord: $(grep ExecStart "$work/root/usr/lib/systemd/system/lanlord@.service")"
 
 step "the packaged lanlord runs"
 "$prefix/bin/lanlord" --version | grep -qF "$version" || fail "lanlord --version"

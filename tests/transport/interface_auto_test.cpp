@@ -63,12 +63,11 @@ TEST_CASE("socket: --interface auto picks the one LAN interface, or lists why no
   // eth0: a LAN (a veth, as in a container). Not taken: its peer veth7
   // (plumbing by name, though it has an address), docker0 (a bridge) and
   // eth1 (down).
-  for (const char* step : {"link add eth0 type veth peer name veth7", "link set eth0 up",
-                           "link set veth7 up", "addr add 198.51.100.1/24 dev eth0",
-                           "addr add 198.51.100.2/24 dev veth7", "link add docker0 type bridge",
-                           "link set docker0 up", "addr add 198.18.0.1/24 dev docker0",
-                           "link add eth1 type veth peer name veth8",
-                           "addr add 203.0.113.1/24 dev eth1"}) {
+  for (const char* step :
+       {"link add eth0 type veth peer name veth7", "link set eth0 up", "link set veth7 up",
+        "addr add 198.51.100.1/24 dev eth0", "addr add 198.51.100.2/24 dev veth7",
+        "link add docker0 type bridge", "link set docker0 up", "addr add 198.18.0.1/24 dev docker0",
+        "link add eth1 type veth peer name veth8", "addr add 203.0.113.1/24 dev eth1"}) {
     REQUIRE_MESSAGE(net.step(step).empty(), net.step(step));
   }
   CHECK(start_auto(net, v4) == "on eth0 (198.51.100.1)");
