@@ -17,7 +17,7 @@ _lanlord() {
   local commands="join watch leader demo keygen run"
 
   if ((COMP_CWORD == 1)); then
-    _lanlord_reply -W "$commands --help --version" -- "$cur"
+    _lanlord_reply -W "$commands --config --help --version" -- "$cur"
     return
   fi
 
@@ -29,6 +29,14 @@ _lanlord() {
     leader) opts="--cluster --channel --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --wait --json --verbose --config --help" ;;
     demo) opts="--nodes --profile --group --port --json --verbose --help" ;;
     keygen) opts="--output --force --help" ;;
+    --config)
+      # `lanlord --config FILE [OPTIONS]`: the file names the command.
+      if ((COMP_CWORD == 2)); then
+        _lanlord_reply -f -- "$cur"
+        return
+      fi
+      opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --json --verbose"
+      ;;
     *) return ;;
   esac
 
