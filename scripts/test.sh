@@ -101,8 +101,10 @@ if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
   if [ -f tests/tsan.supp ]; then
     tsan_options+=":suppressions=$PWD/tests/tsan.supp"
   fi
+  # These suites mostly wait (sockets, child processes): a quarter of the
+  # wall time is CPU, so twice as many run at once as there are cores.
   TSAN_OPTIONS=$tsan_options \
-    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L 'transport|socket|cli'
+    ctest --test-dir build-tsan --output-on-failure -j "$((jobs * 2))" -L 'transport|socket|cli'
 fi
 
 # The 10-minute runs are scripts/fuzz.sh's default; here a short run on

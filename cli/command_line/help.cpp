@@ -285,7 +285,9 @@ const char* const kRunHelp =
 
 std::string exit_codes_help(CommandKind cmd) {
   if (cmd == CommandKind::kKeygen) {
-    return "Exit codes:\n  0  success\n  1  the file cannot be written\n"
+    return "Environment: LANLORD_OUTPUT and LANLORD_FORCE set the options too; the\n"
+           "command line wins.\n\n"
+           "Exit codes:\n  0  success\n  1  the file cannot be written\n"
            "  2  usage error (unknown option, the file exists without --force)\n";
   }
   std::string s =

@@ -513,6 +513,16 @@ TEST_CASE("keygen: stdout by default, --output FILE, --force only with --output"
   CHECK(inv.text.find("Usage: lanlord keygen") == 0);
   CHECK(inv.text.find("0600") != std::string::npos);
   CHECK(inv.text.find("--force") != std::string::npos);
+  CHECK(inv.text.find("LANLORD_OUTPUT") != std::string::npos);
+  // As the help says: the variables set keygen's options, the command line wins.
+  FakeKeys env;
+  env.variables["LANLORD_OUTPUT"] = "/tmp/from-env";
+  inv = parse({"keygen"}, {}, env);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<KeygenOptions>(inv.options).output == "/tmp/from-env");
+  inv = parse({"keygen", "--output", "/tmp/k"}, {}, env);
+  REQUIRE(inv.action == Invocation::Action::kRun);
+  CHECK(std::get<KeygenOptions>(inv.options).output == "/tmp/k");
 }
 
 TEST_CASE("join and watch --help explain the trust options, LANLORD_KEY and SIGHUP") {
