@@ -102,8 +102,8 @@ inline bool holds_for(const std::function<bool()>& holds, std::chrono::milliseco
                       std::chrono::milliseconds limit = 10s) {
   const auto now = [] { return std::chrono::steady_clock::now(); };
   const auto deadline = now() + scaled(limit);
-  // Not an optional: GCC 12 at -O1 (test bodies, tests/CMakeLists.txt)
-  // warns that its value may be used uninitialized.
+  // A flag beside the time point, not a std::optional: GCC 12 at -O1 (the
+  // test bodies' level) reports the optional's value as maybe-uninitialized.
   bool holding = false;
   std::chrono::steady_clock::time_point since{};
   while (now() < deadline) {

@@ -3,6 +3,8 @@
 // the benchmark.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -22,12 +24,12 @@ inline constexpr Duration kMaxDuration = std::chrono::hours(24);
 // nanosecond (at most 6 decimals). No blanks, signs or exponents. On
 // success sets `out`; on failure leaves it alone and the message quotes
 // `text` and says what is wrong ("bad duration '250': missing unit ...").
-Status parse_duration(std::string_view text, Duration& out);
+LANLORD_EXPORT Status parse_duration(std::string_view text, Duration& out);
 
 // The shortest exact spelling in parse_duration()'s syntax: 250ms, 5s,
 // 1.5s, 1m; 1m30s is written 90s. Below one second the unit is ms, with a
 // fraction for sub-millisecond parts (1.25ms). `d` must be positive for
 // the result to parse again.
-std::string format_duration(Duration d);
+LANLORD_EXPORT std::string format_duration(Duration d);
 
 }  // namespace lanlord

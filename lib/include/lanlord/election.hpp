@@ -40,6 +40,8 @@
 //                 newcomer learns the leader within a round trip.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -55,7 +57,7 @@
 namespace lanlord {
 
 // Fabric's timing constants (DefStartupGracePeriod & co.).
-struct ElectionConfig {
+struct LANLORD_EXPORT ElectionConfig {
   Duration startup_grace_period = std::chrono::seconds(15);
   Duration membership_sample_interval = std::chrono::seconds(1);
   Duration leader_alive_threshold = std::chrono::seconds(10);
@@ -95,7 +97,7 @@ struct ElectionConfig {
 
 // A leadership message from a peer: a proposal, a declaration, or a
 // handoff (a leader resigning in favour of `successor`).
-struct ElectionMessage {
+struct LANLORD_EXPORT ElectionMessage {
   PeerId sender;
   bool declaration = false;
   // A declaration's leadership epoch; a proposal's highest epoch heard; a
@@ -111,7 +113,7 @@ struct ElectionMessage {
 // What the service needs from the network and the membership layer
 // (Fabric's LeaderElectionAdapter). All methods are called on the
 // scheduler's thread.
-class ElectionAdapter {
+class LANLORD_EXPORT ElectionAdapter {
  public:
   using MessageHandler = std::function<void(const ElectionMessage&)>;
 
@@ -143,7 +145,7 @@ class ElectionAdapter {
 // Observers of the service. Both run on the scheduler's thread, after the
 // state has changed; they may call is_leader(), leader() and yield(), but
 // not destroy the service.
-struct ElectionCallbacks {
+struct LANLORD_EXPORT ElectionCallbacks {
   // Fabric's leadership callback: this peer became (true) or stopped being
   // (false) the leader.
   std::function<void(bool is_leader)> on_leadership;
@@ -157,7 +159,7 @@ struct ElectionCallbacks {
 // Threading: none. Everything, the getters included, on the scheduler's
 // thread (NodeCore's callers keep whatever they promise other threads at
 // their own boundary).
-class LeaderElectionService {
+class LANLORD_EXPORT LeaderElectionService {
  public:
   enum class Phase { kCreated, kStartup, kElecting, kLeading, kFollowing, kStopped };
 

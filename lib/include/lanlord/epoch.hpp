@@ -20,6 +20,8 @@
 // highest epoch they have accepted and refuse work carrying a lower one.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <cstdint>
 
 #include "lanlord/peer_id.hpp"
@@ -36,9 +38,9 @@ inline constexpr std::uint64_t kEpochTagMask = (std::uint64_t{1} << kEpochTagBit
 inline constexpr std::uint64_t kEpochTermSlack = 100'000;
 
 // The tag of `id`'s epochs: FNV-1a of the id, folded to kEpochTagBits bits.
-std::uint32_t epoch_tag_of(const PeerId& id);
+LANLORD_EXPORT std::uint32_t epoch_tag_of(const PeerId& id);
 // Milliseconds since 2020-01-01 UTC at `wall` (0 before that).
-std::uint64_t clock_term(WallTime wall);
+LANLORD_EXPORT std::uint64_t clock_term(WallTime wall);
 
 constexpr std::uint64_t epoch_term(std::uint64_t epoch) {
   return epoch >> kEpochTagBits;
@@ -52,10 +54,10 @@ constexpr std::uint64_t make_epoch(std::uint64_t term, std::uint32_t tag) {
 
 // The epoch `id` takes when it becomes leader, having heard `highest` at
 // most, at wall-clock time `wall`.
-std::uint64_t next_epoch(std::uint64_t highest, const PeerId& id, WallTime wall);
+LANLORD_EXPORT std::uint64_t next_epoch(std::uint64_t highest, const PeerId& id, WallTime wall);
 
 // Whether an epoch heard at wall-clock time `wall` could be honest: its
 // term at most clock_term(wall + max_skew) + kEpochTermSlack.
-bool epoch_plausible(std::uint64_t epoch, WallTime wall, Duration max_skew);
+LANLORD_EXPORT bool epoch_plausible(std::uint64_t epoch, WallTime wall, Duration max_skew);
 
 }  // namespace lanlord

@@ -15,6 +15,8 @@
 // send_heartbeat. Time comes from the injected Scheduler.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -32,7 +34,7 @@
 
 namespace lanlord {
 
-struct MembershipConfig {
+struct LANLORD_EXPORT MembershipConfig {
   // How often this node multicasts its heartbeat.
   Duration heartbeat_interval = std::chrono::seconds(1);
   // A peer is dead once this long has passed since its last heartbeat. Must
@@ -91,7 +93,7 @@ struct MembershipConfig {
 };
 
 // What this node knows of one peer.
-struct Member {
+struct LANLORD_EXPORT Member {
   PeerId id;
   std::uint64_t incarnation = 0;
   std::vector<std::string> channels;  // sorted, no duplicates
@@ -112,9 +114,9 @@ enum class MembershipEvent {
 };
 
 // "joined", "left", "dead", "restarted", "evicted".
-std::string_view to_string(MembershipEvent e);
+LANLORD_EXPORT std::string_view to_string(MembershipEvent e);
 
-struct MembershipStats {
+struct LANLORD_EXPORT MembershipStats {
   std::uint64_t heartbeats = 0;     // on_heartbeat() calls from other peers
   std::uint64_t leaves = 0;         // on_leave() calls from other peers
   std::uint64_t stale_dropped = 0;  // heartbeats/leaves of an older incarnation
@@ -137,7 +139,7 @@ struct MembershipStats {
 // Observers of a Membership. Both run on the scheduler's thread; they may
 // call the queries and stop(), but not on_heartbeat()/on_leave(), and must
 // not destroy the Membership.
-struct MembershipCallbacks {
+struct LANLORD_EXPORT MembershipCallbacks {
   // The caller must multicast this node's heartbeat now (id, incarnation,
   // channels and metadata are available from self()). Called from start()
   // before it returns, then every heartbeat_interval.
@@ -178,7 +180,7 @@ struct MembershipCallbacks {
 // Threading: everything, including construction and destruction, on the
 // scheduler's thread; nothing is thread-safe. No callback runs after stop()
 // or the destructor.
-class Membership {
+class LANLORD_EXPORT Membership {
  public:
   // Throws std::invalid_argument when `self` is empty or `config` is
   // invalid. `scheduler` must outlive the Membership. `self_channels` is

@@ -4,6 +4,8 @@
 // passes them by value or through an injected Codec.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -44,14 +46,14 @@ inline constexpr std::size_t kMaxMetadataSize = 192;
 // nanoseconds since the Unix epoch) and a sequence number that grows with
 // every message of that incarnation. Ordered lexicographically, which is
 // Fabric's rule: a higher incarnation wins; within one, a higher sequence.
-struct PeerTime {
+struct LANLORD_EXPORT PeerTime {
   std::uint64_t incarnation = 0;
   std::uint64_t seq = 0;
   friend auto operator<=>(const PeerTime&, const PeerTime&) = default;
 };
 
 // "I am alive, in these channels." Sent every heartbeat interval.
-struct Heartbeat {
+struct LANLORD_EXPORT Heartbeat {
   std::vector<std::string> channels;
   std::string metadata;  // application data, e.g. a service endpoint; any bytes
   // A fingerprint of the sender's timings (timings_fingerprint() in
@@ -68,7 +70,7 @@ struct Heartbeat {
 
 // A leadership message for one channel: a proposal, a declaration, or a
 // handoff (a leader resigning in favour of a named successor).
-struct Leadership {
+struct LANLORD_EXPORT Leadership {
   std::string channel;
   bool declaration = false;
   // A declaration's: the leadership's fencing epoch (lanlord/epoch.hpp).
@@ -85,7 +87,7 @@ struct Leadership {
 };
 
 // Graceful departure: the sender stops now.
-struct Leave {
+struct LANLORD_EXPORT Leave {
   friend bool operator==(const Leave&, const Leave&) = default;
 };
 
@@ -93,7 +95,7 @@ struct Leave {
 // MembershipConfig::suspicion): each named peer that hears it answers at
 // once with a heartbeat, which every member hears. Not evidence of death:
 // a receiver that hears a peer named here keeps it.
-struct Suspect {
+struct LANLORD_EXPORT Suspect {
   std::vector<PeerId> peers;  // 1 to kMaxSuspects ids, none empty
   friend bool operator==(const Suspect&, const Suspect&) = default;
 };
@@ -101,7 +103,7 @@ struct Suspect {
 using Body = std::variant<Heartbeat, Leadership, Leave, Suspect>;
 
 // One datagram's content.
-struct Message {
+struct LANLORD_EXPORT Message {
   std::uint16_t version = kProtocolVersion;
   std::string cluster;
   PeerId sender;
@@ -121,7 +123,7 @@ struct Message {
 
 // The sender id, cluster name, channels and metadata within the limits
 // above, nothing empty that must not be. The message names the field.
-Status check_message(const Message& message);
+LANLORD_EXPORT Status check_message(const Message& message);
 
 // Why a received datagram was dropped. Append new reasons before kCount.
 enum class DropReason : std::uint8_t {
@@ -148,11 +150,11 @@ enum class DropReason : std::uint8_t {
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
 
 // "too_large", "truncated", ... (snake case, stable: used in logs and metrics).
-const char* drop_reason_name(DropReason reason);
+LANLORD_EXPORT const char* drop_reason_name(DropReason reason);
 
 // Bytes <-> messages, injected where the core or the simulator needs a
 // serialiser without knowing the format (transport/ provides the real one).
-struct Codec {
+struct LANLORD_EXPORT Codec {
   // The datagram for a message, or why it cannot be sent.
   std::function<Status(const Message&, std::vector<std::uint8_t>& out)> encode;
   // The message in a datagram, or why it was dropped.

@@ -20,6 +20,8 @@
 // run this class; nothing about a node is wired anywhere else.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -43,7 +45,7 @@
 
 namespace lanlord {
 
-struct NodeCoreConfig {
+struct LANLORD_EXPORT NodeCoreConfig {
   // This node's identity, unique in the cluster; the lowest id wins an
   // election. Required (a passive node still needs one for its own
   // bookkeeping; it never sends it).
@@ -83,7 +85,7 @@ struct NodeCoreConfig {
 };
 
 // A channel's leadership as a node knows it.
-struct LeaderInfo {
+struct LANLORD_EXPORT LeaderInfo {
   std::optional<PeerId> leader;  // empty: none known
   // The leadership's fencing epoch (lanlord/epoch.hpp); 0 when no leader is
   // known. It changes with every change of hands, and with a new term of
@@ -111,7 +113,7 @@ struct MemberChanged {  // a peer joined, left, died or restarted (Membership's 
   MembershipEvent event;
   Member member;
 };
-struct Dropped {  // a received message or datagram was not believed
+struct LANLORD_EXPORT Dropped {  // a received message or datagram was not believed
   DropReason reason;
   std::string origin;  // what the caller passed to step()/drop(), e.g. "127.0.0.1:7676"
 };
@@ -129,14 +131,14 @@ enum class WarningKind {
 };
 // "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset",
 // "paused".
-const char* warning_kind_name(WarningKind kind);
-struct Warning {
+LANLORD_EXPORT const char* warning_kind_name(WarningKind kind);
+struct LANLORD_EXPORT Warning {
   WarningKind kind;
   std::string message;  // a sentence for people: what is wrong and what to do
   std::optional<PeerId> peer;
 };
 // A message carried this node's id and was not this node's own.
-struct IdConflict {
+struct LANLORD_EXPORT IdConflict {
   std::string origin;          // where it came from
   PeerTime claim;              // its PeerTime
   std::uint64_t instance = 0;  // the other process's start time (0: unknown)
@@ -154,7 +156,7 @@ using NodeEvent =
     std::variant<LeaderChanged, LeadershipChanged, MemberChanged, Dropped, Warning, IdConflict>;
 
 // What the node wants done, taken with ready().
-struct Ready {
+struct LANLORD_EXPORT Ready {
   std::vector<Message> messages;  // to send to every member, in this order
   std::vector<NodeEvent> events;
   bool empty() const { return messages.empty() && events.empty(); }
@@ -171,7 +173,7 @@ struct Ready {
 // new epoch of the same leader are none. Buckets as a Prometheus histogram's: fixed upper bounds in
 // seconds, from the fast profile's tens of milliseconds to fabric's tens of
 // seconds.
-struct FailoverHistogram {
+struct LANLORD_EXPORT FailoverHistogram {
   static constexpr std::array<double, 14> kBounds = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                                                      2.5,  5,     10,   15,  20,   30,  60};
   // counts[i]: failovers that took more than kBounds[i - 1] and at most
@@ -184,7 +186,7 @@ struct FailoverHistogram {
   void observe(Duration took);
 };
 
-struct ChannelStats {
+struct LANLORD_EXPORT ChannelStats {
   std::string channel;
   bool is_leader = false;
   std::optional<PeerId> leader;
@@ -209,7 +211,7 @@ struct ChannelStats {
   std::vector<PeerId> declaring;
 };
 
-struct NodeStats {
+struct LANLORD_EXPORT NodeStats {
   // Filled by the IO shell (Node): the core sees messages, not datagrams.
   std::uint64_t datagrams_in = 0;  // every datagram received, dropped ones included
   std::uint64_t bytes_in = 0;
@@ -255,7 +257,7 @@ struct NodeStats {
 // Threading: none. Every method, the constructor and the destructor run on
 // the scheduler's thread; the scheduler's callbacks are the core's timers.
 // Destroying a running core is a crash: nothing more is sent, no leave.
-class NodeCore {
+class LANLORD_EXPORT NodeCore {
  public:
   // Throws std::invalid_argument when config.validate() fails (a
   // programmer error: callers validate first). `scheduler` must outlive

@@ -1,6 +1,8 @@
 // Peer identity: an opaque byte string, ordered bytewise like Fabric's peerID.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <compare>
 #include <cstddef>
 #include <functional>
@@ -13,7 +15,7 @@ namespace lanlord {
 // The identity of a peer. Any bytes are allowed; lanlord uses readable
 // names (host-pid, "node-3", ...). Ordering is bytewise (memcmp), which is
 // how Fabric's election compares ids: the lowest id wins an election.
-class PeerId {
+class LANLORD_EXPORT PeerId {
  public:
   PeerId() = default;
   explicit PeerId(std::string bytes) : bytes_(std::move(bytes)) {}
@@ -39,7 +41,7 @@ class PeerId {
 };
 
 // For unordered containers keyed by id.
-struct PeerIdHash {
+struct LANLORD_EXPORT PeerIdHash {
   std::size_t operator()(const PeerId& id) const noexcept {
     return std::hash<std::string>{}(id.bytes());
   }
@@ -47,6 +49,6 @@ struct PeerIdHash {
 
 // Fabric prints a nil peerID as "<nil>"; in lanlord "no peer" is an empty
 // optional, printed the same way.
-std::string to_hex(const std::optional<PeerId>& id);
+LANLORD_EXPORT std::string to_hex(const std::optional<PeerId>& id);
 
 }  // namespace lanlord

@@ -31,6 +31,8 @@
 // dead later, after alive_expiration x idle / heartbeat_interval.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,7 +47,7 @@
 
 namespace lanlord {
 
-struct Profile {
+struct LANLORD_EXPORT Profile {
   std::string name;
   ElectionConfig election;
   MembershipConfig membership;
@@ -66,7 +68,7 @@ struct Profile {
 
 // Optional per-timing overrides of a profile's values. Unset keeps the
 // profile's value.
-struct TimingOverrides {
+struct LANLORD_EXPORT TimingOverrides {
   std::optional<Duration> heartbeat_interval;  // membership: how often to heartbeat
   std::optional<Duration> alive_expiration;    // membership: silence before a peer is dead
   std::optional<Duration> forget_after;        // membership: a dead peer is forgotten after
@@ -85,7 +87,7 @@ enum class KnobNames { kFields, kFlags };
 // TimingOverrides, and how people name it. timing_knobs() is the one list
 // of knobs: the CLI's options, config-file keys, help and profile listing,
 // and the benchmark's flags are generated from it.
-struct TimingKnob {
+struct LANLORD_EXPORT TimingKnob {
   std::string_view field;  // "alive_expiration": the config field's name
   std::string_view flag;   // "alive-expiration": the option without "--"; the config-file key
   std::string_view help;   // what it means, a phrase for --help
@@ -105,38 +107,39 @@ struct TimingKnob {
 // Every knob, membership's then election's, in TimingOverrides' order:
 // heartbeat, alive-expiration, forget-after, startup-grace,
 // sample-interval, leader-alive, election-duration. Static storage.
-std::span<const TimingKnob> timing_knobs();
+LANLORD_EXPORT std::span<const TimingKnob> timing_knobs();
 
 // The knob whose flag is `flag` (without "--"), or nullptr.
-const TimingKnob* find_timing_knob(std::string_view flag);
+LANLORD_EXPORT const TimingKnob* find_timing_knob(std::string_view flag);
 
 // Sets every timing of `profile` that `overrides` sets.
-void apply_overrides(const TimingOverrides& overrides, Profile& profile);
+LANLORD_EXPORT void apply_overrides(const TimingOverrides& overrides, Profile& profile);
 
 // The rules the timings must follow, checked in the table's terms: every
 // knob positive, alive-expiration above heartbeat, leader-alive long enough
 // to halve. The message names the first broken rule's knobs as `names`
 // says, with their values: "--alive-expiration must exceed --heartbeat, or
 // members die between two heartbeats (--alive-expiration 250ms, --heartbeat 1s)".
-Status validate_timings(const Profile& profile, KnobNames names);
+LANLORD_EXPORT Status validate_timings(const Profile& profile, KnobNames names);
 
 // The profile `name` with `overrides` applied, or why that is not a valid
 // profile (unknown name, a bad timing).
-Result<Profile> resolve_profile(std::string_view name, const TimingOverrides& overrides);
+LANLORD_EXPORT Result<Profile> resolve_profile(std::string_view name,
+                                               const TimingOverrides& overrides);
 
 // The profile called `name` ("fabric", "lan", "fast"); empty when unknown.
 // Returns a fresh copy each time: callers may adjust it.
-std::optional<Profile> find_profile(std::string_view name);
+LANLORD_EXPORT std::optional<Profile> find_profile(std::string_view name);
 
 // Every profile name, in the order they are documented (fabric, lan, fast).
-std::vector<std::string_view> profile_names();
+LANLORD_EXPORT std::vector<std::string_view> profile_names();
 
 // The profile used when none is named: "lan".
-Profile default_profile();
+LANLORD_EXPORT Profile default_profile();
 
 // A fingerprint of every timing knob and fast_failover (FNV-1a over their
 // nanosecond values; never 0). Heartbeats carry it so that a node can warn
 // about a peer whose timings differ: mixed timings make members flap.
-std::uint32_t timings_fingerprint(const Profile& profile);
+LANLORD_EXPORT std::uint32_t timings_fingerprint(const Profile& profile);
 
 }  // namespace lanlord

@@ -1,6 +1,8 @@
 // Errors as values at the API edge: one result shape for the whole project.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -19,7 +21,7 @@ enum class StatusCode {
 // The result of an operation that can fail for reasons a person can act on
 // (bad configuration, a port that cannot be bound, ...). Bugs are not
 // reported through Status.
-class [[nodiscard]] Status {
+class [[nodiscard]] LANLORD_EXPORT Status {
  public:
   Status() = default;
   static Status ok() { return Status(); }

@@ -1,6 +1,8 @@
 // Time and timers as the core sees them: an injected clock and scheduler.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,7 +26,7 @@ using WallTime = WallClock::time_point;
 // Contract: callbacks run one at a time on the scheduler's own thread (the
 // Asio strand of a Node, or the simulation loop), never inside
 // call_after() itself. A cancelled timer's callback never runs.
-class Scheduler {
+class LANLORD_EXPORT Scheduler {
  public:
   using TimerId = std::uint64_t;  // 0 is never a valid id
 
@@ -54,7 +56,7 @@ class Scheduler {
 // and runs `after` once each callback it fired has returned. NodeCore's
 // callers use it to take ready() after every timer, when the core is no
 // longer on the stack.
-class HookedScheduler final : public Scheduler {
+class LANLORD_EXPORT HookedScheduler final : public Scheduler {
  public:
   HookedScheduler(Scheduler& inner, std::function<void()> after)
       : inner_(inner), after_(std::move(after)) {}
@@ -77,7 +79,7 @@ class HookedScheduler final : public Scheduler {
 
 // A re-armable one-shot timer owned by a component; cancels itself on
 // destruction so a callback never outlives its owner.
-class Timer {
+class LANLORD_EXPORT Timer {
  public:
   explicit Timer(Scheduler& scheduler) : scheduler_(&scheduler) {}
   Timer(const Timer&) = delete;

@@ -3,6 +3,8 @@
 // admission rate of new ids. Shared by NodeCore, Node and the CLI.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +14,7 @@
 
 namespace lanlord {
 
-struct TrustConfig {
+struct LANLORD_EXPORT TrustConfig {
   // Messages whose send time is further than this from the receiver's wall
   // clock are dropped (kClockSkew): a replay of an old recording, or a peer
   // whose clock is off. Peers further than half of it are warned about.

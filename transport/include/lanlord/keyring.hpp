@@ -6,6 +6,8 @@
 // this header.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +21,7 @@ namespace lanlord {
 
 // One 32-byte cluster key and what is derived from it. Only Keyring makes
 // these (from the secret), so the derived fields always match it.
-struct ClusterKey {
+struct LANLORD_EXPORT ClusterKey {
   std::array<std::uint8_t, 32> secret{};
   // Names the key on the wire: keyed BLAKE2b of a fixed context string,
   // so it says nothing about the secret. Distinct within a keyring.
@@ -37,12 +39,12 @@ struct ClusterKey {
 
 // The key id as 8 lowercase hex digits, most significant first
 // ("3fa4c0de"): how logs and the CLI name a key without showing it.
-std::string key_id_hex(std::uint32_t id);
+LANLORD_EXPORT std::string key_id_hex(std::uint32_t id);
 
 // An ordered, non-empty list of distinct cluster keys. Immutable once
 // made; copies are independent. Any thread may read a keyring that no
 // thread modifies (they are never modified).
-class Keyring {
+class LANLORD_EXPORT Keyring {
  public:
   // Parses one standard base64 key (32 bytes) per line; blank lines and
   // lines starting with '#' are skipped; spaces around a key are allowed.

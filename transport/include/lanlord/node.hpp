@@ -16,6 +16,8 @@
 // nothing beyond its own host until a person names an interface.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -37,7 +39,7 @@
 
 namespace lanlord {
 
-struct NodeConfig {
+struct LANLORD_EXPORT NodeConfig {
   // This node's identity, unique in the cluster; the lowest id wins an
   // election. Required unless `passive` (default_node_id() gives host-pid).
   std::string id;
@@ -83,23 +85,23 @@ struct NodeConfig {
 // group is a multicast address, the port is not 0, TTL in 0..255, the
 // profile exists, the effective timings are valid. The message names the
 // offending setting, e.g. "group 203.0.113.1 is not a multicast address".
-Status validate_config(const NodeConfig& config);
+LANLORD_EXPORT Status validate_config(const NodeConfig& config);
 
 // The profile `config` names with its timing overrides applied (see
 // lanlord::resolve_profile). For showing the effective timings; start()
 // uses the same.
-Result<Profile> resolve_profile(const NodeConfig& config);
+LANLORD_EXPORT Result<Profile> resolve_profile(const NodeConfig& config);
 
 // "<hostname>-<6 random hex digits>": readable, and unique per process even
 // where pids are not (containers in their own PID namespaces).
-std::string default_node_id();
+LANLORD_EXPORT std::string default_node_id();
 
 // Observers. They run on the node's strand (so never concurrently with
 // each other or with the node's own processing) while the node holds its
 // lock: they may call any method of this Node, including stop(), but must
 // not destroy it, and must not block waiting for another thread that uses
 // this Node. None is called after stop() or destruction has begun.
-struct NodeCallbacks {
+struct LANLORD_EXPORT NodeCallbacks {
   // The leader this node knows of in `channel` changed; empty: none known.
   // `is_self`: this node is now the leader. (A thin form of on_leadership,
   // which also sees new epochs of the same leader.)
@@ -130,7 +132,7 @@ struct NodeCallbacks {
 // Threading: every method may be called from any thread. The io_context
 // must outlive the Node and must be run (by any number of threads) for the
 // node to do anything after start().
-class Node {
+class LANLORD_EXPORT Node {
  public:
   // Does not touch the network; never throws for a bad config (start()
   // reports it).

@@ -4,6 +4,8 @@
 // (transport/WIRE.md) stay behind this header.
 #pragma once
 
+#include "lanlord/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -57,7 +59,7 @@ inline constexpr std::size_t kMaxTrailerSize = kKeyIdSize + kNonceSize + kTagSiz
 // `keys` is borrowed: it must outlive the call. Without keys datagrams go
 // out plain; with keys they carry a tag from keys->primary(), and with
 // `encrypt` their payload is encrypted as well.
-struct Security {
+struct LANLORD_EXPORT Security {
   const Keyring* keys = nullptr;
   bool encrypt = false;
 };
@@ -67,12 +69,12 @@ struct Security {
 // above or the datagram would exceed kMaxDatagramSize; fails when
 // `security` asks to encrypt without keys. Any thread; the keyring is only
 // read.
-struct Encoded {
+struct LANLORD_EXPORT Encoded {
   Status status;
   std::vector<std::uint8_t> datagram;
 };
-Encoded encode(const Message& message);
-Encoded encode(const Message& message, const Security& security);
+LANLORD_EXPORT Encoded encode(const Message& message);
+LANLORD_EXPORT Encoded encode(const Message& message, const Security& security);
 
 // Parses a datagram defensively: size and header checks, then the tag (with
 // `keys`), and only then Cap'n Proto, with tight traversal and nesting
@@ -81,22 +83,22 @@ Encoded encode(const Message& message, const Security& security);
 // kForeignKey; with keys an untagged one is kUnauthenticated, one tagged
 // with a key not in `keys` kForeignKey, and one whose tag does not verify
 // kUnauthenticated. `keys` is borrowed for the call.
-struct Decoded {
+struct LANLORD_EXPORT Decoded {
   bool ok = false;
   DropReason reason = DropReason::kMalformed;  // when !ok
   Message message;                             // when ok
   std::optional<std::uint32_t> key_id;         // when ok: the key that verified it, if any
   bool encrypted = false;                      // when ok: the payload was encrypted
 };
-Decoded decode(std::span<const std::uint8_t> datagram);
-Decoded decode(std::span<const std::uint8_t> datagram, const Keyring* keys);
+LANLORD_EXPORT Decoded decode(std::span<const std::uint8_t> datagram);
+LANLORD_EXPORT Decoded decode(std::span<const std::uint8_t> datagram, const Keyring* keys);
 
 // encode() and decode() as the core's injectable Codec (for the simulator
 // and tests that want real bytes on the simulated wire).
-lanlord::Codec codec();
+LANLORD_EXPORT lanlord::Codec codec();
 // The same, keyed: encode tags (and, with security.encrypt, encrypts) with
 // the primary key, decode verifies against the whole keyring. The codec
 // keeps its own copy of *security.keys, so the caller's may go.
-lanlord::Codec codec(const Security& security);
+LANLORD_EXPORT lanlord::Codec codec(const Security& security);
 
 }  // namespace lanlord::wire
