@@ -70,6 +70,7 @@ TEST_CASE("socket: --interface auto picks the one LAN interface, or lists why no
         "link add eth1 type veth peer name veth8", "addr add 203.0.113.1/24 dev eth1"}) {
     REQUIRE_MESSAGE(net.step(step).empty(), net.step(step));
   }
+  REQUIRE(net.await_running("eth0"));
   CHECK(start_auto(net, v4) == "on eth0 (198.51.100.1)");
 
   // An IPv6 group: eth0 has only its link-local address, which does not
@@ -83,6 +84,7 @@ TEST_CASE("socket: --interface auto picks the one LAN interface, or lists why no
   // eth1 comes up: two LAN interfaces, so auto refuses to guess.
   REQUIRE(net.step("link set eth1 up").empty());
   REQUIRE(net.step("link set veth8 up").empty());
+  REQUIRE(net.await_running("eth1"));
   got = start_auto(net, v4);
   CHECK_MESSAGE(got.find("several interfaces qualify (eth0, eth1)") != std::string::npos, got);
 }

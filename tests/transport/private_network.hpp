@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -77,6 +78,21 @@ class PrivateNetwork {
   PrivateNetwork& operator=(const PrivateNetwork&) = delete;
 
   bool usable() const { return why_not_.empty(); }
+  // Waits (bounded) until `device` is up with a carrier (IFF_RUNNING,
+  // "LOWER_UP"): a veth end reports its carrier shortly after `link set
+  // up` on both ends, not at once. False if it never does.
+  bool await_running(const std::string& device) const {
+    const auto deadline = std::chrono::steady_clock::now() + scaled(5s);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const Ran r = run_command("ip -n " + name_ + " -o link show dev " + device);
+      if (r.ok() && r.output.find("LOWER_UP") != std::string::npos &&
+          r.output.find(",UP") != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
   // Runs one more `ip -n NAME` step; its output if it failed, else "".
   std::string step(const std::string& args) const {
     Ran r = run_command("ip -n " + name_ + " " + args);
