@@ -12,9 +12,9 @@
 # Real-socket tests stretch their waits and CTest timeouts by one factor
 # in the sanitizer passes (tests/time_scale.hpp). Knobs:
 #   LANLORD_SIM_SEEDS=N          seeds for the randomized simulation (default 500,
-#                                200 with membership; the ASan pass runs 20 unless set)
+#                                200 with membership; the ASan pass runs 10 unless set)
 #   LANLORD_ADVERSARY_SEEDS=N    seeds per mode of the simulated adversary (default 200;
-#                                the ASan pass runs 10 unless set)
+#                                the ASan pass runs 6 unless set)
 #   LANLORD_TEST_TIME_SCALE=N    the sanitizer passes' factor (default 5)
 #   LANLORD_SKIP_SANITIZE=1      skip passes 3 and 4 (local iteration only)
 #   LANLORD_SKIP_FUZZ=1          skip pass 5 (local iteration only)
@@ -81,20 +81,23 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
   begin "build asan+ubsan"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLANLORD_WERROR=ON \
-    -DLANLORD_SANITIZE=ON -DLANLORD_BUILD_BENCH=ON -DLANLORD_TEST_TIME_SCALE="$scale" >/dev/null
+  # -g1 (line tables): stack traces keep file:line, the build is ~8 % faster.
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+    -DLANLORD_WERROR=ON -DLANLORD_SANITIZE=ON -DLANLORD_BUILD_BENCH=ON -DLANLORD_BUILD_SHARED=OFF \
+    -DLANLORD_TEST_TIME_SCALE="$scale" >/dev/null
   cmake --build build-asan -j "$jobs"
   begin "tests asan+ubsan"
   # Memory errors, not the algorithm: the first pass ran every seed.
-  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-20} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-10} \
+  # One more suite than cores: the socket and process suites wait.
+  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-10} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-6} \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'core|transport|cli|bench'
+    ctest --test-dir build-asan --output-on-failure -j "$((jobs + 1))" -L 'core|transport|cli|bench'
 
   # The threaded parts only: the target lanlord_threaded_tests
   # (tests/CMakeLists.txt) builds the suites with these labels.
   begin "build tsan"
-  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLANLORD_WERROR=ON \
-    -DLANLORD_TSAN=ON -DLANLORD_BUILD_BENCH=OFF -DLANLORD_TEST_TIME_SCALE="$scale" >/dev/null
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+    -DLANLORD_WERROR=ON -DLANLORD_TSAN=ON -DLANLORD_BUILD_BENCH=OFF -DLANLORD_TEST_TIME_SCALE="$scale" >/dev/null
   cmake --build build-tsan -j "$jobs" --target lanlord_threaded_tests
   begin "tests tsan"
   tsan_options=halt_on_error=1:second_deadlock_stack=1
