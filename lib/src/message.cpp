@@ -33,7 +33,21 @@ Status check_message(const Message& m) {
     for (const std::string& c : hb->channels) {
       if (Status st = check_channel(c); !st) return st;
     }
-    return check_size(hb->metadata.size(), kMaxMetadataSize, "metadata");
+    if (Status st = check_size(hb->metadata.size(), kMaxMetadataSize, "metadata"); !st) return st;
+    if (Status st = check_size(hb->address.size(), kMaxAddressSize, "address"); !st) return st;
+    if (hb->digest.size() > kMaxDigest) {
+      return Status::error(std::to_string(hb->digest.size()) + " digest entries; the limit is " +
+                           std::to_string(kMaxDigest));
+    }
+    for (const PeerAddress& p : hb->digest) {
+      if (p.id.empty()) return Status::error("a digest id is empty");
+      if (Status st = check_size(p.id.bytes().size(), kMaxIdSize, "digest id"); !st) return st;
+      if (p.address.empty()) return Status::error("a digest address is empty");
+      if (Status st = check_size(p.address.size(), kMaxAddressSize, "digest address"); !st) {
+        return st;
+      }
+    }
+    return Status::ok();
   }
   if (const auto* ld = std::get_if<Leadership>(&m.body)) {
     if (Status st = check_channel(ld->channel); !st) return st;

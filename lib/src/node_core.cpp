@@ -920,7 +920,12 @@ Heartbeat NodeCore::heartbeat() const {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(membership_->announced_interval())
           .count();  // at most 24 h (MembershipConfig::validate)
-  return Heartbeat{me.channels, me.metadata, timings_, static_cast<std::uint32_t>(ms)};
+  Heartbeat hb;
+  hb.channels = me.channels;
+  hb.metadata = me.metadata;
+  hb.timings = timings_;
+  hb.interval = static_cast<std::uint32_t>(ms);
+  return hb;
 }
 
 void NodeCore::settle() {
@@ -968,6 +973,15 @@ void NodeCore::count_drop(DropReason reason, std::string_view origin) {
 
 void NodeCore::emit(NodeEvent event) {
   if (state_ == State::kRunning) ready_.events.push_back(std::move(event));
+}
+
+void NodeCore::set_seeds(std::vector<std::string> seeds) {
+  config_.unicast.seeds = std::move(seeds);
+}
+
+const std::vector<std::string>& NodeCore::unicast_targets() const {
+  static const std::vector<std::string> none;
+  return none;  // TODO(issue 13): the address book
 }
 
 Ready NodeCore::ready() {

@@ -41,6 +41,12 @@ inline constexpr std::size_t kMaxSuspects = 8;
 // trailer of a keyed datagram (44 bytes, transport/WIRE.md) fits
 // kMaxDatagramSize; metadata takes whole 8-byte words, so 200 would not.
 inline constexpr std::size_t kMaxMetadataSize = 192;
+// Unicast mode: the longest address a heartbeat carries, "[v6]:port" (an
+// IPv6 address in full, brackets, a colon and a 5-digit port).
+inline constexpr std::size_t kMaxAddressSize = 47;
+// Unicast mode: the most members one heartbeat's digest names (the codec may
+// send fewer to stay within kMaxDatagramSize, transport/WIRE.md).
+inline constexpr std::size_t kMaxDigest = 8;
 
 // Fabric's PeerTime: the sender's incarnation (its start time, in
 // nanoseconds since the Unix epoch) and a sequence number that grows with
@@ -50,6 +56,14 @@ struct LANLORD_EXPORT PeerTime {
   std::uint64_t incarnation = 0;
   std::uint64_t seq = 0;
   friend auto operator<=>(const PeerTime&, const PeerTime&) = default;
+};
+
+// A member and the address it takes unicast datagrams on, as one heartbeat's
+// digest names it (unicast mode).
+struct LANLORD_EXPORT PeerAddress {
+  PeerId id;
+  std::string address;  // "203.0.113.5:7676", "[2001:db8::5]:7676"
+  friend bool operator==(const PeerAddress&, const PeerAddress&) = default;
 };
 
 // "I am alive, in these channels." Sent every heartbeat interval.
@@ -65,6 +79,20 @@ struct LANLORD_EXPORT Heartbeat {
   // idle_heartbeat_interval). 0: the receiver's own heartbeat_interval,
   // which is what a sender with one rate announces. Receivers clamp it.
   std::uint32_t interval = 0;
+  // Unicast mode (NodeCoreConfig::unicast): the address the sender takes
+  // datagrams on, as it advertises it; "" in multicast mode. Believed only
+  // with a key (authenticated); without one, receivers use the datagram's
+  // source address.
+  std::string address{};
+  // Unicast mode: the sender is a passive member (an observer such as
+  // `lanlord watch`): it heartbeats so that members send to it, and takes
+  // part in no election (it announces no channel).
+  bool observer = false;
+  // Unicast mode with a key: members the sender knows, with their
+  // addresses (at most kMaxDigest: the newest first, then in turn), so that
+  // a node that knows one seed learns the whole cluster. Receivers ignore
+  // it without a key.
+  std::vector<PeerAddress> digest{};
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 

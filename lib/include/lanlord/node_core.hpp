@@ -45,6 +45,24 @@
 
 namespace lanlord {
 
+// Unicast mode, where multicast is blocked: every message goes to each
+// known member's address instead of a group. Addresses are opaque strings
+// to the core ("203.0.113.5:7676"); the caller formats them one way (the
+// datagram origins it passes to step() use the same form).
+struct LANLORD_EXPORT UnicastConfig {
+  bool enabled = false;
+  // This node's own address as members should send to it (advertised in
+  // its heartbeats); required when enabled. Never a target.
+  std::string address;
+  // Seed addresses, always sent to (NodeCore::set_seeds replaces them:
+  // host names are resolved again now and then by the caller).
+  std::vector<std::string> seeds;
+  // The most addresses a message is sent to (members, seeds, introduced
+  // members), so that forged members cannot turn the node into a
+  // reflector; also bounds the cost of a broadcast.
+  std::size_t max_targets = 256;
+};
+
 struct LANLORD_EXPORT NodeCoreConfig {
   // This node's identity, unique in the cluster; the lowest id wins an
   // election. Required (a passive node still needs one for its own
@@ -78,6 +96,10 @@ struct LANLORD_EXPORT NodeCoreConfig {
   // The node is on a loopback interface: it warns (once) if it has heard no
   // other member when its startup grace ends, as other hosts cannot hear it.
   bool loopback = false;
+  // Unicast mode (off: multicast, the caller sends each message once to
+  // the group). A passive node in unicast mode heartbeats as an observer so
+  // that members send to it.
+  UnicastConfig unicast;
 
   // Id, names and sizes within the message limits, a valid profile. The
   // message names the setting.
@@ -157,7 +179,9 @@ using NodeEvent =
 
 // What the node wants done, taken with ready().
 struct LANLORD_EXPORT Ready {
-  std::vector<Message> messages;  // to send to every member, in this order
+  // To send to every member, in this order: multicast, once to the group;
+  // unicast, to each of NodeCore::unicast_targets().
+  std::vector<Message> messages;
   std::vector<NodeEvent> events;
   bool empty() const { return messages.empty() && events.empty(); }
 };
@@ -246,6 +270,14 @@ struct LANLORD_EXPORT NodeStats {
   std::uint64_t suspicions_answered = 0;
   std::uint64_t suspicions_limited = 0;
   std::uint64_t peers = 0;  // peers held (members and admission), at most max_members
+  // Unicast mode: addresses a message goes to now (at most max_targets),
+  // member addresses learned (from heartbeats: advertised with a key, the
+  // datagram's source without), members introduced by another member's
+  // digest (with a key), and targets left out by the cap.
+  std::uint64_t unicast_targets = 0;
+  std::uint64_t addresses_learned = 0;
+  std::uint64_t introductions = 0;
+  std::uint64_t targets_capped = 0;
   // The largest |clock offset| among peers heard within alive_expiration.
   Duration max_clock_offset{};
   std::vector<ChannelStats> channels;
@@ -295,6 +327,16 @@ class LANLORD_EXPORT NodeCore {
   // Stops `channel`'s election (a leader steps down silently, as Fabric's
   // Stop) and drops it from the heartbeats. A no-op for an unknown channel.
   void leave_channel(std::string_view channel);
+
+  // Unicast mode: replaces the seed addresses (see UnicastConfig::seeds).
+  void set_seeds(std::vector<std::string> seeds);
+  // Unicast mode: where each message of ready() goes: the seeds, every
+  // member's address (alive, or dead and not yet forgotten, so a healed
+  // partition finds its other half), members introduced by a digest (with
+  // a key) not yet heard from; never this node's own address; at most
+  // UnicastConfig::max_targets, alive members first. Empty in multicast
+  // mode. Valid until the next call into the core.
+  const std::vector<std::string>& unicast_targets() const;
 
   // Whether outputs are waiting.
   bool has_ready() const { return !ready_.empty(); }

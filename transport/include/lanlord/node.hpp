@@ -59,6 +59,29 @@ struct LANLORD_EXPORT NodeConfig {
   std::string interface_name = "lo";
   // Multicast hops: 1 keeps datagrams on the local link.
   int ttl = 1;
+  // false: unicast mode, for networks that drop multicast (clouds,
+  // container overlays, routed subnets). The node binds a UDP socket to the
+  // interface's address and `port` (not to `group`, which is unused) and
+  // sends every message to each member it knows, learning members and
+  // their addresses from heartbeats (with keys: the addresses members
+  // advertise and the digests they carry; without: only the source
+  // addresses of datagrams that arrive). A multicast node and a unicast
+  // node never hear each other: every node of a cluster uses one mode.
+  bool multicast = true;
+  // Unicast mode: seed members, "host:port" ("198.51.100.7:7676",
+  // "node-a.example:7676", "[2001:db8::7]:7676"). Host names are resolved
+  // at start and again every minute. One reachable seed is enough with a
+  // key; without one, a node learns only the members that send to it, so
+  // list every member. The node's own address may be listed (it is
+  // skipped), so every node can share one list. Requires multicast = false.
+  std::vector<std::string> peers;
+  // Unicast mode: the address members should send to, "ip" or "ip:port"
+  // (default: the interface's address and `port`), e.g. the public
+  // address of a host behind one-to-one NAT. Believed by members only with
+  // keys.
+  std::string advertise;
+  // Unicast mode: the most addresses one message is sent to.
+  std::size_t max_unicast_targets = 256;
   // A named profile ("fabric", "lan", "fast") and overrides of its timings.
   std::string profile = "lan";
   TimingOverrides timings;
@@ -67,7 +90,8 @@ struct LANLORD_EXPORT NodeConfig {
   // A passive node joins the group and listens but never sends: no
   // heartbeats, no elections. It tracks members and, from the declarations
   // it hears, the leader of every channel it hears of (`channels` is
-  // ignored). For observers such as `lanlord watch`.
+  // ignored). For observers such as `lanlord watch`. In unicast mode it
+  // heartbeats as an observer (never a candidate), so members send to it.
   bool passive = false;
   // The cluster's keys (Keyring::load_file, Keyring::from_base64). With
   // keys, every datagram sent carries a tag made with the first (primary)
