@@ -65,6 +65,8 @@ const char* warning_kind_name(WarningKind kind) {
       return "clock_offset";
     case WarningKind::kPaused:
       return "paused";
+    case WarningKind::kSeedUnresolved:
+      return "seed_unresolved";
   }
   return "unknown";
 }

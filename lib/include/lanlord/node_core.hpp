@@ -144,15 +144,17 @@ struct LANLORD_EXPORT Dropped {  // a received message or datagram was not belie
 enum class WarningKind {
   kUnauthenticated,   // running without a key: anyone on the network can forge traffic
   kTaggedWithoutKey,  // datagrams authenticated with a key arrive, and this node has none
-  kAlone,             // on loopback and alone when the startup grace ended
+  kAlone,             // on loopback, or in unicast mode, and alone when the startup grace ended
   kTimingsDiffer,     // a peer's timings differ from this node's
   kClockOffset,       // a peer's clock is off by more than half the skew window
   kPaused,            // this node's timers ran late by more than its peers' expiration
                       // of it (alive_expiration; longer at the idle rate): a frozen
                       // process, a VM pause; it gave up every leadership at once
+  kSeedUnresolved,    // unicast mode: a seed's host name did not resolve (the caller
+                      // resolves seeds, reports this and retries now and then)
 };
 // "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset",
-// "paused".
+// "paused", "seed_unresolved".
 LANLORD_EXPORT const char* warning_kind_name(WarningKind kind);
 struct LANLORD_EXPORT Warning {
   WarningKind kind;
@@ -470,7 +472,7 @@ class LANLORD_EXPORT NodeCore {
   bool reported_duplicate_ = false;
   bool heard_peer_ = false;       // a message of another node was admitted
   bool same_process_ = false;     // during on_heartbeat: the sender's instance did not change
-  std::array<bool, 6> warned_{};  // per WarningKind without a peer
+  std::array<bool, 7> warned_{};  // per WarningKind without a peer
   TimePoint welcomed_at_{};       // fast_startup: the latest heartbeat sent for a newcomer
   bool rate_dirty_ = false;       // what decides this node's heartbeat rate changed
   Timer housekeeping_;
