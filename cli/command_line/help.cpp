@@ -75,9 +75,25 @@ po::options_description network_options(CommandKind cmd) {
   }
   po::options_description network = make_group("Network");
   network.add_options()
-      ("group", text("ADDRESS"), ("IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast group "
-                                  "(default: " + d.group + ")").c_str())
+      ("group", text("ADDRESS"), ("IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast group; "
+                                  "not with --peers or --no-multicast (default: " + d.group +
+                                  ")").c_str())
       ("port", text("PORT"), ("UDP port (default: " + std::to_string(d.port) + ")").c_str())
+      ("peers", text("HOST:PORT,..."), "unicast mode, for networks without multicast: seed "
+                                       "members to contact, comma-separated, repeatable; a HOST "
+                                       "without :PORT uses --port; without --group this turns "
+                                       "multicast off. With a key one seed is enough, without "
+                                       "one list every member (default: none)")
+      ("no-multicast", po::bool_switch(), "unicast mode even without --peers (a seed that waits "
+                                          "to be contacted); not with --group")
+      ("advertise", text("ADDR[:PORT]"), "unicast mode: the address members should send to, "
+                                         "e.g. this host's public address behind one-to-one "
+                                         "NAT; believed only with a key (default: the "
+                                         "interface's address and --port)")
+      ("max-unicast-targets", text("N"), ("unicast mode: the most addresses one message is sent "
+                                          "to, 1-" + std::to_string(kMaxUnicastTargetsLimit) +
+                                          " (default: " + std::to_string(d.max_unicast_targets) +
+                                          ")").c_str())
       ("interface", text("NAME|ADDRESS|auto"),
        ("network interface by name (lo, eth0) or by one of its addresses; auto: the one "
         "up, multicast-capable, non-loopback interface with an address of the group's "
@@ -234,7 +250,8 @@ const char* const kDurationsHelp =
 const char* const kEnvironmentHelp =
     "Environment: every option can also be set as LANLORD_<OPTION>, upper case,\n"
     "dashes to underscores: LANLORD_PROFILE=fast, LANLORD_ALIVE_EXPIRATION=300ms,\n"
-    "LANLORD_JSON=true, LANLORD_CHANNEL=billing,jobs (comma-separated).\n"
+    "LANLORD_JSON=true, LANLORD_CHANNEL=billing,jobs and\n"
+    "LANLORD_PEERS=198.51.100.1:7676,198.51.100.2:7676 (comma-separated).\n"
     "Precedence: command line > environment > config file > profile. Other\n"
     "LANLORD_* names are ignored; set but empty is an error.\n";
 
@@ -345,7 +362,9 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "(and every --channel) has exactly one leader, 1 otherwise, and 1 if\n"
            "nothing was heard at all, or when it saw an id used twice, unauthenticated\n"
            "datagrams while keyed, or messages outside the clock-skew window; another\n"
-           "cluster's traffic is only counted. SIGHUP re-reads --key-file.\n\n"
+           "cluster's traffic is only counted. SIGHUP re-reads --key-file.\n"
+           "In unicast mode (--peers, --no-multicast) it heartbeats as an observer,\n"
+           "never a candidate, so that members send to it.\n\n"
            "Example: lanlord watch --once --profile fast || echo 'no single leader'\n\n";
       break;
     case CommandKind::kKeygen:
@@ -372,7 +391,10 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "heard of, one line: the leader's id, its epoch (the fencing token of its\n"
            "leadership), its metadata and how many members the channel has; or \"no\n"
            "leader\", or \"split\" with every member declaring leadership.\n"
-           "With --json: one \"leaders\" object; epochs are strings of digits (64-bit).\n\n"
+           "With --json: one \"leaders\" object; epochs are strings of digits (64-bit).\n"
+           "In unicast mode (--peers, --no-multicast) it heartbeats as an observer\n"
+           "(never a candidate) so that members send to it, and listens one idle\n"
+           "heartbeat interval longer, while the seeds pass its address on.\n\n"
            "Example: lanlord leader --channel billing --profile fast --json |\n"
            "           jq -r '.channels[0].metadata'\n\n";
       break;

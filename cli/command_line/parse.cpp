@@ -66,9 +66,17 @@ CommandLine split(const po::parsed_options& parsed) {
   return out;
 }
 
+// The repeatable options that make a list: `channel` and `peers`. A list
+// from the command line replaces the environment's and the config file's,
+// and the environment's (comma-separated) replaces the config file's.
+bool is_list(std::string_view key) {
+  return key == "channel" || key == "peers";
+}
+
 // The config file's settings, to be applied before the command line's.
-// Repeated `channel` lines are the exception: any --channel on the command
-// line replaces the file's list instead of adding to it.
+// Repeated `channel` and `peers` lines are the exception: any --channel
+// (--peers) on the command line replaces the file's list instead of adding
+// to it.
 // Two keys are not options: `command` (the lanlord command the file
 // configures, for `lanlord --config FILE`; it must match the command
 // named) and `exec` (run's command, what follows `--`), given to `exec`.
@@ -79,9 +87,10 @@ Status read_config(CommandKind cmd, const std::string& path, const po::options_d
   if (Status s = read(path, contents); !s) return s;
   std::vector<ConfigEntry> entries;
   if (Status s = parse_config_text(contents, path, entries); !s) return s;
-  const bool channels_on_command_line =
-      std::any_of(command_line.begin(), command_line.end(),
-                  [](const Setting& s) { return s.key == "channel"; });
+  const auto on_command_line = [&command_line](std::string_view key) {
+    return std::any_of(command_line.begin(), command_line.end(),
+                       [key](const Setting& s) { return s.key == key; });
+  };
   for (const ConfigEntry& e : entries) {
     const std::string where = path + ":" + std::to_string(e.line);
     if (e.key == "command") {
@@ -102,7 +111,7 @@ Status read_config(CommandKind cmd, const std::string& path, const po::options_d
     if (e.key == "config" || e.key == "help" || visible.find_nothrow(e.key, false) == nullptr) {
       return Status::error(where + ": unknown key '" + e.key + "'");
     }
-    if (e.key == "channel" && channels_on_command_line) continue;
+    if (is_list(e.key) && on_command_line(e.key)) continue;
     out.push_back({e.key, e.value, where});
   }
   return Status::ok();
@@ -122,9 +131,9 @@ std::string environment_name(std::string_view option) {
 
 // The environment's settings for `cmd`'s options, applied after the config
 // file's and before the command line's. Only the options' own variables are
-// read: other LANLORD_* names are ignored. `channel` takes a comma-separated
-// list, which replaces the config file's channels and is replaced by any
-// --channel on the command line.
+// read: other LANLORD_* names are ignored. `channel` and `peers` take a
+// comma-separated list, which replaces the config file's and is replaced by
+// any --channel (--peers) on the command line.
 Status read_environment(const po::options_description& visible,
                         const std::vector<Setting>& command_line, const Getenv& getenv,
                         std::vector<Setting>& settings) {
@@ -141,12 +150,16 @@ Status read_environment(const po::options_description& visible,
     if (value->empty()) {
       return Status::error(name + " is set but empty: give it a value or unset it");
     }
-    if (key != "channel") {
+    if (!is_list(key)) {
       settings.push_back({key, *value, name});
       continue;
     }
     if (on_command_line(key)) continue;
-    std::erase_if(settings, [](const Setting& s) { return s.key == "channel"; });
+    std::erase_if(settings, [&key](const Setting& s) { return s.key == key; });
+    if (key == "peers") {  // split and checked as --peers' value is
+      settings.push_back({key, *value, name});
+      continue;
+    }
     std::size_t start = 0;
     while (start <= value->size()) {
       const std::size_t comma = std::min(value->find(',', start), value->size());
@@ -295,6 +308,9 @@ Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
     return usage_error(s.message(), help_hint(CommandKind::kJoin));
   }
+  if (Status s = resolve_unicast(settings, o->node); !s) {
+    return usage_error(s.message(), help_hint(CommandKind::kJoin));
+  }
   const NodeConfig config = o->node;
   return checked(std::move(inv), config, CommandKind::kJoin);
 }
@@ -306,6 +322,9 @@ Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& rea
   auto* o = std::get_if<WatchOptions>(&inv.options);
   if (o == nullptr) return inv;
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+    return usage_error(s.message(), help_hint(CommandKind::kWatch));
+  }
+  if (Status s = resolve_unicast(settings, o->node); !s) {
     return usage_error(s.message(), help_hint(CommandKind::kWatch));
   }
   o->node.passive = true;
@@ -356,6 +375,7 @@ Invocation parse_run(const std::vector<std::string>& args, const ReadFile& read,
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
     return usage_error(s.message(), hint);
   }
+  if (Status s = resolve_unicast(settings, o->node); !s) return usage_error(s.message(), hint);
   const NodeConfig config = o->node;
   return checked(std::move(inv), config, CommandKind::kRun);
 }
@@ -392,6 +412,9 @@ Invocation parse_leader(const std::vector<std::string>& args, const ReadFile& re
   auto* o = std::get_if<LeaderOptions>(&inv.options);
   if (o == nullptr) return inv;
   if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+    return usage_error(s.message(), help_hint(CommandKind::kLeader));
+  }
+  if (Status s = resolve_unicast(settings, o->node); !s) {
     return usage_error(s.message(), help_hint(CommandKind::kLeader));
   }
   o->node.passive = true;
@@ -481,8 +504,12 @@ Duration once_wait(const WatchOptions& options) {
   // rate classes an idle member only within its idle interval (plus a fast
   // one, for the phase of its heartbeats and their delivery).
   const MembershipConfig& m = p.membership;
-  return std::max(m.alive_expiration, m.max_interval() + m.heartbeat_interval) +
-         p.election.declaration_interval();
+  const Duration heard = std::max(m.alive_expiration, m.max_interval() + m.heartbeat_interval) +
+                         p.election.declaration_interval();
+  // Unicast: members send to this observer only once they know it, which
+  // the seeds learn from its first heartbeat and pass on in their next
+  // ones (an idle seed's may be one idle interval away).
+  return options.node.multicast ? heard : heard + m.max_interval();
 }
 
 }  // namespace lanlord::cli

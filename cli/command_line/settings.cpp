@@ -8,6 +8,8 @@
 #include <system_error>
 #include <utility>
 
+#include <arpa/inet.h>
+
 #include "lanlord/app/timing_flags.hpp"
 #include "lanlord/duration.hpp"
 #include "lanlord/profile.hpp"
@@ -110,6 +112,24 @@ Status parse_profile(const Setting& s, std::string& out) {
   return Status::ok();
 }
 
+// `--peers`' value: one or more addresses separated by commas, each
+// checked now (the bare hosts get --port later, in resolve_unicast, once
+// every setting is known).
+Status add_peers(const Setting& s, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  const std::string& v = s.value;
+  while (start <= v.size()) {
+    const std::size_t comma = std::min(v.find(',', start), v.size());
+    const std::string item = v.substr(start, comma - start);
+    if (item.empty()) return bad(s, "an empty address in '" + v + "' (HOST:PORT[,HOST:PORT...])");
+    HostPort hp;
+    if (Status st = parse_host_port(item, hp); !st) return bad(s, st.message());
+    out.push_back(item);
+    start = comma + 1;
+  }
+  return Status::ok();
+}
+
 // The options join and watch share: where the group is and how it is timed.
 Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
   handled = true;
@@ -127,6 +147,20 @@ Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
     c.port = static_cast<std::uint16_t>(n);
   } else if (k == "interface") {
     c.interface_name = s.value;
+  } else if (k == "peers") {
+    return add_peers(s, c.peers);
+  } else if (k == "no-multicast") {
+    bool off = false;
+    if (Status st = parse_flag(s, off); !st) return st;
+    c.multicast = !off;
+  } else if (k == "advertise") {
+    HostPort hp;
+    if (Status st = parse_host_port(s.value, hp); !st) return bad(s, st.message());
+    if (!hp.literal) return bad(s, "'" + s.value + "' is not an IP address (ADDR or ADDR:PORT)");
+    c.advertise = s.value;
+  } else if (k == "max-unicast-targets") {
+    if (Status st = parse_unsigned(s, 1, kMaxUnicastTargetsLimit, "a count", n); !st) return st;
+    c.max_unicast_targets = static_cast<std::size_t>(n);
   } else if (k == "ttl") {
     if (Status st = parse_unsigned(s, 0, 255, "a TTL", n); !st) return st;
     c.ttl = static_cast<int>(n);
@@ -334,6 +368,116 @@ Status apply_all(const std::vector<Setting>& settings, CommandOptions& out) {
 }
 
 }  // namespace
+
+Status parse_host_port(std::string_view text, HostPort& out) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  const auto is_v4 = [](const std::string& h) {
+    in_addr a{};
+    return ::inet_pton(AF_INET, h.c_str(), &a) == 1;
+  };
+  const auto is_v6 = [](const std::string& h) {
+    in6_addr a{};
+    return ::inet_pton(AF_INET6, h.c_str(), &a) == 1;
+  };
+  HostPort hp;
+  std::string_view port;
+  bool has_port = false;
+  if (text.starts_with('[')) {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos)
+      return Status::error(quoted + ": no ']' after the IPv6 address");
+    hp.host = std::string(text.substr(1, close - 1));
+    if (!is_v6(hp.host))
+      return Status::error(quoted + ": '" + hp.host + "' is not an IPv6 address");
+    hp.ipv6 = true;
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return Status::error(quoted + ": expected ':PORT' after ']'");
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else if (std::count(text.begin(), text.end(), ':') > 1) {
+    // A bare IPv6 address: no port (write [ADDR]:PORT for one).
+    hp.host = std::string(text);
+    if (!is_v6(hp.host)) {
+      return Status::error(quoted +
+                           " is not HOST:PORT (an IPv6 address with a port is [ADDR]:PORT)");
+    }
+    hp.ipv6 = true;
+  } else {
+    const std::size_t colon = text.find(':');
+    hp.host = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port = text.substr(colon + 1);
+      has_port = true;
+    }
+  }
+  if (hp.host.empty()) return Status::error(quoted + ": the host is missing (HOST:PORT)");
+  if (hp.ipv6) {
+    hp.literal = true;
+  } else if (hp.host.find_first_not_of("0123456789.") == std::string::npos) {
+    if (!is_v4(hp.host))
+      return Status::error(quoted + ": '" + hp.host + "' is not an IPv4 address");
+    hp.literal = true;
+  } else {
+    const bool name_chars = std::all_of(hp.host.begin(), hp.host.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '-' || ch == '.' || ch == '_';
+    });
+    if (!name_chars || hp.host.size() > 253 || hp.host.front() == '-' || hp.host.front() == '.') {
+      return Status::error(quoted + ": '" + hp.host + "' is neither an IP address nor a host name");
+    }
+  }
+  if (has_port) {
+    std::uint32_t n = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n < 1 ||
+        n > 65535) {
+      return Status::error(quoted + ": '" + std::string(port) + "' is not a port (1-65535)");
+    }
+    hp.port = static_cast<std::uint16_t>(n);
+  }
+  out = std::move(hp);
+  return Status::ok();
+}
+
+std::string HostPort::with_port(std::uint16_t fallback) const {
+  const std::string p = std::to_string(port.value_or(fallback));
+  return ipv6 ? "[" + host + "]:" + p : host + ":" + p;
+}
+
+Status resolve_unicast(const std::vector<Setting>& settings, NodeConfig& node) {
+  const Setting* group = nullptr;
+  const Setting* unicast = nullptr;  // the last --peers or --no-multicast that asks for unicast
+  const Setting* advertise = nullptr;
+  for (const Setting& s : settings) {
+    if (s.key == "group") group = &s;
+    if (s.key == "peers" || s.key == "advertise") {
+      (s.key == "peers" ? unicast : advertise) = &s;
+    }
+    if (s.key == "no-multicast" && !node.multicast) unicast = &s;
+  }
+  const auto named = [](const Setting& s) {
+    return s.from_command_line() ? "--" + s.key : s.where + ": " + s.key;
+  };
+  if (!node.peers.empty()) node.multicast = false;  // --peers without --group: unicast
+  if (group != nullptr && !node.multicast) {
+    return Status::error(named(*group) + " and " + named(unicast != nullptr ? *unicast : *group) +
+                         ": a node is either multicast (--group) or unicast (--peers/"
+                         "--no-multicast); a multicast node and a unicast node never hear each "
+                         "other");
+  }
+  if (advertise != nullptr && node.multicast) {
+    return Status::error(named(*advertise) +
+                         ": only for unicast mode (add --peers or --no-multicast)");
+  }
+  for (std::string& peer : node.peers) {
+    HostPort hp;
+    if (Status st = parse_host_port(peer, hp); !st) return st;  // checked when applied
+    peer = hp.with_port(node.port);
+  }
+  return Status::ok();
+}
 
 Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
                       CommandOptions& out) {

@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -25,6 +27,9 @@ inline constexpr std::size_t kMaxDemoNodes = 64;
 // LAN, low enough that a typo (an extra zero or three) is caught.
 inline constexpr std::uint64_t kMaxMembersLimit = 1000000;
 inline constexpr std::uint64_t kMaxNewIdsPerSecond = 1000000;
+// Upper bound of --max-unicast-targets: one heartbeat to this many
+// addresses is already far more than a LAN's worth of datagrams.
+inline constexpr std::uint64_t kMaxUnicastTargetsLimit = 65536;
 
 struct Setting {
   std::string key;    // the long option name without "--"
@@ -43,6 +48,26 @@ using CommandOptions = std::variant<std::monostate, JoinOptions, WatchOptions, D
 // "node.conf:3: port: ...".
 Status apply_settings(CommandKind command, const std::vector<Setting>& settings,
                       CommandOptions& out);
+
+// A unicast address as written for --peers and --advertise: "HOST:PORT",
+// "HOST", "[IPV6]:PORT" or a bare IPv6 address. HOST is an IP address or
+// a host name (resolved later, by the library).
+struct HostPort {
+  std::string host;  // without brackets
+  std::optional<std::uint16_t> port;
+  bool ipv6 = false;     // an IPv6 literal
+  bool literal = false;  // an IP address, not a host name
+  // "host:port" or "[v6]:port", with `fallback` when no port was given.
+  std::string with_port(std::uint16_t fallback) const;
+};
+// The message names `text` and what is wrong with it.
+Status parse_host_port(std::string_view text, HostPort& out);
+
+// The mode rules, once every setting is applied: --peers without --group
+// turns multicast off; --peers or --no-multicast with a --group (from any
+// source) is refused, as is --advertise in multicast mode; each peer
+// without a port gets node.port ("host" -> "host:7676").
+Status resolve_unicast(const std::vector<Setting>& settings, NodeConfig& node);
 
 // `run --on-exit`'s words: "exit", "yield", "restart".
 const char* on_exit_name(RunOptions::OnExit on_exit);

@@ -23,10 +23,10 @@ _lanlord() {
 
   local command=${COMP_WORDS[1]} opts=""
   case $command in
-    join) opts="--id --cluster --channel --metadata --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
-    run) opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
-    watch) opts="--cluster --channel --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose --config --help" ;;
-    leader) opts="--cluster --channel --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --wait --json --verbose --config --help" ;;
+    join) opts="--id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
+    run) opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
+    watch) opts="--cluster --channel --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose --config --help" ;;
+    leader) opts="--cluster --channel --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --wait --json --verbose --config --help" ;;
     demo) opts="--nodes --profile --group --port --json --verbose --help" ;;
     keygen) opts="--output --force --help" ;;
     --config)
@@ -35,7 +35,7 @@ _lanlord() {
         _lanlord_reply -f -- "$cur"
         return
       fi
-      opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose"
+      opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose"
       ;;
     *) return ;;
   esac
@@ -70,7 +70,8 @@ _lanlord() {
     --id | --cluster | --channel | --metadata | --group | --port | --ttl | --heartbeat | \
       --alive-expiration | --forget-after | --startup-grace | --sample-interval | \
       --leader-alive | --election-duration | --max-clock-skew | --max-members | \
-      --new-ids-per-second | --kill-timeout | --wait | --nodes | --metrics-listen)
+      --new-ids-per-second | --kill-timeout | --wait | --nodes | --metrics-listen | --peers | \
+      --advertise | --max-unicast-targets)
       return  # a value of the user's own
       ;;
   esac

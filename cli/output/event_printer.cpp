@@ -160,11 +160,19 @@ void EventPrinter::started(const StartedInfo& info) {
   JsonObject f;
   f.str("cluster", info.cluster);
   if (!info.passive) f.strings("channels", info.channels);
-  f.str("endpoint", info.endpoint).str("profile", info.profile).boolean("passive", info.passive);
+  f.str("endpoint", info.endpoint).str("mode", info.unicast ? "unicast" : "multicast");
+  if (info.unicast) f.strings("peers", info.peers);
+  f.str("profile", info.profile).boolean("passive", info.passive);
   std::string human = info.passive ? "started watching: cluster " : "started: cluster ";
   human += printable(info.cluster);
   if (!info.passive) human += ", channels " + join_printable(info.channels, ",");
-  human += ", " + printable(info.endpoint) + ", profile " + printable(info.profile);
+  human += ", " + printable(info.endpoint);
+  if (info.unicast) {
+    human += ", unicast, ";
+    human += info.peers.empty() ? "no seeds (waits to be contacted)"
+                                : "seeds " + join_printable(info.peers, ",");
+  }
+  human += ", profile " + printable(info.profile);
   if (!info.key_ids.empty()) {
     f.strings("key_ids", info.key_ids).boolean("encrypt", info.encrypt);
     human += ", key " + info.key_ids.front();

@@ -41,7 +41,9 @@ struct StartedInfo {
   std::string node;
   std::string cluster;
   std::vector<std::string> channels;
-  std::string endpoint;  // Node::describe_endpoint()
+  std::string endpoint;              // Node::describe_endpoint()
+  bool unicast = false;              // NodeConfig::multicast off
+  std::vector<std::string> peers{};  // unicast: the seeds (NodeConfig::peers)
   std::string profile;
   bool passive = false;
   std::vector<std::string> key_ids;  // key_id_hex, primary first; empty: no key

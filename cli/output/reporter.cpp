@@ -122,6 +122,8 @@ StartedInfo started_info(const Node& node, const std::string& label) {
   info.cluster = c.cluster;
   info.channels = c.channels;
   info.endpoint = node.describe_endpoint();
+  info.unicast = !c.multicast;
+  info.peers = c.peers;
   info.profile = c.profile;
   info.passive = c.passive;
   if (c.keys) {

@@ -137,6 +137,10 @@ TEST_CASE("usage errors exit 2 with one line on stderr that names the problem") 
       {{"join", "--new-ids-per-second", "lots"}, "--new-ids-per-second"},
       {{"join", "--key-file", "/nonexistent/lanlord.key"}, "/nonexistent/lanlord.key"},
       {{"keygen", "--force"}, "--force"},
+      {{"join", "--group", "239.1.2.3", "--peers", "127.0.0.1:7000"},
+       "a node is either multicast (--group) or unicast (--peers/--no-multicast)"},
+      {{"join", "--advertise", "127.0.0.1"}, "--advertise: only for unicast mode"},
+      {{"join", "--peers", "127.0.0.1:0"}, "--peers: '127.0.0.1:0'"},
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{}, "missing command"},
   };
@@ -772,4 +776,44 @@ TEST_CASE("leader --help states the wait and exit codes, and a bad command line 
   const Finished bad = run({"leader", "--channel", "a", "--channel", "b"});
   CHECK(bad.code == 2);
   CHECK(bad.err.find("try 'lanlord leader --help'") != std::string::npos);
+}
+
+// Unicast mode on loopback: three nodes on 127.0.0.1, ports P, P+1, P+2,
+// each told of one seed only; with a key they learn the rest from the
+// seeds' heartbeats, agree on one leader, and `lanlord leader` (an
+// observer on port P+3, told of one seed) prints it.
+TEST_CASE("unicast: three join processes with one seed each agree, and leader prints it") {
+  TempDir dir;
+  const std::string key = dir.file("cluster.key");
+  REQUIRE(run({"keygen", "--output", key}).code == 0);
+  const int p = std::stoi(random_net().port);
+  const auto port = [p](int i) { return std::to_string(p + i); };
+  const auto at = [&port](int i) { return "127.0.0.1:" + port(i); };
+  const std::string cluster = "unicast-" + port(0);
+  const auto options = [&](int self, int seed) {
+    return std::vector<std::string>{
+        "--no-multicast", "--interface", "lo", "--port",    port(self), "--peers",
+        at(seed),         "--key-file",  key,  "--cluster", cluster};
+  };
+  using NoGroup = JoinProcess::NoGroup;
+  // a and c know b's address only, b knows a's: nobody is told of c.
+  JoinProcess a("node-a", NoGroup{}, options(0, 1));
+  JoinProcess b("node-b", NoGroup{}, options(1, 0));
+  JoinProcess c("node-c", NoGroup{}, options(2, 1));
+  const std::string leader = await_agreement({&a, &b, &c}, after(kAgreement));
+  REQUIRE_MESSAGE(!leader.empty(), "no agreement; node-a said: " << a.process->stderr_text());
+  for (JoinProcess* n : {&a, &b, &c}) {
+    REQUIRE(!n->lines.empty());
+    CHECK(field(n->lines.front(), "mode") == "unicast");
+    for (JoinProcess* other : {&a, &b, &c}) {
+      if (other != n) CHECK_MESSAGE(n->saw("member_joined", other->id), n->id << " " << other->id);
+    }
+  }
+  const Finished answer =
+      run({"leader", "--json", "--profile", "fast", "--no-multicast", "--interface", "lo", "--port",
+           port(3), "--peers", at(0), "--key-file", key, "--cluster", cluster});
+  INFO("stdout: " << answer.out << "stderr: " << answer.err);
+  CHECK(answer.code == 0);
+  CHECK(field(answer.out, "leader") == leader);
+  CHECK(field(answer.out, "members") == "3");
 }

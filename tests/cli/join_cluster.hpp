@@ -134,6 +134,16 @@ struct JoinProcess {
     process = std::make_unique<ChildProcess>(kLanlord, argv);
   }
 
+  // `lanlord join --id ID --json --profile fast` and `options`, without a
+  // group (unicast nodes have none).
+  struct NoGroup {};
+  JoinProcess(std::string node_id, NoGroup, const std::vector<std::string>& options)
+      : id(std::move(node_id)) {
+    std::vector<std::string> argv = {"join", "--id", id, "--json", "--profile", "fast"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    process = std::make_unique<ChildProcess>(kLanlord, argv);
+  }
+
   // Reads whatever lines arrive before `deadline`; false once stdout closed
   // or the deadline passed with nothing new.
   bool poll(Deadline deadline) {

@@ -979,3 +979,156 @@ TEST_CASE("help: join, run and watch describe --metrics-listen") {
     CHECK(inv.text.find("metrics_listening") != std::string::npos);
   }
 }
+
+TEST_CASE("unicast: --peers without --group selects unicast, bare hosts take --port") {
+  const JoinOptions multicast = join({});
+  CHECK(multicast.node.multicast);
+  CHECK(multicast.node.peers.empty());
+
+  const JoinOptions j = join({"--peers", "198.51.100.1:7000,node-b.example", "--peers",
+                              "[2001:db8::7]:7001", "--peers", "2001:db8::8", "--port", "7100"});
+  CHECK_FALSE(j.node.multicast);
+  CHECK(j.node.peers == std::vector<std::string>{"198.51.100.1:7000", "node-b.example:7100",
+                                                 "[2001:db8::7]:7001", "[2001:db8::8]:7100"});
+
+  // --no-multicast alone: a seed that waits to be contacted.
+  const JoinOptions seed = join({"--no-multicast"});
+  CHECK_FALSE(seed.node.multicast);
+  CHECK(seed.node.peers.empty());
+
+  const JoinOptions advertised =
+      join({"--no-multicast", "--advertise", "203.0.113.9:7676", "--max-unicast-targets", "32"});
+  CHECK(advertised.node.advertise == "203.0.113.9:7676");
+  CHECK(advertised.node.max_unicast_targets == 32);
+  CHECK(join({"--no-multicast", "--advertise", "203.0.113.9"}).node.advertise == "203.0.113.9");
+  CHECK(join({}).node.max_unicast_targets == lanlord::NodeConfig{}.max_unicast_targets);
+}
+
+TEST_CASE("unicast: watch, leader and run take the options; watch and leader stay passive") {
+  for (const char* cmd : {"watch", "leader"}) {
+    CAPTURE(cmd);
+    const Invocation inv = parse({cmd, "--peers", "127.0.0.1:7000"});
+    REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+    const lanlord::NodeConfig& node = std::string(cmd) == "watch"
+                                          ? std::get<WatchOptions>(inv.options).node
+                                          : std::get<LeaderOptions>(inv.options).node;
+    CHECK(node.passive);
+    CHECK_FALSE(node.multicast);
+    CHECK(node.peers == std::vector<std::string>{"127.0.0.1:7000"});
+  }
+  const Invocation run = parse({"run", "--channel", "c", "--no-multicast", "--peers", "127.0.0.1",
+                                "--port", "7001", "--", "x"});
+  REQUIRE_MESSAGE(run.action == Invocation::Action::kRun, run.text);
+  const RunOptions& r = std::get<RunOptions>(run.options);
+  CHECK_FALSE(r.node.multicast);
+  CHECK(r.node.peers == std::vector<std::string>{"127.0.0.1:7001"});
+  // In unicast mode, leader listens one idle interval longer, while the
+  // seeds pass its address on.
+  LeaderOptions multicast_leader;
+  multicast_leader.node.profile = "fast";
+  LeaderOptions unicast_leader = multicast_leader;
+  unicast_leader.node.multicast = false;
+  CHECK(leader_wait(unicast_leader) > leader_wait(multicast_leader));
+}
+
+TEST_CASE("unicast: a node is either multicast or unicast, and the errors say why") {
+  const std::string why =
+      "a node is either multicast (--group) or unicast (--peers/--no-multicast); a multicast "
+      "node and a unicast node never hear each other";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"join", "--group", "239.1.2.3", "--peers", "127.0.0.1:7000"},
+        std::vector<std::string>{"join", "--no-multicast", "--group", "239.1.2.3"},
+        std::vector<std::string>{"watch", "--group", "239.1.2.3", "--no-multicast"},
+        std::vector<std::string>{"leader", "--peers", "127.0.0.1", "--group", "239.1.2.3"},
+        std::vector<std::string>{"run", "--channel", "c", "--group", "239.1.2.3", "--peers",
+                                 "127.0.0.1", "--", "x"}}) {
+    CAPTURE(args);
+    const std::string e = usage_error(args);
+    CHECK(e.find("--group") != std::string::npos);
+    CHECK(e.find(why) != std::string::npos);
+  }
+  // From a config file the message names the file's line.
+  FakeFiles files;
+  files.files["n.conf"] = "group = 239.1.2.3\n";
+  const std::string from_file =
+      usage_error({"join", "--config", "n.conf", "--no-multicast"}, files);
+  CHECK(from_file.starts_with("n.conf:1: group and --no-multicast: "));
+  // --no-multicast = false with a group is multicast, and fine.
+  files.files["m.conf"] = "group = 239.1.2.3\nno-multicast = false\n";
+  CHECK(join({"--config", "m.conf"}, files).node.multicast);
+
+  // --advertise needs unicast mode.
+  const std::string advertise = usage_error({"join", "--advertise", "203.0.113.9"});
+  CHECK(advertise.starts_with("--advertise: only for unicast mode"));
+  CHECK(usage_error({"watch", "--group", "239.1.2.3", "--advertise", "203.0.113.9"})
+            .starts_with("--advertise: only for unicast mode"));
+}
+
+TEST_CASE("unicast: a malformed peer or advertised address is a usage error naming it") {
+  for (const char* bad :
+       {"198.51.100.1:0", "198.51.100.1:65536", "198.51.100.1:x", ":7676",
+        "198.51.100.1:", "1.2.3.300:7676", "[2001:db8::1", "[10.0.0.1]:7676", "[2001:db8::1]x",
+        "2001:db8::zz", "bad host:7676", "-x:7676", "a,,b", ",a", "a,"}) {
+    CAPTURE(bad);
+    const std::string e = usage_error({"join", "--peers", bad});
+    CHECK(e.starts_with("--peers: "));
+    CHECK(e.find(bad) != std::string::npos);
+  }
+  for (const char* bad : {"node-a.example", "203.0.113.9:0", "203.0.113.9:x", "[::1"}) {
+    CAPTURE(bad);
+    const std::string e = usage_error({"join", "--no-multicast", "--advertise", bad});
+    CHECK(e.starts_with("--advertise: '" + std::string(bad) + "'"));
+  }
+  CHECK(usage_error({"join", "--no-multicast", "--max-unicast-targets", "0"})
+            .starts_with("--max-unicast-targets: '0' is not a count"));
+  FakeFiles files;
+  files.files["p.conf"] = "peers = 198.51.100.1:99999\n";
+  CHECK(usage_error({"join", "--config", "p.conf"}, files).starts_with("p.conf:1: peers: "));
+  FakeKeys env;
+  env.variables = {{"LANLORD_PEERS", "198.51.100.1:7676,,x"}};
+  CHECK(usage_error({"join"}, {}, env).starts_with("LANLORD_PEERS: peers: "));
+}
+
+TEST_CASE("unicast: LANLORD_PEERS, LANLORD_NO_MULTICAST, LANLORD_ADVERTISE and config keys") {
+  FakeFiles files;
+  files.files["u.conf"] =
+      "peers = 198.51.100.1:7676\npeers = 198.51.100.2:7676\nno-multicast = true\n"
+      "advertise = 203.0.113.9\nmax-unicast-targets = 8\n";
+  const JoinOptions f = join({"--config", "u.conf"}, files);
+  CHECK_FALSE(f.node.multicast);
+  CHECK(f.node.peers == std::vector<std::string>{"198.51.100.1:7676", "198.51.100.2:7676"});
+  CHECK(f.node.advertise == "203.0.113.9");
+  CHECK(f.node.max_unicast_targets == 8);
+
+  FakeKeys env;
+  env.variables = {{"LANLORD_PEERS", "198.51.100.3:7676,198.51.100.4"},
+                   {"LANLORD_NO_MULTICAST", "true"},
+                   {"LANLORD_ADVERTISE", "203.0.113.10:7000"}};
+  // The environment's list replaces the file's; the command line's replaces both.
+  Invocation inv = parse({"join", "--config", "u.conf"}, files, env);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  const JoinOptions& e = std::get<JoinOptions>(inv.options);
+  CHECK(e.node.peers == std::vector<std::string>{"198.51.100.3:7676", "198.51.100.4:7676"});
+  CHECK(e.node.advertise == "203.0.113.10:7000");
+  inv = parse({"join", "--config", "u.conf", "--peers", "198.51.100.5:7676"}, files, env);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  CHECK(std::get<JoinOptions>(inv.options).node.peers ==
+        std::vector<std::string>{"198.51.100.5:7676"});
+
+  FakeKeys no_multicast;
+  no_multicast.variables = {{"LANLORD_NO_MULTICAST", "1"}};
+  inv = parse({"leader"}, {}, no_multicast);
+  REQUIRE_MESSAGE(inv.action == Invocation::Action::kRun, inv.text);
+  CHECK_FALSE(std::get<LeaderOptions>(inv.options).node.multicast);
+}
+
+TEST_CASE("help: join, run, watch and leader describe the unicast options") {
+  for (const char* cmd : {"join", "run", "watch", "leader"}) {
+    CAPTURE(cmd);
+    const std::string text = parse({cmd, "--help"}).text;
+    for (const char* option : {"--peers HOST:PORT,...", "--no-multicast", "--advertise ADDR[:PORT]",
+                               "--max-unicast-targets N", "LANLORD_PEERS="}) {
+      CHECK_MESSAGE(text.find(option) != std::string::npos, option);
+    }
+  }
+}

@@ -152,7 +152,7 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
   p.printer.stopped("n1");
   const std::string expected =
       line(
-          R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","profile":"fast","passive":false})j") +
+          R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","mode":"multicast","profile":"fast","passive":false})j") +
       line(R"("event":"member_joined","node":"n1","member":"n2","members":2})") +
       line(R"("event":"member_left","node":"n1","member":"n2","members":1})") +
       line(R"("event":"member_dead","node":"n1","member":"n3","members":1})") +
@@ -433,6 +433,50 @@ TEST_CASE("a keyed node's started line names its key ids") {
                          .key_ids = {"3fa4c0de", "00000001"},
                          .encrypt = false});
   CHECK(human.text().find("profile fast, key 3fa4c0de (+1 more)\n") != std::string::npos);
+}
+
+TEST_CASE("a unicast node's started line shows the mode and its seeds") {
+  Printed json(Format::kJson);
+  json.printer.started({.node = "n1",
+                        .cluster = "c",
+                        .channels = {"default"},
+                        .endpoint = "e",
+                        .unicast = true,
+                        .peers = {"198.51.100.1:7676", "198.51.100.2:7676"},
+                        .profile = "fast",
+                        .passive = false,
+                        .key_ids = {},
+                        .encrypt = false});
+  CHECK(
+      json.text().find(
+          R"("endpoint":"e","mode":"unicast","peers":["198.51.100.1:7676","198.51.100.2:7676"],"profile":"fast")") !=
+      std::string::npos);
+  Printed human(Format::kHuman);
+  human.printer.started({.node = "n1",
+                         .cluster = "c",
+                         .channels = {"default"},
+                         .endpoint = "e",
+                         .unicast = true,
+                         .peers = {"198.51.100.1:7676"},
+                         .profile = "fast",
+                         .passive = false,
+                         .key_ids = {},
+                         .encrypt = false});
+  CHECK(human.text().find("e, unicast, seeds 198.51.100.1:7676, profile fast\n") !=
+        std::string::npos);
+  Printed seed(Format::kHuman);
+  seed.printer.started({.node = "n1",
+                        .cluster = "c",
+                        .channels = {"default"},
+                        .endpoint = "e",
+                        .unicast = true,
+                        .peers = {},
+                        .profile = "fast",
+                        .passive = false,
+                        .key_ids = {},
+                        .encrypt = false});
+  CHECK(seed.text().find("e, unicast, no seeds (waits to be contacted), profile fast\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("stats list the trust counters and every drop reason with a count") {
