@@ -166,12 +166,9 @@ void EventPrinter::started(const StartedInfo& info) {
   std::string human = info.passive ? "started watching: cluster " : "started: cluster ";
   human += printable(info.cluster);
   if (!info.passive) human += ", channels " + join_printable(info.channels, ",");
+  // The endpoint names the mode ("unicast 198.51.100.1:7676 on eth0, 1 seed").
   human += ", " + printable(info.endpoint);
-  if (info.unicast) {
-    human += ", unicast, ";
-    human += info.peers.empty() ? "no seeds (waits to be contacted)"
-                                : "seeds " + join_printable(info.peers, ",");
-  }
+  if (info.unicast && !info.peers.empty()) human += " (" + join_printable(info.peers, ",") + ")";
   human += ", profile " + printable(info.profile);
   if (!info.key_ids.empty()) {
     f.strings("key_ids", info.key_ids).boolean("encrypt", info.encrypt);
