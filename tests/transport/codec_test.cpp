@@ -1154,4 +1154,13 @@ TEST_CASE("codec: a typical unicast heartbeat (measured, for WIRE.md)") {
   CHECK(no_digest == 192);
   CHECK(v6 == no_digest + 16);
   CHECK(observer == no_digest);  // the flag shares the struct's data word
+  // Entries at their limits (64-byte ids, IPv6): all 8 fit, encrypted.
+  const Message full =
+      unicast_heartbeat("203.0.113.5:7676", digest_of(kMaxDigest, kMaxIdSize, true));
+  const Bytes d = sealed(full, keys, true);
+  MESSAGE("the same with 8 entries at their limits, encrypted: " << d.size() << " B");
+  const Decoded r = decode(d, &keys);
+  REQUIRE(r.ok);
+  CHECK(r.message == full);
+  CHECK(d.size() == no_digest + kMaxTrailerSize + 8 + kMaxDigest * 104);
 }
