@@ -154,12 +154,17 @@ Status pack_address(std::string_view s, PackedAddress& out) {
   return Status::ok();
 }
 
-// What a heartbeat's digest entry adds to the payload: a struct of two
-// pointers in the list, and each pointer's bytes in whole words.
-std::size_t digest_entry_size(const PeerAddress& p, const PackedAddress& a) {
-  const auto words = [](std::size_t n) { return (n + 7) / 8 * 8; };
-  return 2 * sizeof(capnp::word) + words(p.id.bytes().size()) + words(a.size);
-}
+// A digest entry to send: the core's entry and its address, packed.
+struct DigestEntry {
+  const PeerAddress* entry = nullptr;
+  PackedAddress address;
+  // What it adds to the payload: a struct of two pointers in the list,
+  // and each pointer's bytes in whole words.
+  std::size_t size() const {
+    const auto words = [](std::size_t n) { return (n + 7) / 8 * 8; };
+    return 2 * sizeof(capnp::word) + words(entry->id.bytes().size()) + words(address.size);
+  }
+};
 
 Decoded dropped(DropReason reason) {
   Decoded d;
@@ -295,10 +300,10 @@ std::array<std::uint8_t, kAdSize> additional_data(const std::uint8_t* header,
   return ad;
 }
 
-// The Cap'n Proto message for `m`, a heartbeat's digest cut to its first
-// `digest_count` entries; addresses come packed.
+// The Cap'n Proto message for `m`, a heartbeat's digest replaced by the
+// first `digest_count` entries of `digest`; addresses come packed.
 kj::Array<capnp::word> build(const Message& m, const PackedAddress& address,
-                             const std::vector<PackedAddress>& digest, std::size_t digest_count) {
+                             const std::vector<DigestEntry>& digest, std::size_t digest_count) {
   // One first segment large enough for any message the limits allow, a
   // heartbeat with a full digest that will not fit included, keeps the
   // message in a single segment (an 8-byte segment table, no far
@@ -332,8 +337,8 @@ kj::Array<capnp::word> build(const Message& m, const PackedAddress& address,
           if (digest_count == 0) return;
           auto list = u.initDigest(static_cast<unsigned>(digest_count));
           for (unsigned i = 0; i < digest_count; ++i) {
-            list[i].setId(bytes_of(b.digest[i].id.bytes()));
-            list[i].setAddress(digest[i].data());
+            list[i].setId(bytes_of(digest[i].entry->id.bytes()));
+            list[i].setAddress(digest[i].address.data());
           }
         } else if constexpr (std::is_same_v<T, Leadership>) {
           auto ld = body.initLeadership();
@@ -385,14 +390,17 @@ Encoded encode(const Message& m, const Security& security) {
   // than once, shorter, to fit).
   const auto* heartbeat = std::get_if<Heartbeat>(&m.body);
   PackedAddress address;
-  std::vector<PackedAddress> digest;
+  std::vector<DigestEntry> digest;
   if (heartbeat != nullptr) {
     out.status = pack_address(heartbeat->address, address);
     if (!out.status) return out;
-    digest.resize(heartbeat->digest.size());
-    for (std::size_t i = 0; i < digest.size(); ++i) {
-      out.status = pack_address(heartbeat->digest[i].address, digest[i]);
-      if (!out.status) return out;
+    // The digest is advisory: an entry whose address cannot be sent to
+    // (a source address with an IPv6 zone, or one from a message that never
+    // went through this codec) is left out rather than silence the
+    // sender's heartbeats, which would make it look dead.
+    for (const PeerAddress& p : heartbeat->digest) {
+      DigestEntry e{&p, {}};
+      if (pack_address(p.address, e.address)) digest.push_back(e);
     }
   }
 
@@ -405,8 +413,7 @@ Encoded encode(const Message& m, const Security& security) {
     std::size_t excess = size - kMaxDatagramSize;
     while (digest_count > 0 && excess > 0) {
       --digest_count;
-      excess -= std::min(excess,
-                         digest_entry_size(heartbeat->digest[digest_count], digest[digest_count]));
+      excess -= std::min(excess, digest[digest_count].size());
     }
     words = build(m, address, digest, digest_count);
     size = kHeaderSize + words.asBytes().size() + trailer;

@@ -71,11 +71,12 @@ struct LANLORD_EXPORT Security {
 // The datagram for `message` (header + Cap'n Proto message [+ trailer]).
 // Fails, with a message naming the field, when a field breaks a limit
 // above or the datagram would exceed kMaxDatagramSize, or when a
-// heartbeat's address or a digest entry's is not one check_address()
-// accepts; fails when `security` asks to encrypt without keys. A
-// heartbeat's digest is advisory: when the datagram would exceed
-// kMaxDatagramSize, entries are left out from the back until it fits
-// (never a failure for that). Any thread; the keyring is only read.
+// heartbeat's address is not one check_address() accepts; fails when
+// `security` asks to encrypt without keys. A heartbeat's digest is
+// advisory: an entry whose address check_address() refuses is left out,
+// and when the datagram would exceed kMaxDatagramSize, entries are left
+// out from the back until it fits (never a failure for either). Any
+// thread; the keyring is only read.
 struct LANLORD_EXPORT Encoded {
   Status status;
   std::vector<std::uint8_t> datagram;
