@@ -131,9 +131,9 @@ TEST_CASE("unicast: with a key, the advertised address wins and digests introduc
   b.heartbeat("p1", "203.0.113.7:7676", "192.0.2.1:7676",
               {PeerAddress{PeerId("p2"), "192.0.2.2:7676"}, PeerAddress{PeerId("me"), kSelf},
                PeerAddress{PeerId("p3"), kSelf}});
-  CHECK(b.targets("192.0.2.1:7676"));       // behind one-to-one NAT: what it advertises
+  CHECK(b.targets("192.0.2.1:7676"));  // behind one-to-one NAT: what it advertises
   CHECK_FALSE(b.targets("203.0.113.7:7676"));
-  CHECK(b.targets("192.0.2.2:7676"));       // introduced by p1's digest
+  CHECK(b.targets("192.0.2.2:7676"));        // introduced by p1's digest
   CHECK(b.core.stats().introductions == 1);  // not this node, not its own address
   // p2's own word moves it; a later digest cannot.
   b.sched.run_for(10ms);
@@ -173,7 +173,21 @@ TEST_CASE("unicast: targets are the seeds and every member, never this node, at 
   CHECK(b.core.stats().targets_capped == 2);  // p5 and the new seed
 }
 
-TEST_CASE("unicast: the dead stay targets until forgotten, a leave and an unheard introduction go") {
+TEST_CASE("unicast: without a key, a member that stops is no longer a target") {
+  Book b(unicast_config(false));
+  b.heartbeat("p1", "192.0.2.1:7676");  // a spoofed source, perhaps
+  CHECK(b.targets("192.0.2.1:7676"));
+  const Profile& p = b.core.config().profile;
+  b.sched.run_for(p.membership.expiration_for(p.membership.max_interval()) + 10ms);
+  CHECK_FALSE(b.core.membership().is_alive(PeerId("p1")));
+  CHECK(b.core.unicast_targets().empty());
+  b.sched.run_for(p.membership.forget_after * 2);
+  CHECK(b.core.stats().lost_addresses == 0);
+  CHECK(b.core.stats().reconnects == 0);
+}
+
+TEST_CASE(
+    "unicast: the dead stay targets until forgotten, a leave and an unheard introduction go") {
   Book b(unicast_config(true));
   b.heartbeat("p1", "192.0.2.1:7676", "192.0.2.1:7676",
               {PeerAddress{PeerId("ghost"), "192.0.2.9:7676"}});
@@ -289,4 +303,31 @@ TEST_CASE("unicast cluster: a passive observer that knows one seed learns the le
   // The leader's crash reaches it too.
   c.crash(0);
   REQUIRE(c.run_until([&] { return c.core(w).leader("default") == PeerId("n1"); }, 5s));
+}
+
+TEST_CASE("unicast cluster: members that forgot each other meet again without their seed") {
+  const Profile p = *find_profile("fast");
+  SimCluster c(cluster_options("fast", 19, true));
+  for (int i = 0; i < 3; ++i) c.spawn("n" + std::to_string(i));
+  REQUIRE(c.run_until([&] { return complete_views(c) && agreed_leader(c) == "n0"; }, 5s));
+  // n2 is cut off long enough for everyone to forget it, and it them.
+  c.partition({{0, 1}, {2}});
+  c.run_for(p.membership.expiration_for(p.membership.max_interval()) + p.membership.forget_after +
+            p.election.declaration_interval() * 2);
+  CHECK_FALSE(c.core(1).membership().find(PeerId("n2")).has_value());
+  CHECK(c.core(1).stats().lost_addresses == 1);
+  // Now the seed n0 is the one cut off: n1 and n2 can reach only each other,
+  // and neither knows the other any more. Their reconnect heartbeats (one
+  // per idle interval to each lost member) bring them together.
+  c.partition({{0}, {1, 2}});
+  const TimePoint moved = c.now();
+  REQUIRE(c.run_until(
+      [&] {
+        return c.core(1).membership().is_alive(PeerId("n2")) &&
+               c.core(2).membership().is_alive(PeerId("n1"));
+      },
+      5s));
+  CHECK(c.now() - moved <= p.membership.max_interval() + 50ms);
+  REQUIRE(c.run_until([&] { return c.core(2).leader("default") == PeerId("n1"); }, 5s));
+  CHECK(c.core(1).stats().reconnects > 0);
 }
