@@ -7,7 +7,8 @@
 // every operation the node's state too:
 //   - nothing throws, no sanitizer report;
 //   - what it sends is its own (id, cluster, version), in a strictly
-//     growing PeerTime order, within the limits, and survives the codec;
+//     growing PeerTime order (messages for all targets and those for
+//     some addresses together), within the limits, and survives the codec;
 //     a passive node sends nothing (in unicast mode: observer heartbeats
 //     and its leave); heartbeats carry the node's address, observer flag
 //     and digest as its mode says; nothing follows the leave of stop();
@@ -234,8 +235,22 @@ class Harness {
   // after every timer, which would cost most of the run) the state.
   void drain(bool state = true) {
     Ready r = core_.ready();
-    taken_ += r.messages.size();
-    for (const Message& m : r.messages) check_sent(m);
+    taken_ += r.messages.size() + r.direct.size();
+    // Messages for some addresses only (unicast: heartbeats to lost
+    // members) are made among the others: checked with them, in order.
+    const NodeCoreConfig& c = core_.config();
+    std::vector<const Message*> sent;
+    for (const Message& m : r.messages) sent.push_back(&m);
+    for (const Addressed& a : r.direct) {
+      LANLORD_FUZZ_CHECK(c.unicast.enabled);
+      LANLORD_FUZZ_CHECK(std::holds_alternative<Heartbeat>(a.message.body));
+      LANLORD_FUZZ_CHECK(!a.to.empty() && a.to.size() <= c.unicast.max_targets);
+      LANLORD_FUZZ_CHECK(std::find(a.to.begin(), a.to.end(), c.unicast.address) == a.to.end());
+      sent.push_back(&a.message);
+    }
+    std::sort(sent.begin(), sent.end(),
+              [](const Message* a, const Message* b) { return a->time < b->time; });
+    for (const Message* m : sent) check_sent(*m);
     for (const NodeEvent& e : r.events) check_event(e);
     if (state) check_state();
   }
