@@ -69,6 +69,15 @@ NodeConfig udp_node_config(const UdpParams& params, const UdpNetwork& net, std::
   c.timings = params.timings;
   c.keys = keys;
   c.encrypt = params.auth == Auth::kEncrypt;
+  if (params.unicast) {
+    const auto port = [&net](std::size_t k) {
+      return static_cast<std::uint16_t>(net.side[0].port + k);
+    };
+    c.multicast = false;
+    c.interface_name = "127.0.0.1";  // network safety: loopback only
+    c.port = port(i);
+    c.peers = {"127.0.0.1:" + std::to_string(port(i == 0 ? 1 : 0))};
+  }
   return c;
 }
 
@@ -97,7 +106,7 @@ void add_stats(NodeStats& sum, const NodeStats& s) {
 UdpDriver::UdpDriver(UdpParams params)
     : params_(std::move(params)),
       net_(pick_network(params_.seed)),
-      keys_(run_keys(params_.auth)),
+      keys_(run_keys(params_.unicast && params_.auth == Auth::kNone ? Auth::kMac : params_.auth)),
       work_(boost::asio::make_work_guard(io_)) {
   for (int t = 0; t < std::max(1, params_.io_threads); ++t) {
     threads_.emplace_back([this] { io_.run(); });

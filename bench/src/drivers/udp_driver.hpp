@@ -39,6 +39,10 @@ struct UdpParams {
   std::string lanlord_path;  // ProcDriver only
   int io_threads = 1;        // UdpDriver: threads running the shared io_context
   Auth auth = Auth::kNone;   // UdpDriver: keys (and encryption) on every node
+  // UdpDriver: unicast mode: node i on 127.0.0.1, port side[0].port + i,
+  // node 0 its only seed (node 0's: node 1); keyed (a MAC key made for the
+  // run when auth is kNone), so digests introduce the other members.
+  bool unicast = false;
 };
 
 // The per-run network: two groups and ports (side 0 and side 1) and a
@@ -69,6 +73,7 @@ class UdpDriver final : public ClusterDriver {
   void rejoin(std::size_t i) override;
   bool yield(std::size_t i) override;
   bool can_yield() const override { return true; }
+  bool can_partition() const override { return !params_.unicast; }
   void heal() override;
 
   std::size_t size() const override { return tracker_.size(); }
