@@ -81,6 +81,13 @@ class SimCluster::Node {
     c.channels = channels_;
     c.profile = options.profile;
     c.authenticated = options.authenticated;
+    c.passive = passive_;
+    if (options.unicast) {
+      c.unicast.enabled = true;
+      c.unicast.address = address_;
+      c.unicast.seeds = seeds_;
+      c.unicast.max_targets = options.max_unicast_targets;
+    }
     core_ = std::make_unique<NodeCore>(scheduler_, std::move(c));
     core_->start();
   }
@@ -91,7 +98,13 @@ class SimCluster::Node {
 
   FreezableScheduler& freezable() { return freezable_; }
   // Datagrams that arrived while frozen, delivered when it thaws.
-  std::vector<Payload>& held() { return held_; }
+  std::vector<std::pair<std::size_t, Payload>>& held() { return held_; }
+  void set_address(std::string address) { address_ = std::move(address); }
+  void set_passive() { passive_ = true; }
+  void set_seeds(std::vector<std::string> seeds) {
+    seeds_ = seeds;
+    if (core_) core_->set_seeds(std::move(seeds));
+  }
 
   const PeerId& id() const { return id_; }
   NodeCore* core() const { return core_.get(); }
@@ -103,7 +116,10 @@ class SimCluster::Node {
   std::vector<std::string> channels_;
   FreezableScheduler freezable_;
   HookedScheduler scheduler_;
-  std::vector<Payload> held_;
+  std::vector<std::pair<std::size_t, Payload>> held_;  // (sender, payload)
+  bool passive_ = false;
+  std::string address_;             // unicast mode
+  std::vector<std::string> seeds_;  // unicast mode
   std::unique_ptr<NodeCore> core_;  // empty while crashed
   NodeRecord record_;
 };
@@ -123,16 +139,37 @@ SimCluster::~SimCluster() {
   for (auto& n : nodes_) n->crash();
 }
 
+std::size_t SimCluster::spawn_passive(const std::string& id) {
+  return spawn(id, {}, true);
+}
+
 std::size_t SimCluster::spawn(const std::string& id, std::vector<std::string> channels) {
+  return spawn(id, std::move(channels), false);
+}
+
+std::size_t SimCluster::spawn(const std::string& id, std::vector<std::string> channels,
+                              bool passive) {
   PeerId pid(id);
   if (index_of_.count(pid)) throw std::invalid_argument("SimCluster: duplicate id " + id);
   const std::size_t i = nodes_.size();
   nodes_.push_back(
       std::make_unique<Node>(*this, i, pid, channels.empty() ? options_.channels : channels));
   index_of_.emplace(pid, i);
-  const EndpointIndex e =
-      net_.add_endpoint([this, i](EndpointIndex, const Payload& payload) { deliver(i, payload); });
+  if (passive) nodes_[i]->set_passive();
+  const EndpointIndex e = net_.add_endpoint(
+      [this, i](EndpointIndex from, const Payload& payload) { deliver(i, from, payload); });
   (void)e;  // endpoint index == node index
+  if (options_.unicast) {
+    nodes_[i]->set_address(address(i));
+    node_at_.emplace(address(i), i);
+    std::vector<std::size_t> seeds;
+    for (std::size_t k = 0; seeds.size() < options_.unicast_seeds; ++k) {
+      if (k != i) seeds.push_back(k);
+    }
+    std::vector<std::string> named;
+    for (std::size_t k : seeds) named.push_back(address(k));
+    nodes_[i]->set_seeds(std::move(named));
+  }
   nodes_[i]->start(options_);
   flush(i);
   return i;
@@ -168,9 +205,9 @@ void SimCluster::freeze(std::size_t i, Duration d) {
   sched_.call_after(d, [this, i] {
     Node& node = *nodes_.at(i);
     if (node.freezable().frozen()) return;  // frozen again for longer: a later thaw
-    std::vector<Payload> held = std::move(node.held());
+    std::vector<std::pair<std::size_t, Payload>> held = std::move(node.held());
     node.held().clear();
-    for (const Payload& p : held) deliver(i, p);
+    for (const auto& [from, p] : held) deliver(i, from, p);
   });
 }
 
@@ -188,28 +225,42 @@ void SimCluster::inject(std::size_t i, const Message& message) {
     if (Status s = options_.codec->encode(message, bytes); !s) {
       throw std::invalid_argument("SimCluster::inject: " + s.message());
     }
-    deliver(i, Payload{std::move(bytes)});
+    deliver(i, kNoSender, Payload{std::move(bytes)});
   } else {
-    deliver(i, Payload{message});
+    deliver(i, kNoSender, Payload{message});
   }
 }
 
 void SimCluster::inject_bytes(std::size_t i, const Bytes& datagram) {
   if (!options_.codec) throw std::logic_error("SimCluster::inject_bytes needs a codec");
-  deliver(i, Payload{datagram});
+  deliver(i, kNoSender, Payload{datagram});
+}
+
+std::string SimCluster::address(std::size_t i) {
+  // 198.18.0.0/15 (benchmarking addresses): 131,072 nodes at most.
+  return "198." + std::to_string(18 + (i + 1) / 65536) + "." + std::to_string((i + 1) / 256 % 256) +
+         "." + std::to_string((i + 1) % 256) + ":7676";
+}
+
+void SimCluster::set_seeds(std::size_t i, const std::vector<std::size_t>& seeds) {
+  std::vector<std::string> named;
+  for (std::size_t k : seeds) named.push_back(address(k));
+  nodes_.at(i)->set_seeds(std::move(named));
+  flush(i);
 }
 
 // Hands one copy to node i's core, checks the safety rule, and sends what
 // the core wants sent.
-void SimCluster::deliver(std::size_t i, const Payload& payload) {
+void SimCluster::deliver(std::size_t i, std::size_t from, const Payload& payload) {
   NodeCore* c = nodes_.at(i)->core();
   if (c == nullptr) return;
   if (nodes_[i]->freezable().frozen()) {
     // The socket buffer holds them (a bounded one: the rest is lost).
-    if (nodes_[i]->held().size() < kFrozenBuffer) nodes_[i]->held().push_back(payload);
+    if (nodes_[i]->held().size() < kFrozenBuffer) nodes_[i]->held().emplace_back(from, payload);
     return;
   }
-  const std::string origin = "sim";
+  // Unicast nodes learn addresses from where a datagram came from.
+  const std::string origin = options_.unicast && from != kNoSender ? address(from) : "sim";
   const Message* m = std::get_if<Message>(&payload);
   Message decoded;
   if (const auto* bytes = std::get_if<Bytes>(&payload)) {
@@ -290,12 +341,29 @@ void SimCluster::flush(std::size_t i) {
                                s.message());
       }
       if (observers_.sent) observers_.sent(i, m, &bytes);
-      net_.broadcast(i, Payload{std::move(bytes)});
+      transmit(i, *c, Payload{std::move(bytes)});
     } else {
       if (observers_.sent) observers_.sent(i, m, nullptr);
-      net_.broadcast(i, Payload{std::move(m)});
+      transmit(i, *c, Payload{std::move(m)});
     }
   }
+}
+
+void SimCluster::transmit(std::size_t i, const NodeCore& core, Payload payload) {
+  if (!options_.unicast) {
+    net_.broadcast(i, std::move(payload));
+    return;
+  }
+  std::vector<EndpointIndex> to;
+  for (const std::string& target : core.unicast_targets()) {
+    const auto it = node_at_.find(target);
+    if (it == node_at_.end()) {
+      ++unroutable_;
+      continue;
+    }
+    to.push_back(it->second);
+  }
+  net_.send(i, std::move(payload), to);
 }
 
 const PeerId& SimCluster::id(std::size_t i) const {

@@ -49,14 +49,26 @@ const LinkFaults& SimNetwork::faults(EndpointIndex from, EndpointIndex to) const
 }
 
 void SimNetwork::broadcast(EndpointIndex from, Payload payload) {
+  transmit(from, std::move(payload), nullptr);
+}
+
+void SimNetwork::send(EndpointIndex from, Payload payload, const std::vector<EndpointIndex>& to) {
+  transmit(from, std::move(payload), &to);
+}
+
+void SimNetwork::transmit(EndpointIndex from, Payload payload,
+                          const std::vector<EndpointIndex>* targets_of) {
   if (!endpoints_.at(from).up) return;
   ++stats_.sent;
-  // Random draws happen here, per copy and in endpoint order, exactly as
-  // when every copy was its own event; only the scheduling is grouped.
+  // Random draws happen here, per copy and in endpoint (or target) order,
+  // exactly as when every copy was its own event; only the scheduling is
+  // grouped.
   std::vector<Copy> copies;
-  copies.reserve(endpoints_.size());
-  for (EndpointIndex to = 0; to < endpoints_.size(); ++to) {
-    if (to == from) continue;
+  const std::size_t count = targets_of ? targets_of->size() : endpoints_.size();
+  copies.reserve(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    const EndpointIndex to = targets_of ? (*targets_of)[k] : k;
+    if (to == from || to >= endpoints_.size()) continue;
     if (!reachable(from, to)) {
       ++stats_.cut;
       continue;

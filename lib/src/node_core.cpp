@@ -6,6 +6,7 @@
 #include <chrono>
 #include <numeric>
 #include <stdexcept>
+#include <unordered_set>
 #include <utility>
 
 namespace lanlord {
@@ -98,6 +99,18 @@ Status NodeCoreConfig::validate() const {
     return too_long("metadata", metadata.size(), kMaxMetadataSize);
   }
   if (Status s = trust.validate(); !s) return s;
+  if (unicast.enabled) {
+    if (unicast.address.empty()) {
+      return Status::error("unicast mode needs this node's own address (UnicastConfig::address)");
+    }
+    if (unicast.address.size() > kMaxAddressSize) {
+      return too_long("unicast address", unicast.address.size(), kMaxAddressSize);
+    }
+    if (unicast.max_targets == 0) return Status::error("unicast max_targets must be at least 1");
+    for (const std::string& seed : unicast.seeds) {
+      if (seed.empty()) return Status::error("a unicast seed address is empty");
+    }
+  }
   return profile.validate();
 }
 
@@ -264,7 +277,20 @@ void NodeCore::start() {
          "traffic is not authenticated: anyone who can send to the group can forge members, "
          "leaders and leaves; give every node the same key (lanlord keygen, --key-file)");
   }
-  if (config_.loopback && !config_.passive) {
+  if (config_.unicast.enabled && !config_.passive) {
+    alone_check_.arm(config_.profile.election.startup_grace_period, [this] {
+      if (running() && !heard_peer_) {
+        warn(WarningKind::kAlone,
+             config_.unicast.seeds.empty()
+                 ? "this node runs unicast with no seeds and no member has contacted it yet: "
+                   "it waits for one; other nodes must name it (--peers " +
+                       config_.unicast.address + ")"
+                 : "this node runs unicast and no member has answered: check that a seed "
+                   "(--peers) is reachable, runs unicast on that port, and has the same "
+                   "cluster name and key");
+      }
+    });
+  } else if (config_.loopback && !config_.passive) {
     alone_check_.arm(config_.profile.election.startup_grace_period, [this] {
       if (running() && !heard_peer_) {
         warn(WarningKind::kAlone,
@@ -358,6 +384,7 @@ bool NodeCore::take(const Message& m, std::string_view origin) {
                "between joined and dead; give every node the same profile and timings",
            m.sender);
     }
+    learn_addresses(m.sender, *hb, origin);
     same_process_ = m.instance != 0 && s.instance_before == m.instance;
     membership_->on_heartbeat(m.sender, m.time.incarnation, hb->channels, hb->metadata,
                               std::chrono::milliseconds(hb->interval));
@@ -842,7 +869,15 @@ void NodeCore::on_member_event(MembershipEvent event, const Member& member) {
   // restart: the member raised its PeerTime to refute a claim about it, or
   // a forger raised it. Its elections and leadership go on.
   if (event == MembershipEvent::kRestarted && same_process_) return;
-  rate_dirty_ = true;  // who is the likely successor may have changed
+  rate_dirty_ = true;     // who is the likely successor may have changed
+  targets_dirty_ = true;  // alive members go first among the unicast targets
+  if (event == MembershipEvent::kLeft || event == MembershipEvent::kEvicted) {
+    const auto a = addresses_.find(member.id);
+    if (a != addresses_.end()) {
+      if (a->second.introduced) --introduced_;
+      addresses_.erase(a);
+    }
+  }
   emit(MemberChanged{event, member});
   if (event == MembershipEvent::kJoined) {
     if (config_.profile.election.fast_startup) {
@@ -891,6 +926,7 @@ void NodeCore::housekeeping() {
   }
   // A member's channels can change without an event: look again now and then.
   rate_dirty_ = true;
+  prune_addresses();
   if (running()) {
     housekeeping_.arm(config_.profile.election.declaration_interval(), [this] { housekeeping(); });
   }
@@ -917,7 +953,7 @@ void NodeCore::send_heartbeat() {
   send(heartbeat());
 }
 
-Heartbeat NodeCore::heartbeat() const {
+Heartbeat NodeCore::heartbeat() {
   const Member me = membership_->self();
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(membership_->announced_interval())
@@ -927,13 +963,115 @@ Heartbeat NodeCore::heartbeat() const {
   hb.metadata = me.metadata;
   hb.timings = timings_;
   hb.interval = static_cast<std::uint32_t>(ms);
+  if (config_.unicast.enabled) {
+    hb.address = config_.unicast.address;
+    hb.observer = config_.passive;
+    if (config_.authenticated) fill_digest(hb);
+  }
   return hb;
+}
+
+void NodeCore::learn_addresses(const PeerId& from, const Heartbeat& hb, std::string_view origin) {
+  const UnicastConfig& u = config_.unicast;
+  if (!u.enabled) return;
+  const TimePoint now = scheduler_.now();
+  // With a key the advertised address is the member's own word (it may be
+  // behind one-to-one NAT); without one, only where the datagram came from
+  // is believed, so a forger cannot point this node at a third party.
+  const std::string_view address =
+      config_.authenticated && !hb.address.empty() ? std::string_view(hb.address) : origin;
+  if (!address.empty() && address != u.address) {
+    auto [it, inserted] = addresses_.try_emplace(from);
+    Address& a = it->second;
+    if (inserted || a.introduced || a.address != address) {
+      if (!inserted && a.introduced) --introduced_;
+      a.address = std::string(address);
+      a.learned = now;
+      a.introduced = false;
+      ++counters_.addresses_learned;
+      targets_dirty_ = true;
+    }
+  }
+  // Digests only with a key: without one, another member's word about
+  // where a third party is would make this node a traffic reflector.
+  if (!config_.authenticated) return;
+  for (const PeerAddress& p : hb.digest) {
+    if (p.id == config_.id || p.address == u.address || p.id == from) continue;
+    if (introduced_ >= u.max_targets) break;
+    // A member heard from itself says where it is; a digest cannot move it.
+    if (!addresses_.try_emplace(p.id, Address{p.address, now, true}).second) continue;
+    ++introduced_;
+    ++counters_.introductions;
+    targets_dirty_ = true;
+  }
+}
+
+void NodeCore::fill_digest(Heartbeat& hb) {
+  // Members heard from themselves and alive: the newest learned first (a
+  // newcomer is announced to everyone at once), then the rest in turn, so
+  // that every member is named within a few heartbeats at any cluster size.
+  std::vector<const std::pair<const PeerId, Address>*> known;
+  known.reserve(addresses_.size());
+  for (const auto& kv : addresses_) {
+    if (!kv.second.introduced && membership_->is_alive(kv.first)) known.push_back(&kv);
+  }
+  if (known.empty()) return;
+  std::sort(known.begin(), known.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  const TimePoint recent = scheduler_.now() - 2 * config_.profile.membership.heartbeat_interval;
+  std::vector<const std::pair<const PeerId, Address>*> fresh;
+  for (const auto* kv : known) {
+    if (kv->second.learned >= recent) fresh.push_back(kv);
+  }
+  std::stable_sort(fresh.begin(), fresh.end(), [](const auto* a, const auto* b) {
+    return a->second.learned > b->second.learned;
+  });
+  const auto named = [&hb](const PeerId& id) {
+    return std::any_of(hb.digest.begin(), hb.digest.end(),
+                       [&id](const PeerAddress& p) { return p.id == id; });
+  };
+  for (const auto* kv : fresh) {
+    if (hb.digest.size() >= kMaxDigest) break;
+    hb.digest.push_back(PeerAddress{kv->first, kv->second.address});
+  }
+  const std::size_t n = known.size();
+  for (std::size_t k = 0; k < n && hb.digest.size() < kMaxDigest; ++k) {
+    const auto* kv = known[(digest_cursor_ + k) % n];
+    if (named(kv->first)) continue;
+    hb.digest.push_back(PeerAddress{kv->first, kv->second.address});
+  }
+  digest_cursor_ = (digest_cursor_ + kMaxDigest) % n;
+}
+
+void NodeCore::prune_addresses() {
+  if (addresses_.empty()) return;
+  const MembershipConfig& mc = config_.profile.membership;
+  // An introduced member that never showed up within twice the longest
+  // expiration is given up; a member membership no longer holds (left, or
+  // dead and forgotten) needs no address.
+  const TimePoint stale = scheduler_.now() - 2 * mc.expiration_for(mc.max_interval());
+  for (auto it = addresses_.begin(); it != addresses_.end();) {
+    const bool drop = it->second.introduced ? it->second.learned < stale
+                                            : !membership_->find(it->first).has_value();
+    if (drop) {
+      if (it->second.introduced) --introduced_;
+      it = addresses_.erase(it);
+      targets_dirty_ = true;
+    } else {
+      ++it;
+    }
+  }
 }
 
 void NodeCore::settle() {
   if (!rate_dirty_) return;
   rate_dirty_ = false;
-  if (!running() || config_.passive || !config_.profile.membership.rate_classes()) return;
+  if (!running() || !config_.profile.membership.rate_classes()) return;
+  if (config_.passive) {
+    // An observer's liveness matters to no election.
+    if (config_.unicast.enabled) membership_->set_idle(true);
+    return;
+  }
   membership_->set_idle(!needs_fast());
 }
 
@@ -957,7 +1095,13 @@ bool NodeCore::needs_fast() {
 }
 
 void NodeCore::send(Body body) {
-  if (config_.passive || state_ != State::kRunning) return;
+  if (state_ != State::kRunning) return;
+  // A passive node sends nothing, except in unicast mode, where it
+  // heartbeats as an observer (and says goodbye) so that members send to it.
+  if (config_.passive && !(config_.unicast.enabled && (std::holds_alternative<Heartbeat>(body) ||
+                                                       std::holds_alternative<Leave>(body)))) {
+    return;
+  }
   Message m;
   m.cluster = config_.cluster;
   m.sender = config_.id;
@@ -978,12 +1122,52 @@ void NodeCore::emit(NodeEvent event) {
 }
 
 void NodeCore::set_seeds(std::vector<std::string> seeds) {
+  std::erase_if(seeds, [](const std::string& s) { return s.empty(); });
+  if (seeds == config_.unicast.seeds) return;
   config_.unicast.seeds = std::move(seeds);
+  targets_dirty_ = true;
 }
 
 const std::vector<std::string>& NodeCore::unicast_targets() const {
-  static const std::vector<std::string> none;
-  return none;  // TODO(issue 13): the address book
+  if (!targets_dirty_) return targets_;
+  targets_dirty_ = false;
+  targets_.clear();
+  const UnicastConfig& u = config_.unicast;
+  if (!u.enabled) return targets_;
+  // Alive members first, then the seeds, then introduced members, then the
+  // dead not yet forgotten (so the two halves of a healed partition find
+  // each other again); each group in address order, never twice, never
+  // this node, at most max_targets.
+  std::vector<const std::string*> alive, introduced, dead;
+  for (const auto& [id, a] : addresses_) {
+    if (a.introduced) {
+      introduced.push_back(&a.address);
+    } else if (membership_ && membership_->is_alive(id)) {
+      alive.push_back(&a.address);
+    } else {
+      dead.push_back(&a.address);
+    }
+  }
+  std::vector<const std::string*> seeds;
+  for (const std::string& seed : u.seeds) seeds.push_back(&seed);
+  std::unordered_set<std::string_view> seen{std::string_view(u.address)};
+  std::uint64_t capped = 0;
+  for (auto* group : {&alive, &seeds, &introduced, &dead}) {
+    if (group != &seeds) {
+      std::sort(group->begin(), group->end(),
+                [](const std::string* a, const std::string* b) { return *a < *b; });
+    }
+    for (const std::string* address : *group) {
+      if (!seen.insert(*address).second) continue;
+      if (targets_.size() >= u.max_targets) {
+        ++capped;
+        continue;
+      }
+      targets_.push_back(*address);
+    }
+  }
+  targets_capped_ = capped;
+  return targets_;
 }
 
 Ready NodeCore::ready() {
@@ -1075,6 +1259,8 @@ NodeStats NodeCore::stats() const {
     }
   }
   out.peers = senders_.size();
+  out.unicast_targets = unicast_targets().size();
+  out.targets_capped = targets_capped_;
   const bool up = running();
   for (const auto& [name, ch] : channels_) {
     ChannelStats s = ch->stats;

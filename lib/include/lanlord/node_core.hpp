@@ -423,7 +423,12 @@ class LANLORD_EXPORT NodeCore {
   void housekeeping();
   void welcome();
   void send_heartbeat();
-  Heartbeat heartbeat() const;
+  Heartbeat heartbeat();
+  // Unicast mode: learns the sender's address (and, with a key, the
+  // members its digest introduces) from an admitted heartbeat.
+  void learn_addresses(const PeerId& from, const Heartbeat& hb, std::string_view origin);
+  void fill_digest(Heartbeat& hb);
+  void prune_addresses();
   // Rate classes: the rate this node should heartbeat at, applied after
   // each input (step, timer, command) that may have changed it.
   void settle();
@@ -475,6 +480,21 @@ class LANLORD_EXPORT NodeCore {
   std::array<bool, 7> warned_{};  // per WarningKind without a peer
   TimePoint welcomed_at_{};       // fast_startup: the latest heartbeat sent for a newcomer
   bool rate_dirty_ = false;       // what decides this node's heartbeat rate changed
+  // Unicast mode: where each peer takes datagrams. Learned from the peer's
+  // own heartbeats, or introduced by another member's digest (with a key)
+  // until the peer is heard itself. Bounded: learned entries by the member
+  // cap (only admitted senders), introduced ones by max_targets.
+  struct Address {
+    std::string address;
+    TimePoint learned{};      // learned or changed then (digests name the newest first)
+    bool introduced = false;  // from a digest, not yet from the peer itself
+  };
+  std::unordered_map<PeerId, Address, PeerIdHash> addresses_;
+  std::size_t introduced_ = 0;     // entries of addresses_ with `introduced`
+  std::size_t digest_cursor_ = 0;  // where the next digest goes on, in id order
+  mutable std::vector<std::string> targets_;
+  mutable bool targets_dirty_ = true;
+  mutable std::uint64_t targets_capped_ = 0;
   Timer housekeeping_;
   Timer alone_check_;
   Timer welcome_timer_;  // a coalesced welcome heartbeat

@@ -40,6 +40,14 @@ struct SimClusterOptions {
   // The codec authenticates every datagram with the cluster key (a keyed
   // wire codec): nodes run with NodeCoreConfig::authenticated.
   bool authenticated = false;
+  // Unicast mode (NodeCoreConfig::unicast): node i takes datagrams at
+  // address(i) only, and each node sends every message to each of its
+  // unicast_targets(). Node i's seeds are the addresses of the first
+  // `unicast_seeds` nodes other than itself (nodes 0..k-1, or for those,
+  // the next ones), unless set_seeds() names others.
+  bool unicast = false;
+  std::size_t unicast_seeds = 1;
+  std::size_t max_unicast_targets = 256;
 };
 
 // Watchers of what every node hands out, for tests (a recorder of the
@@ -91,6 +99,9 @@ class SimCluster {
   // Adds a node and starts it now. Ids must be unique. `channels` empty:
   // the options' channels.
   std::size_t spawn(const std::string& id, std::vector<std::string> channels = {});
+  // Adds a passive node (NodeCoreConfig::passive: an observer such as
+  // `lanlord watch`) and starts it now.
+  std::size_t spawn_passive(const std::string& id);
 
   // The process dies without a word: its NodeCore is destroyed and its
   // endpoint neither sends nor receives until restart().
@@ -110,6 +121,13 @@ class SimCluster {
   bool frozen(std::size_t i) const;
   // The node's wall clock runs `offset` ahead of (or behind) the others'.
   void set_wall_offset(std::size_t i, Duration offset);
+
+  // Unicast mode: node i's address ("198.18.0.1:7676" for node 0), and its
+  // seeds from now on, also across restarts (node indices).
+  static std::string address(std::size_t i);
+  void set_seeds(std::size_t i, const std::vector<std::size_t>& seeds);
+  // Unicast copies addressed to no node (an address no node has).
+  std::uint64_t unroutable() const { return unroutable_; }
 
   // Hands `message` to node i as if it had arrived from the network now
   // (forged or replayed traffic); through the codec when there is one.
@@ -160,8 +178,12 @@ class SimCluster {
 
  private:
   class Node;
-  void deliver(std::size_t to, const Payload& payload);
+  std::size_t spawn(const std::string& id, std::vector<std::string> channels, bool passive);
+  static constexpr std::size_t kNoSender = static_cast<std::size_t>(-1);
+  void deliver(std::size_t to, std::size_t from, const Payload& payload);
   void flush(std::size_t i);
+  // Broadcast (multicast), or one copy per unicast target of `core`.
+  void transmit(std::size_t i, const NodeCore& core, Payload payload);
 
   SimClusterOptions options_;
   VirtualScheduler sched_;
@@ -169,6 +191,8 @@ class SimCluster {
   SimNetwork net_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::map<PeerId, std::size_t> index_of_;
+  std::map<std::string, std::size_t, std::less<>> node_at_;  // unicast: address -> node
+  std::uint64_t unroutable_ = 0;
   std::vector<std::string> violations_;
   SimObservers observers_;
 };

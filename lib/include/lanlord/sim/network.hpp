@@ -73,6 +73,8 @@ class SimNetwork {
   // Sends one copy to every other endpoint reachable now; each copy is
   // delivered later unless lost, cut on arrival, or duplicated.
   void broadcast(EndpointIndex from, Payload payload);
+  // The same for the endpoints `to` only (unicast: one datagram per target).
+  void send(EndpointIndex from, Payload payload, const std::vector<EndpointIndex>& to);
 
   const NetworkStats& stats() const { return stats_; }
 
@@ -90,6 +92,8 @@ class SimNetwork {
   const LinkFaults& faults(EndpointIndex from, EndpointIndex to) const;
   // The link delay of one copy (draws the jitter).
   Duration delay_of(const LinkFaults& f);
+  // Copies of one payload to `to` (every other endpoint when null).
+  void transmit(EndpointIndex from, Payload payload, const std::vector<EndpointIndex>* to);
   // Hands one copy to its receiver, unless it was cut in flight.
   void deliver(EndpointIndex from, EndpointIndex to, const Payload& payload);
 
