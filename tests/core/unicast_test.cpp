@@ -131,9 +131,9 @@ TEST_CASE("unicast: with a key, the advertised address wins and digests introduc
   b.heartbeat("p1", "203.0.113.7:7676", "192.0.2.1:7676",
               {PeerAddress{PeerId("p2"), "192.0.2.2:7676"}, PeerAddress{PeerId("me"), kSelf},
                PeerAddress{PeerId("p3"), kSelf}});
-  CHECK(b.targets("192.0.2.1:7676"));       // behind one-to-one NAT: what it advertises
+  CHECK(b.targets("192.0.2.1:7676"));  // behind one-to-one NAT: what it advertises
   CHECK_FALSE(b.targets("203.0.113.7:7676"));
-  CHECK(b.targets("192.0.2.2:7676"));       // introduced by p1's digest
+  CHECK(b.targets("192.0.2.2:7676"));        // introduced by p1's digest
   CHECK(b.core.stats().introductions == 1);  // not this node, not its own address
   // p2's own word moves it; a later digest cannot.
   b.sched.run_for(10ms);
@@ -173,7 +173,8 @@ TEST_CASE("unicast: targets are the seeds and every member, never this node, at 
   CHECK(b.core.stats().targets_capped == 2);  // p5 and the new seed
 }
 
-TEST_CASE("unicast: the dead stay targets until forgotten, a leave and an unheard introduction go") {
+TEST_CASE(
+    "unicast: the dead stay targets until forgotten, a leave and an unheard introduction go") {
   Book b(unicast_config(true));
   b.heartbeat("p1", "192.0.2.1:7676", "192.0.2.1:7676",
               {PeerAddress{PeerId("ghost"), "192.0.2.9:7676"}});

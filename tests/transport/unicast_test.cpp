@@ -60,8 +60,9 @@ Keyring fresh_key() {
 
 }  // namespace
 
-TEST_CASE("unicast: five keyed nodes, each given one seed, agree on one leader; it crashes, "
-          "the others agree on a new one") {
+TEST_CASE(
+    "unicast: five keyed nodes, each given one seed, agree on one leader; it crashes, "
+    "the others agree on a new one") {
   IoThread io;
   Nodes nodes(io.io(), fresh_net());
   const std::uint16_t base = free_ports(5);
@@ -70,8 +71,8 @@ TEST_CASE("unicast: five keyed nodes, each given one seed, agree on one leader; 
   // introduce the rest.
   for (std::uint16_t i = 0; i < 5; ++i) {
     const std::uint16_t seed = i == 0 ? base + 1 : base + i - 1;
-    nodes.spawn(unicast_config(nodes.net(), "node-" + std::to_string(i), base + i, {at(seed)},
-                               key));
+    nodes.spawn(
+        unicast_config(nodes.net(), "node-" + std::to_string(i), base + i, {at(seed)}, key));
   }
   for (std::size_t i = 0; i < 5; ++i) {
     CHECK(wait_until([&] { return nodes.sees_alive(i, 5); }));
@@ -111,9 +112,18 @@ TEST_CASE("unicast: without a key, nodes with full peer lists on 127.0.0.x agree
     CHECK(wait_until([&] { return nodes.sees_alive(i, 3); }));
   }
   REQUIRE(wait_until([&] { return nodes.agreed_leader("default").has_value(); }));
-  // Origins and targets use one form: no member is listed twice, none
-  // under a second address.
-  for (std::size_t i = 0; i < 3; ++i) CHECK(nodes.node(i).members().size() == 3);
+  // Origins (learned addresses), seeds and targets use one form: each node
+  // sends to the two others' seed addresses and to nothing else (a second
+  // spelling of an address would be a third target), and every send works.
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(nodes.node(i).members().size() == 3);
+    const NodeStats s = nodes.node(i).stats();
+    CHECK(s.unicast_targets == 2);
+    CHECK(s.send_errors == 0);
+    CHECK(nodes.node(i).describe_endpoint() == "unicast 127.0.0." + std::to_string(i + 1) + ":" +
+                                                   std::to_string(port) + " on lo, 3 seeds");
+  }
 }
 
 TEST_CASE("unicast: a passive node on an ephemeral port learns the leader from its seed") {
@@ -150,8 +160,8 @@ TEST_CASE("unicast: a taken port is an error that names it") {
 TEST_CASE("unicast: configuration errors come back as values a person can act on") {
   const Net net = fresh_net();
   const auto error_of = [](const NodeConfig& c) { return validate_config(c).message(); };
-  NodeConfig ok = unicast_config(net, "a", 7676, {"127.0.0.1:7677", "localhost", "[::1]:7677"},
-                                 std::nullopt);
+  NodeConfig ok =
+      unicast_config(net, "a", 7676, {"127.0.0.1:7677", "localhost", "[::1]:7677"}, std::nullopt);
   CHECK(validate_config(ok).is_ok());
   ok.advertise = "203.0.113.5";
   CHECK(validate_config(ok).is_ok());
@@ -162,8 +172,8 @@ TEST_CASE("unicast: configuration errors come back as values a person can act on
   c.peers = {"127.0.0.1:7676"};
   CHECK(error_of(c).find("peers need multicast off") != std::string::npos);
 
-  for (const char* bad : {"127.0.0.1:", "127.0.0.1:0", "127.0.0.1:99999", ":7676", "[::1",
-                          "[::1]x", "host:port", "a:b:c"}) {
+  for (const char* bad : {"127.0.0.1:", "127.0.0.1:0", "127.0.0.1:99999", ":7676", "[::1", "[::1]x",
+                          "host:port", "a:b:c"}) {
     CAPTURE(bad);
     c = unicast_config(net, "a", 7676, {bad}, std::nullopt);
     CHECK(error_of(c).find(std::string("peer '") + bad + "'") != std::string::npos);
@@ -178,8 +188,9 @@ TEST_CASE("unicast: configuration errors come back as values a person can act on
   CHECK(error_of(c).find("port 0") != std::string::npos);
 }
 
-TEST_CASE("unicast: a seed host name resolves; one that does not is reported while the node "
-          "runs") {
+TEST_CASE(
+    "unicast: a seed host name resolves; one that does not is reported while the node "
+    "runs") {
   IoThread io;
   Nodes nodes(io.io(), fresh_net());
   const std::uint16_t base = free_ports(2);

@@ -79,8 +79,8 @@ Result<Local> local_address(const std::string& spec) {
     Local out{as_address, "", as_address.is_loopback()};
     for (const InterfaceInfo& i : list_interfaces()) {
       for (const address& a : i.addresses) {
-        if (a == as_address || (i.loopback && as_address.is_loopback() &&
-                                a.is_v4() == as_address.is_v4())) {
+        if (a == as_address ||
+            (i.loopback && as_address.is_loopback() && a.is_v4() == as_address.is_v4())) {
           out.interface_name = i.name;
           out.loopback = i.loopback;
         }
@@ -132,9 +132,9 @@ Status UnicastLink::open(const UnicastOptions& options) {
       return fail("cannot bind " + where + ": no interface of this host has the address " +
                   local->ip.to_string());
     }
-    return fail("cannot bind " + where + ": " + ec.message() +
-                (options.port != 0 && options.port < 1024 ? " (ports below 1024 need privileges)"
-                                                          : ""));
+    return fail(
+        "cannot bind " + where + ": " + ec.message() +
+        (options.port != 0 && options.port < 1024 ? " (ports below 1024 need privileges)" : ""));
   }
   // A full send buffer must not stall the node's strand: such a send fails
   // and is counted instead.

@@ -455,8 +455,9 @@ Problem check_consistency(const RawOptions& raw, Options& o) {
         "from its profile)");
   }
   if (o.procs && !has_udp) return std::string("--procs applies to the udp transport");
-  if (o.unicast && (!has_udp || o.procs)) {
-    return std::string("--unicast applies to the in-process udp transport (not sim, not --procs)");
+  if (o.unicast && (!has_udp || o.procs || o.transports.size() > 1)) {
+    return std::string(
+        "--unicast applies to the in-process udp transport only (not sim, not --procs)");
   }
   if (raw.freeze_named && has_udp && !o.procs) {
     return std::string(
