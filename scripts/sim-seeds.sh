@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The randomized simulation at full count (the test command runs 500 + 200
+# The randomized simulation at full count (the test command runs 500 + 200 + 50 (unicast)
 # seeds, and 200 of the fencing-epoch sweep, tests/core/epoch_property_test.cpp):
 # 2,000 seeds of each sweep by default, every seed to the end, and the
 # scenario scripts. The fencing-epoch sweep's strict case (a new term after

@@ -347,6 +347,31 @@ void SimCluster::flush(std::size_t i) {
       transmit(i, *c, Payload{std::move(m)});
     }
   }
+  // Unicast: messages for some addresses only (reconnect heartbeats).
+  for (Addressed& a : r.direct) {
+    if (std::holds_alternative<Heartbeat>(a.message.body)) ++rec.heartbeats;
+    std::vector<EndpointIndex> to;
+    for (const std::string& address : a.to) {
+      const auto it = node_at_.find(address);
+      if (it == node_at_.end()) {
+        ++unroutable_;
+      } else {
+        to.push_back(it->second);
+      }
+    }
+    if (options_.codec) {
+      Bytes bytes;
+      if (Status s = options_.codec->encode(a.message, bytes); !s) {
+        throw std::logic_error("SimCluster: a node produced an unencodable message: " +
+                               s.message());
+      }
+      if (observers_.sent) observers_.sent(i, a.message, &bytes);
+      net_.send(i, Payload{std::move(bytes)}, to);
+    } else {
+      if (observers_.sent) observers_.sent(i, a.message, nullptr);
+      net_.send(i, Payload{std::move(a.message)}, to);
+    }
+  }
 }
 
 void SimCluster::transmit(std::size_t i, const NodeCore& core, Payload payload) {

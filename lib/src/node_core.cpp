@@ -229,7 +229,8 @@ NodeCore::NodeCore(Scheduler& scheduler, NodeCoreConfig config)
       config_(std::move(config)),
       housekeeping_(*pause_watch_),
       alone_check_(*pause_watch_),
-      welcome_timer_(*pause_watch_) {
+      welcome_timer_(*pause_watch_),
+      reconnect_timer_(*pause_watch_) {
   if (Status s = config_.validate(); !s) throw std::invalid_argument("NodeCore: " + s.message());
   if (config_.passive) config_.channels.clear();
   normalize(config_.channels);
@@ -310,6 +311,7 @@ void NodeCore::stop() {
   housekeeping_.cancel();
   alone_check_.cancel();
   welcome_timer_.cancel();
+  reconnect_timer_.cancel();
   // The leave lets peers drop this node at once and, with fast failover,
   // elect a successor without waiting for its heartbeats to expire.
   send(Leave{});
@@ -990,6 +992,7 @@ void NodeCore::learn_addresses(const PeerId& from, const Heartbeat& hb, std::str
       a.introduced = false;
       ++counters_.addresses_learned;
       targets_dirty_ = true;
+      if (const auto l = lost_.find(a.address); l != lost_.end()) lost_.erase(l);
     }
   }
   // Digests only with a key: without one, another member's word about
@@ -1043,6 +1046,40 @@ void NodeCore::fill_digest(Heartbeat& hb) {
   digest_cursor_ = (digest_cursor_ + kMaxDigest) % n;
 }
 
+void NodeCore::lose_address(const PeerId& id, std::string address) {
+  const UnicastConfig& u = config_.unicast;
+  lost_.insert_or_assign(std::move(address), Lost{id, scheduler_.now()});
+  while (lost_.size() > u.max_targets) {
+    const auto oldest =
+        std::min_element(lost_.begin(), lost_.end(),
+                         [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
+    lost_.erase(oldest);
+  }
+  if (!reconnect_timer_.armed()) {
+    reconnect_timer_.arm(config_.profile.membership.max_interval(), [this] { reconnect(); });
+  }
+}
+
+void NodeCore::reconnect() {
+  const TimePoint now = scheduler_.now();
+  const Duration keep = config_.unicast.reconnect_for;
+  std::erase_if(lost_, [now, keep](const auto& kv) { return now - kv.second.at > keep; });
+  if (!running() || lost_.empty()) return;
+  // One heartbeat to every lost address: a member that is there again
+  // learns this node from it and answers, and the two meet again.
+  const std::size_t before = ready_.messages.size();
+  send_heartbeat();
+  if (ready_.messages.size() > before) {
+    Addressed a;
+    a.message = std::move(ready_.messages.back());
+    ready_.messages.pop_back();
+    for (const auto& [address, l] : lost_) a.to.push_back(address);
+    counters_.reconnects += a.to.size();
+    ready_.direct.push_back(std::move(a));
+  }
+  reconnect_timer_.arm(config_.profile.membership.max_interval(), [this] { reconnect(); });
+}
+
 void NodeCore::prune_addresses() {
   if (addresses_.empty()) return;
   const MembershipConfig& mc = config_.profile.membership;
@@ -1054,7 +1091,11 @@ void NodeCore::prune_addresses() {
     const bool drop = it->second.introduced ? it->second.learned < stale
                                             : !membership_->find(it->first).has_value();
     if (drop) {
-      if (it->second.introduced) --introduced_;
+      if (it->second.introduced) {
+        --introduced_;
+      } else {
+        lose_address(it->first, std::move(it->second.address));  // died and was forgotten
+      }
       it = addresses_.erase(it);
       targets_dirty_ = true;
     } else {
@@ -1173,7 +1214,7 @@ const std::vector<std::string>& NodeCore::unicast_targets() const {
 Ready NodeCore::ready() {
   Ready out = std::move(ready_);
   ready_ = Ready{};
-  counters_.messages_out += out.messages.size();
+  counters_.messages_out += out.messages.size() + out.direct.size();
   return out;
 }
 
@@ -1261,6 +1302,7 @@ NodeStats NodeCore::stats() const {
   out.peers = senders_.size();
   out.unicast_targets = unicast_targets().size();
   out.targets_capped = targets_capped_;
+  out.lost_addresses = lost_.size();
   const bool up = running();
   for (const auto& [name, ch] : channels_) {
     ChannelStats s = ch->stats;

@@ -111,7 +111,9 @@ std::string at(TimePoint t) {
 // kFastMembership: Fabric's test timings (sometimes its production
 // election defaults) over a membership far faster than the election, the
 // nearest thing to Fabric's mocked Peers(). kProfiles: the named profiles.
-enum class View { kFastMembership, kProfiles };
+// kUnicast: the named profiles over the unicast link (issue 13), with a key
+// (digests), each node knowing one or two seeds.
+enum class View { kFastMembership, kProfiles, kUnicast };
 
 class Run {
  public:
@@ -124,7 +126,7 @@ class Run {
     // cheap enough for hundreds of seeds of up to 30 nodes.
     profile_.membership.heartbeat_interval = profile_.election.leader_alive_threshold / 10;
     profile_.membership.alive_expiration = 3 * profile_.membership.heartbeat_interval;
-    if (view == View::kProfiles) {
+    if (view == View::kProfiles || view == View::kUnicast) {
       const auto names = profile_names();
       profile_ = *find_profile(names[r_.below(names.size())]);
       if (r_.chance(0.5)) profile_.fast_failover = false;
@@ -141,6 +143,12 @@ class Run {
 
     sim::SimClusterOptions options = Scenario::options(profile_, seed);
     options.faults = faults_;
+    if (view == View::kUnicast) {
+      options.unicast = true;
+      options.authenticated = true;
+      options.unicast_seeds = 1 + r_.below(2);
+      unicast_ = true;
+    }
 #ifdef LANLORD_HAVE_WIRE_CODEC
     if (wire) {
       corruption_ = std::make_shared<Corruption>();
@@ -185,7 +193,8 @@ class Run {
         << ", T=" << ms(T_) << ", E=" << ms(E_) << ", heartbeat "
         << ms(profile_.membership.heartbeat_interval) << ", loss " << faults_.loss << ", delay "
         << ms(faults_.delay) << "+" << ms(faults_.jitter)
-        << (corruption_ ? ", wire codec with corruption" : "") << "\n";
+        << (corruption_ ? ", wire codec with corruption" : "")
+        << (unicast_ ? ", unicast with a key" : "") << "\n";
     return out.str();
   }
 
@@ -422,9 +431,14 @@ class Run {
     quiet.duplicate = 0;
     c_->network().set_default_faults(quiet);
     if (corruption_) corruption_->rate = 0;
-    if (r_.chance(0.7)) c_->heal();
+    // Unicast: a node finds the others through its seeds (nodes 0 and 1)
+    // or through members that remember it. Nodes that never met and whose
+    // seeds are down or across a partition cannot meet, by design; so the
+    // quiet period heals and brings the seeds back.
+    if (unicast_ || r_.chance(0.7)) c_->heal();
     for (auto i : all_) {
-      if (!c_->running(i) && r_.chance(0.5)) c_->restart(i);
+      const bool seed = unicast_ && i < 2;
+      if (!c_->running(i) && (seed || r_.chance(0.5))) c_->restart(i);
       if (c_->running(i) && !member(i)) (void)c_->core(i).join_channel(ch());
     }
     for (std::size_t i = 0; i < c_->size(); ++i) index_.emplace(c_->id(i), i);
@@ -723,6 +737,7 @@ class Run {
   sim::LinkFaults faults_;
   Duration max_delay_{};
   std::shared_ptr<Corruption> corruption_;
+  bool unicast_ = false;
   std::unique_ptr<sim::SimCluster> c_;
   std::vector<std::size_t> all_;
   std::vector<Watched> watched_;
@@ -806,6 +821,10 @@ TEST_CASE("randomized simulation: elections keep to the Fabric rules and settle 
 
 TEST_CASE("randomized simulation with the named profiles: elections keep to the Fabric rules") {
   run_seeds(View::kProfiles, 200, 0);
+}
+
+TEST_CASE("randomized simulation with unicast peers: elections keep to the Fabric rules") {
+  run_seeds(View::kUnicast, 50, 0);
 }
 
 TEST_CASE("randomized simulation: a seed replays exactly") {

@@ -291,3 +291,30 @@ TEST_CASE("unicast cluster: a passive observer that knows one seed learns the le
   c.crash(0);
   REQUIRE(c.run_until([&] { return c.core(w).leader("default") == PeerId("n1"); }, 5s));
 }
+
+TEST_CASE("unicast cluster: members that forgot each other meet again without their seed") {
+  const Profile p = *find_profile("fast");
+  SimCluster c(cluster_options("fast", 19, true));
+  for (int i = 0; i < 3; ++i) c.spawn("n" + std::to_string(i));
+  REQUIRE(c.run_until([&] { return complete_views(c) && agreed_leader(c) == "n0"; }, 5s));
+  // n2 is cut off long enough for everyone to forget it, and it them.
+  c.partition({{0, 1}, {2}});
+  c.run_for(p.membership.expiration_for(p.membership.max_interval()) + p.membership.forget_after +
+            p.election.declaration_interval() * 2);
+  CHECK_FALSE(c.core(1).membership().find(PeerId("n2")).has_value());
+  CHECK(c.core(1).stats().lost_addresses == 1);
+  // Now the seed n0 is the one cut off: n1 and n2 can reach only each other,
+  // and neither knows the other any more. Their reconnect heartbeats (one
+  // per idle interval to each lost member) bring them together.
+  c.partition({{0}, {1, 2}});
+  const TimePoint moved = c.now();
+  REQUIRE(c.run_until(
+      [&] {
+        return c.core(1).membership().is_alive(PeerId("n2")) &&
+               c.core(2).membership().is_alive(PeerId("n1"));
+      },
+      5s));
+  CHECK(c.now() - moved <= p.membership.max_interval() + 50ms);
+  REQUIRE(c.run_until([&] { return c.core(2).leader("default") == PeerId("n1"); }, 5s));
+  CHECK(c.core(1).stats().reconnects > 0);
+}

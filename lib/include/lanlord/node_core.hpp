@@ -61,6 +61,12 @@ struct LANLORD_EXPORT UnicastConfig {
   // members), so that forged members cannot turn the node into a
   // reflector; also bounds the cost of a broadcast.
   std::size_t max_targets = 256;
+  // Members this node lost (forgotten after they died, so no longer
+  // targets) are sent a heartbeat every idle heartbeat interval for this
+  // long, so that two sides that forgot each other in a long partition, or
+  // a member that restarted while its seeds were down, meet again (Serf's
+  // reconnect). At most max_targets of them, the most recently lost.
+  Duration reconnect_for = std::chrono::hours(24);
 };
 
 struct LANLORD_EXPORT NodeCoreConfig {
@@ -180,12 +186,22 @@ using NodeEvent =
     std::variant<LeaderChanged, LeadershipChanged, MemberChanged, Dropped, Warning, IdConflict>;
 
 // What the node wants done, taken with ready().
+// A message for some addresses only (unicast mode).
+struct LANLORD_EXPORT Addressed {
+  Message message;
+  std::vector<std::string> to;
+};
+
 struct LANLORD_EXPORT Ready {
   // To send to every member, in this order: multicast, once to the group;
   // unicast, to each of NodeCore::unicast_targets().
   std::vector<Message> messages;
+  // Unicast mode: messages for the addresses they name only (heartbeats to
+  // members this node lost, UnicastConfig::reconnect_for). Send them after
+  // `messages`.
+  std::vector<Addressed> direct;
   std::vector<NodeEvent> events;
-  bool empty() const { return messages.empty() && events.empty(); }
+  bool empty() const { return messages.empty() && events.empty() && direct.empty(); }
 };
 
 // Failover time as one node sees it, in a channel: from the moment the node
@@ -280,6 +296,8 @@ struct LANLORD_EXPORT NodeStats {
   std::uint64_t addresses_learned = 0;
   std::uint64_t introductions = 0;
   std::uint64_t targets_capped = 0;
+  std::uint64_t lost_addresses = 0;  // lost members' addresses sent reconnect heartbeats
+  std::uint64_t reconnects = 0;      // reconnect heartbeats sent (one per address)
   // The largest |clock offset| among peers heard within alive_expiration.
   Duration max_clock_offset{};
   std::vector<ChannelStats> channels;
@@ -429,6 +447,8 @@ class LANLORD_EXPORT NodeCore {
   void learn_addresses(const PeerId& from, const Heartbeat& hb, std::string_view origin);
   void fill_digest(Heartbeat& hb);
   void prune_addresses();
+  void lose_address(const PeerId& id, std::string address);
+  void reconnect();
   // Rate classes: the rate this node should heartbeat at, applied after
   // each input (step, timer, command) that may have changed it.
   void settle();
@@ -492,12 +512,19 @@ class LANLORD_EXPORT NodeCore {
   std::unordered_map<PeerId, Address, PeerIdHash> addresses_;
   std::size_t introduced_ = 0;     // entries of addresses_ with `introduced`
   std::size_t digest_cursor_ = 0;  // where the next digest goes on, in id order
+  // Lost members' addresses, by address: when lost, and whose.
+  struct Lost {
+    PeerId id;
+    TimePoint at{};
+  };
+  std::map<std::string, Lost, std::less<>> lost_;
   mutable std::vector<std::string> targets_;
   mutable bool targets_dirty_ = true;
   mutable std::uint64_t targets_capped_ = 0;
   Timer housekeeping_;
   Timer alone_check_;
   Timer welcome_timer_;  // a coalesced welcome heartbeat
+  Timer reconnect_timer_;
 };
 
 }  // namespace lanlord
