@@ -608,7 +608,7 @@ TEST_CASE("--auth reaches every node's config: one key per run, shared by its no
   CHECK(enc.encrypt);
 }
 
-TEST_CASE("--unicast gives node i its own loopback port and node 0 as its only seed") {
+TEST_CASE("--unicast gives node i its own loopback port and its side's first node as its seed") {
   UdpParams p;
   p.profile_name = "fast";
   p.unicast = true;
@@ -620,8 +620,17 @@ TEST_CASE("--unicast gives node i its own loopback port and node 0 as its only s
   CHECK(a.interface_name == "127.0.0.1");  // network safety: loopback only
   CHECK(a.port == base);
   CHECK(c.port == base + 2);
-  CHECK(a.peers == std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 1)});
+  CHECK(a.peers == std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 2)});
   CHECK(c.peers == std::vector<std::string>{"127.0.0.1:" + std::to_string(base)});
+  // The heal scenario's second half: node 1 first, with the relay.
+  UdpNetwork halves = net;
+  halves.relay_port = 40000;
+  const auto b = udp_node_config(p, halves, 1, 1, std::nullopt);
+  const auto d = udp_node_config(p, halves, 3, 1, std::nullopt);
+  CHECK(b.peers ==
+        std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 3), "127.0.0.1:40000"});
+  CHECK(d.peers ==
+        std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 1), "127.0.0.1:40000"});
 }
 
 // Real sockets (loopback): from the command line through the driver

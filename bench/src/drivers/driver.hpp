@@ -99,8 +99,6 @@ class ClusterDriver {
 
   // Freezing a process (SIGSTOP, a VM pause): whether this driver can.
   virtual bool can_freeze() const { return false; }
-  // Whether add_node(1) starts a node cut off from side 0 until heal().
-  virtual bool can_partition() const { return true; }
   // Node i stops for `d`: no timer fires, nothing is sent or read, until it
   // thaws. From now until thaw() it counts as not live in the agreement
   // (to the survivors it is as good as crashed).

@@ -76,7 +76,11 @@ NodeConfig udp_node_config(const UdpParams& params, const UdpNetwork& net, std::
     c.multicast = false;
     c.interface_name = "127.0.0.1";  // network safety: loopback only
     c.port = port(i);
-    c.peers = {"127.0.0.1:" + std::to_string(port(i == 0 ? 1 : 0))};
+    const std::size_t hub = side == 0 ? 0 : 1;
+    c.peers = {"127.0.0.1:" + std::to_string(port(i == hub ? hub + 2 : hub))};
+    if (side != 0 && net.relay_port != 0) {
+      c.peers.push_back("127.0.0.1:" + std::to_string(net.relay_port));
+    }
   }
   return c;
 }
@@ -121,6 +125,7 @@ UdpDriver::~UdpDriver() {
   for (std::thread& t : threads_) t.join();
   slots_.clear();
   bridge_.reset();
+  relay_.reset();
 }
 
 bool UdpDriver::start_node(std::size_t i) {
@@ -150,7 +155,14 @@ bool UdpDriver::start_node(std::size_t i) {
 }
 
 std::size_t UdpDriver::add_node(int side) {
-  if (side != 0 && !bridge_) {
+  if (side != 0 && params_.unicast && !relay_) {
+    relay_ = std::make_unique<UnicastRelay>(io_, net_.side[0].port);  // to node 0
+    if (Status s = relay_->start(); !s) {
+      error_ = s.message();
+      return kNoNode;
+    }
+    net_.relay_port = relay_->port();
+  } else if (side != 0 && !params_.unicast && !bridge_) {
     bridge_ = std::make_unique<UdpBridge>(io_, net_.side[0], net_.side[1]);
     if (Status s = bridge_->start(); !s) {
       error_ = s.message();
@@ -199,6 +211,7 @@ void UdpDriver::rejoin(std::size_t i) {
 
 void UdpDriver::heal() {
   if (bridge_) bridge_->connect();
+  if (relay_) relay_->connect();
   tracker_.heal();
 }
 

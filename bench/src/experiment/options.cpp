@@ -279,9 +279,10 @@ po::options_description udp_options(Options& o, RawOptions& raw) {
        "nor with sim (no bytes to protect)")
       ("unicast", po::bool_switch(&o.unicast),
        "in-process udp: unicast mode (NodeConfig::multicast off): node i on 127.0.0.1 port "
-       "P+i, node 0 as every other node's only seed (node 0's: node 1), a key made for the "
+       "P+i, node 0 as every other node's only seed (node 0's: node 2), a key made for the "
        "run unless --auth gives one (members learn each other from keyed digests); rows say "
-       "udp-unicast. No heal scenario (no partition in this mode yet)");
+       "udp-unicast. Heal: each half seeds its own first node, and a relay that the heal "
+       "switches on carries the second half's datagrams to node 0");
   return udpopts;
 }
 

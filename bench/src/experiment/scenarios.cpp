@@ -236,11 +236,6 @@ RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& d, const Sc
     r.failure = "this transport cannot freeze one node (use sim or --procs)";
     return r;
   }
-  if (s == Scenario::kHeal && !d.can_partition()) {
-    r.skipped = true;
-    r.failure = "this transport cannot partition the cluster (udp --unicast)";
-    return r;
-  }
   const Duration t0 = d.now();
   std::optional<Duration> agreed_at;
   if (!start_and_agree(d, nodes, s == Scenario::kHeal, p, r, &agreed_at)) return r;
