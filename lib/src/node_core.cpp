@@ -1093,7 +1093,7 @@ void NodeCore::prune_addresses() {
     if (drop) {
       if (it->second.introduced) {
         --introduced_;
-      } else {
+      } else if (config_.authenticated) {
         lose_address(it->first, std::move(it->second.address));  // died and was forgotten
       }
       it = addresses_.erase(it);
@@ -1175,17 +1175,21 @@ const std::vector<std::string>& NodeCore::unicast_targets() const {
   targets_.clear();
   const UnicastConfig& u = config_.unicast;
   if (!u.enabled) return targets_;
-  // Alive members first, then the seeds, then introduced members, then the
-  // dead not yet forgotten (so the two halves of a healed partition find
-  // each other again); each group in address order, never twice, never
-  // this node, at most max_targets.
+  // Alive members first, then the seeds, then introduced members, then
+  // (with a key) the dead not yet forgotten, so the two halves of a healed
+  // partition find each other again; each group in address order, never
+  // twice, never this node, at most max_targets.
   std::vector<const std::string*> alive, introduced, dead;
   for (const auto& [id, a] : addresses_) {
     if (a.introduced) {
       introduced.push_back(&a.address);
     } else if (membership_ && membership_->is_alive(id)) {
       alive.push_back(&a.address);
-    } else {
+    } else if (config_.authenticated) {
+      // Without a key a dead member's address may have been a forger's
+      // choice (a spoofed source): it gets nothing more once it stops, so
+      // one forged heartbeat costs at most what an alive member gets until
+      // it expires. Unkeyed clusters list every member as a seed instead.
       dead.push_back(&a.address);
     }
   }

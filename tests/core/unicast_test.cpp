@@ -173,6 +173,19 @@ TEST_CASE("unicast: targets are the seeds and every member, never this node, at 
   CHECK(b.core.stats().targets_capped == 2);  // p5 and the new seed
 }
 
+TEST_CASE("unicast: without a key, a member that stops is no longer a target") {
+  Book b(unicast_config(false));
+  b.heartbeat("p1", "192.0.2.1:7676");  // a spoofed source, perhaps
+  CHECK(b.targets("192.0.2.1:7676"));
+  const Profile& p = b.core.config().profile;
+  b.sched.run_for(p.membership.expiration_for(p.membership.max_interval()) + 10ms);
+  CHECK_FALSE(b.core.membership().is_alive(PeerId("p1")));
+  CHECK(b.core.unicast_targets().empty());
+  b.sched.run_for(p.membership.forget_after * 2);
+  CHECK(b.core.stats().lost_addresses == 0);
+  CHECK(b.core.stats().reconnects == 0);
+}
+
 TEST_CASE(
     "unicast: the dead stay targets until forgotten, a leave and an unheard introduction go") {
   Book b(unicast_config(true));

@@ -61,8 +61,8 @@ struct LANLORD_EXPORT UnicastConfig {
   // members), so that forged members cannot turn the node into a
   // reflector; also bounds the cost of a broadcast.
   std::size_t max_targets = 256;
-  // Members this node lost (forgotten after they died, so no longer
-  // targets) are sent a heartbeat every idle heartbeat interval for this
+  // With a key, members this node lost (forgotten after they died, so no
+  // longer targets) are sent a heartbeat every idle heartbeat interval for this
   // long, so that two sides that forgot each other in a long partition, or
   // a member that restarted while its seeds were down, meet again (Serf's
   // reconnect). At most max_targets of them, the most recently lost.
@@ -350,12 +350,12 @@ class LANLORD_EXPORT NodeCore {
 
   // Unicast mode: replaces the seed addresses (see UnicastConfig::seeds).
   void set_seeds(std::vector<std::string> seeds);
-  // Unicast mode: where each message of ready() goes: the seeds, every
-  // member's address (alive, or dead and not yet forgotten, so a healed
-  // partition finds its other half), members introduced by a digest (with
-  // a key) not yet heard from; never this node's own address; at most
-  // UnicastConfig::max_targets, alive members first. Empty in multicast
-  // mode. Valid until the next call into the core.
+  // Unicast mode: where each message of ready() goes: every alive member's
+  // address, the seeds, and with a key also members introduced by a digest
+  // not yet heard from and the dead not yet forgotten (so a healed
+  // partition finds its other half); never this node's own address; at
+  // most UnicastConfig::max_targets, alive members first. Empty in
+  // multicast mode. Valid until the next call into the core.
   const std::vector<std::string>& unicast_targets() const;
 
   // Whether outputs are waiting.
