@@ -155,6 +155,32 @@ void traffic_metrics(Registry& registry, const NodeStats& stats) {
   }
 }
 
+// Unicast mode (--no-multicast): the address book. Absent in multicast
+// mode, where every one would be 0.
+void unicast_metrics(Registry& registry, const NodeStats& stats) {
+  if (stats.unicast_targets + stats.addresses_learned + stats.lost_addresses == 0) return;
+  const auto gauge = [&registry](const char* name, const char* help, std::uint64_t value) {
+    BuildGauge().Name(name).Help(help).Register(registry).Add({}).Set(as_double(value));
+  };
+  const auto counter = [&registry](const char* name, const char* help, std::uint64_t value) {
+    BuildCounter().Name(name).Help(help).Register(registry).Add({}).Increment(as_double(value));
+  };
+  gauge("lanlord_unicast_targets", "Addresses each message is sent to (unicast mode)",
+        stats.unicast_targets);
+  gauge("lanlord_unicast_targets_capped",
+        "Addresses left out by the target cap (--max-unicast-targets)", stats.targets_capped);
+  gauge("lanlord_unicast_lost_addresses",
+        "Forgotten members' addresses sent a reconnect heartbeat each idle interval",
+        stats.lost_addresses);
+  counter("lanlord_unicast_addresses_learned_total",
+          "Member addresses learned or changed, from members' own heartbeats",
+          stats.addresses_learned);
+  counter("lanlord_unicast_introductions_total",
+          "Members introduced by another member's digest (with a key)", stats.introductions);
+  counter("lanlord_unicast_reconnects_total", "Reconnect heartbeats sent to lost members",
+          stats.reconnects);
+}
+
 }  // namespace
 
 std::string metrics_text(const MetricsInfo& info, const NodeStats& stats) {
@@ -162,6 +188,7 @@ std::string metrics_text(const MetricsInfo& info, const NodeStats& stats) {
   node_metrics(registry, info);
   channel_metrics(registry, stats);
   traffic_metrics(registry, stats);
+  unicast_metrics(registry, stats);
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

@@ -302,6 +302,16 @@ JsonObject stats_json(const NodeStats& s) {
       .number("max_clock_offset_ms", millis(s.max_clock_offset))
       .number("pauses", static_cast<std::int64_t>(s.pauses))
       .object("drops", drops);
+  if (s.unicast_targets + s.addresses_learned + s.lost_addresses > 0) {
+    JsonObject u;
+    u.number("targets", static_cast<std::int64_t>(s.unicast_targets))
+        .number("targets_capped", static_cast<std::int64_t>(s.targets_capped))
+        .number("addresses_learned", static_cast<std::int64_t>(s.addresses_learned))
+        .number("introductions", static_cast<std::int64_t>(s.introductions))
+        .number("lost_addresses", static_cast<std::int64_t>(s.lost_addresses))
+        .number("reconnects", static_cast<std::int64_t>(s.reconnects));
+    f.object("unicast", u);
+  }
   if (!s.channels.empty()) {
     std::string channels = "[";
     for (const ChannelStats& c : s.channels) {
@@ -333,6 +343,11 @@ std::string stats_text(const NodeStats& s) {
     << millis(s.max_clock_offset) << " ms";
   if (s.duplicate_id) o << ", duplicate id";
   if (s.pauses > 0) o << ", paused " << s.pauses << (s.pauses == 1 ? " time" : " times");
+  if (s.unicast_targets + s.addresses_learned + s.lost_addresses > 0) {
+    o << ", unicast to " << plural(s.unicast_targets, "address", "addresses");
+    if (s.targets_capped > 0) o << " (" << s.targets_capped << " left out by the cap)";
+    if (s.lost_addresses > 0) o << ", " << s.lost_addresses << " lost being retried";
+  }
   o << "; dropped:";
   bool any = false;
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {

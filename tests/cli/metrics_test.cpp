@@ -72,6 +72,27 @@ TEST_CASE("metrics text: every family with its type, labels and value") {
   CHECK(has(t, R"(lanlord_dropped_datagrams_total{reason="unauthenticated"} 0)"));
 }
 
+TEST_CASE("metrics text: unicast mode's address book, absent in multicast mode") {
+  CHECK(metrics_text(kInfo, sample()).find("lanlord_unicast") == std::string::npos);
+  NodeStats s = sample();
+  s.unicast_targets = 15;
+  s.targets_capped = 2;
+  s.addresses_learned = 16;
+  s.introductions = 9;
+  s.lost_addresses = 1;
+  s.reconnects = 30;
+  const std::string t = metrics_text(kInfo, s);
+  INFO(t);
+  CHECK(has(t, "# TYPE lanlord_unicast_targets gauge"));
+  CHECK(has(t, "lanlord_unicast_targets 15"));
+  CHECK(has(t, "lanlord_unicast_targets_capped 2"));
+  CHECK(has(t, "lanlord_unicast_lost_addresses 1"));
+  CHECK(has(t, "# TYPE lanlord_unicast_addresses_learned_total counter"));
+  CHECK(has(t, "lanlord_unicast_addresses_learned_total 16"));
+  CHECK(has(t, "lanlord_unicast_introductions_total 9"));
+  CHECK(has(t, "lanlord_unicast_reconnects_total 30"));
+}
+
 TEST_CASE("metrics text: the failover histogram is cumulative, in seconds, per channel") {
   const std::string t = metrics_text(kInfo, sample());
   INFO(t);

@@ -458,6 +458,26 @@ TEST_CASE("stats list the trust counters and every drop reason with a count") {
         "rate_limited 7\n");
 }
 
+TEST_CASE("stats show unicast mode's address book") {
+  lanlord::NodeStats s;
+  s.unicast_targets = 4;
+  s.targets_capped = 1;
+  s.addresses_learned = 5;
+  s.introductions = 3;
+  s.lost_addresses = 2;
+  s.reconnects = 8;
+  Printed json(Format::kJson);
+  json.printer.stats("n1", s);
+  CHECK(
+      json.text().find(
+          R"("unicast":{"targets":4,"targets_capped":1,"addresses_learned":5,"introductions":3,"lost_addresses":2,"reconnects":8})") !=
+      std::string::npos);
+  Printed human(Format::kHuman);
+  human.printer.stats("n1", s);
+  CHECK(human.text().find(", unicast to 4 addresses (1 left out by the cap), 2 lost being "
+                          "retried; dropped: none") != std::string::npos);
+}
+
 TEST_CASE("the watch table shows trust problems, warnings and the stats") {
   Verdict v;
   v.channels = {{.channel = "default",
