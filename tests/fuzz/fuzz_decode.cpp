@@ -1,11 +1,13 @@
 // fuzz_decode: any bytes through wire::decode. What it accepts must be a
 // message the encoder would send (within check_message's limits) and must
-// survive encode -> decode unchanged, encoding to the same bytes each
-// time; what it refuses must carry one of the codec's own drop reasons.
-// A crash, a sanitizer report, an exception or a broken check is a bug.
+// survive encode -> decode unchanged (but for a heartbeat's digest, which
+// the encoder may cut to fit), encoding to the same bytes each time; what it refuses must carry one
+// of the codec's own drop reasons. A crash, a sanitizer report, an exception or a broken check is a
+// bug.
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <variant>
 
 #include "check.hpp"
 #include "lanlord/keyring.hpp"
@@ -50,7 +52,17 @@ void check_codec(std::span<const std::uint8_t> input, const Encode& encode, cons
   LANLORD_FUZZ_CHECK(again.datagram.size() <= kMaxDatagramSize);
   const wire::Decoded second = decode(again.datagram);
   LANLORD_FUZZ_CHECK(second.ok);
-  LANLORD_FUZZ_CHECK(second.message == first.message);
+  // A heartbeat's digest is advisory: a datagram whose pointers share
+  // bytes may hold more than its canonical encoding fits, and the encoder
+  // then cuts the digest from the back. Nothing else may change.
+  Message expected = first.message;
+  if (auto* hb = std::get_if<Heartbeat>(&expected.body)) {
+    const auto* got = std::get_if<Heartbeat>(&second.message.body);
+    if (got != nullptr && got->digest.size() < hb->digest.size()) {
+      hb->digest.resize(got->digest.size());
+    }
+  }
+  LANLORD_FUZZ_CHECK(second.message == expected);
   LANLORD_FUZZ_CHECK(encode(second.message).datagram == again.datagram);
 }
 

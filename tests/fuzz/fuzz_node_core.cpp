@@ -7,10 +7,14 @@
 // every operation the node's state too:
 //   - nothing throws, no sanitizer report;
 //   - what it sends is its own (id, cluster, version), in a strictly
-//     growing PeerTime order, within the limits, and survives the codec;
-//     a passive node sends nothing; nothing follows the leave of stop();
+//     growing PeerTime order (messages for all targets and those for
+//     some addresses together), within the limits, and survives the codec;
+//     a passive node sends nothing (in unicast mode: observer heartbeats
+//     and its leave); heartbeats carry the node's address, observer flag
+//     and digest as its mode says; nothing follows the leave of stop();
 //   - leadership events alternate per channel and agree with is_leader();
 //   - the counters agree with the events (drops, messages_out);
+//   - unicast targets are capped and never the node's own address;
 //   - admission holds at most one membership stream per sender heard of
 //     and one leadership stream per channel it may keep for it.
 #include <algorithm>
@@ -62,6 +66,9 @@ std::string describe(const Message& m) {
     out += "heartbeat [";
     for (const std::string& c : hb->channels) out += " \"" + escaped(c) + "\"";
     out += " ] metadata " + std::to_string(hb->metadata.size()) + " B";
+    if (!hb->address.empty()) out += " address " + escaped(hb->address);
+    if (hb->observer) out += " observer";
+    if (!hb->digest.empty()) out += " digest " + std::to_string(hb->digest.size());
   } else if (const auto* ld = std::get_if<Leadership>(&m.body)) {
     out += std::string(ld->is_handoff()  ? (ld->declaration ? "handoff+declaration" : "handoff")
                        : ld->declaration ? "declaration"
@@ -87,8 +94,9 @@ bool tracing() {
 void trace(const fuzz::Setup& s) {
   std::string channels;
   for (const std::string& c : s.channels) channels += " " + c;
-  std::fprintf(stderr, "setup: %s profile %s%s, channels [%s ], incarnation %llu\n",
-               s.passive ? "passive" : "active", std::string(profile_names().at(s.profile)).c_str(),
+  std::fprintf(stderr, "setup: %s%s%s profile %s%s, channels [%s ], incarnation %llu\n",
+               s.passive ? "passive" : "active", s.unicast ? " unicast" : "",
+               s.keyed ? " keyed" : "", std::string(profile_names().at(s.profile)).c_str(),
                s.flip_fast_failover ? " (fast_failover inverted)" : "", channels.c_str(),
                static_cast<unsigned long long>(s.incarnation));
 }
@@ -133,6 +141,12 @@ NodeCoreConfig config_of(const fuzz::Setup& s) {
   c.profile = *find_profile(profile_names().at(s.profile));
   if (s.flip_fast_failover) c.profile.fast_failover = !c.profile.fast_failover;
   c.incarnation = s.incarnation;
+  c.authenticated = s.keyed;
+  if (s.unicast) {
+    c.unicast.enabled = true;
+    c.unicast.address = fuzz::kSelfAddress;
+    c.unicast.seeds = {fuzz::kSeedAddress};
+  }
   return c;
 }
 
@@ -156,7 +170,7 @@ class Harness {
           LANLORD_FUZZ_CHECK(check_message(d.message));
           step(d.message);
         } else {
-          core_.drop(d.reason, "fuzz");
+          core_.drop(d.reason, fuzz::kOrigin);
         }
         break;
       }
@@ -192,7 +206,8 @@ class Harness {
         const bool was_running = core_.running();
         core_.stop();
         LANLORD_FUZZ_CHECK(!core_.running());
-        expect_leave_ = was_running && !core_.config().passive;
+        // A passive node says goodbye only in unicast mode (members send to it).
+        expect_leave_ = was_running && (!core_.config().passive || core_.config().unicast.enabled);
         break;
       }
     }
@@ -208,7 +223,7 @@ class Harness {
  private:
   void step(const Message& m) {
     senders_.insert(m.sender);
-    core_.step(m, "fuzz");
+    core_.step(m, fuzz::kOrigin);
   }
 
   bool in_channels(const std::string& channel) const {
@@ -220,8 +235,22 @@ class Harness {
   // after every timer, which would cost most of the run) the state.
   void drain(bool state = true) {
     Ready r = core_.ready();
-    taken_ += r.messages.size();
-    for (const Message& m : r.messages) check_sent(m);
+    taken_ += r.messages.size() + r.direct.size();
+    // Messages for some addresses only (unicast: heartbeats to lost
+    // members) are made among the others: checked with them, in order.
+    const NodeCoreConfig& c = core_.config();
+    std::vector<const Message*> sent;
+    for (const Message& m : r.messages) sent.push_back(&m);
+    for (const Addressed& a : r.direct) {
+      LANLORD_FUZZ_CHECK(c.unicast.enabled);
+      LANLORD_FUZZ_CHECK(std::holds_alternative<Heartbeat>(a.message.body));
+      LANLORD_FUZZ_CHECK(!a.to.empty() && a.to.size() <= c.unicast.max_targets);
+      LANLORD_FUZZ_CHECK(std::find(a.to.begin(), a.to.end(), c.unicast.address) == a.to.end());
+      sent.push_back(&a.message);
+    }
+    std::sort(sent.begin(), sent.end(),
+              [](const Message* a, const Message* b) { return a->time < b->time; });
+    for (const Message* m : sent) check_sent(*m);
     for (const NodeEvent& e : r.events) check_event(e);
     if (state) check_state();
   }
@@ -229,7 +258,24 @@ class Harness {
   void check_sent(const Message& m) {
     const NodeCoreConfig& c = core_.config();
     if (tracing()) std::fprintf(stderr, "  sent: %s\n", describe(m).c_str());
-    LANLORD_FUZZ_CHECK(!c.passive);
+    const auto* hb = std::get_if<Heartbeat>(&m.body);
+    if (c.passive) {
+      LANLORD_FUZZ_CHECK(c.unicast.enabled);
+      LANLORD_FUZZ_CHECK(std::holds_alternative<Leave>(m.body) ||
+                         (hb != nullptr && hb->channels.empty()));
+    }
+    if (hb != nullptr) {
+      // Multicast: no unicast field. Unicast: the node's own address, the
+      // observer flag when passive, a digest only with a key, never naming
+      // the node itself.
+      LANLORD_FUZZ_CHECK(hb->address == (c.unicast.enabled ? c.unicast.address : ""));
+      LANLORD_FUZZ_CHECK(hb->observer == (c.unicast.enabled && c.passive));
+      if (!c.unicast.enabled || !c.authenticated) LANLORD_FUZZ_CHECK(hb->digest.empty());
+      for (const PeerAddress& p : hb->digest) {
+        LANLORD_FUZZ_CHECK(p.id != c.id);
+        LANLORD_FUZZ_CHECK(p.address != c.unicast.address);
+      }
+    }
     LANLORD_FUZZ_CHECK(!left_);
     LANLORD_FUZZ_CHECK(m.version == kProtocolVersion);
     LANLORD_FUZZ_CHECK(m.sender == c.id);
@@ -248,7 +294,19 @@ class Harness {
     const wire::Encoded e = wire::encode(m);
     LANLORD_FUZZ_CHECK(e.status);
     const wire::Decoded d = wire::decode(e.datagram);
-    LANLORD_FUZZ_CHECK(d.ok && d.message == m);
+    LANLORD_FUZZ_CHECK(d.ok);
+    // The digest is advisory: the codec leaves out entries whose address
+    // cannot be sent to (learned from messages no codec checked), then cuts
+    // from the back to fit the datagram. Nothing else changes.
+    Message expected = m;
+    if (auto* sent = std::get_if<Heartbeat>(&expected.body)) {
+      std::erase_if(sent->digest,
+                    [](const PeerAddress& p) { return !wire::check_address(p.address); });
+      const std::size_t got = std::get<Heartbeat>(d.message.body).digest.size();
+      LANLORD_FUZZ_CHECK(got <= sent->digest.size());
+      sent->digest.resize(got);
+    }
+    LANLORD_FUZZ_CHECK(d.message == expected);
   }
 
   void check_event(const NodeEvent& event) {
@@ -285,6 +343,10 @@ class Harness {
     const std::size_t per_sender =
         2 + (c.passive ? kMaxChannels : std::min(kMaxChannels, ever_joined_.size()));
     LANLORD_FUZZ_CHECK(stats.admission_streams <= senders_.size() * per_sender);
+    const std::vector<std::string>& targets = core_.unicast_targets();
+    LANLORD_FUZZ_CHECK(targets.size() <= (c.unicast.enabled ? c.unicast.max_targets : 0));
+    LANLORD_FUZZ_CHECK(std::find(targets.begin(), targets.end(), c.unicast.address) ==
+                       targets.end());
     const std::vector<std::string> channels = core_.channels();
     // A passive node watches the channels it hears of: as many as the
     // leadership streams it admits.

@@ -42,6 +42,16 @@ Message heartbeat(std::string sender, std::uint64_t seq, std::vector<std::string
   return message(std::move(sender), {kPeerLife, seq},
                  Heartbeat{std::move(channels), "", 0, interval});
 }
+// A unicast heartbeat: `address`, and `digest` entries of ids and addresses.
+Message unicast_heartbeat(std::string sender, std::uint64_t seq, std::vector<std::string> channels,
+                          std::string address, std::vector<PeerAddress> digest = {},
+                          bool observer = false) {
+  Heartbeat hb{std::move(channels), "", 0, 0};
+  hb.address = std::move(address);
+  hb.observer = observer;
+  hb.digest = std::move(digest);
+  return message(std::move(sender), {kPeerLife, seq}, std::move(hb));
+}
 // A handoff when `successor` is not empty (and then, with `declaration`
 // set, one no codec passes).
 Leadership leadership(std::string channel, bool declaration, std::uint64_t epoch = 0,
@@ -90,6 +100,9 @@ Message largest_heartbeat(std::string cluster) {
   }
   hb.timings = std::numeric_limits<std::uint32_t>::max();
   hb.interval = std::numeric_limits<std::uint32_t>::max();
+  // Unicast mode: the longer (IPv6) address and the observer flag.
+  hb.address = "[2001:db8:ffff:ffff:ffff:ffff:ffff:ffff]:65535";
+  hb.observer = true;
   Message m =
       message(std::string(kMaxIdSize, 'a'), {kMax, kMax}, std::move(hb), std::move(cluster));
   m.sent_at = kMax;
@@ -149,12 +162,25 @@ Op stop() {
 // The profiles by their index in profile_names().
 constexpr std::uint8_t kFabric = 0, kLan = 1, kFast = 2;
 
-fuzz::Setup setup(std::uint8_t profile, std::vector<std::string> channels, bool passive = false) {
+fuzz::Setup setup(std::uint8_t profile, std::vector<std::string> channels, bool passive = false,
+                  bool unicast = false, bool keyed = false) {
   fuzz::Setup s;
   s.profile = profile;
   s.channels = std::move(channels);
   s.passive = passive;
+  s.unicast = unicast;
+  s.keyed = keyed;
   return s;
+}
+
+// kMaxDigest entries: node-c, node-d, ... at 198.51.100.10, .11, ...
+std::vector<PeerAddress> digest(std::size_t n = kMaxDigest) {
+  std::vector<PeerAddress> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back({PeerId("node-" + std::string(1, static_cast<char>('c' + i))),
+                   "198.51.100." + std::to_string(10 + i) + ":7676"});
+  }
+  return out;
 }
 
 void write_decode_seeds(const std::filesystem::path& dir) {
@@ -168,6 +194,15 @@ void write_decode_seeds(const std::filesystem::path& dir) {
   seeds.emplace_back("heartbeat-binary-id",
                      encode(message(std::string("\x00\xff\x01\\", 4), {1, kMax},
                                     Heartbeat{{"a", "b"}, std::string("\x00", 1), 0})));
+  // Unicast mode: an IPv4 address and a full digest; an IPv6 observer;
+  // the largest heartbeat asked to carry a digest (the codec cuts it).
+  seeds.emplace_back("heartbeat-unicast", encode(unicast_heartbeat("node-a", 1, {"default"},
+                                                                   "198.51.100.1:7676", digest())));
+  seeds.emplace_back("heartbeat-observer-v6",
+                     encode(unicast_heartbeat("watcher", 1, {}, "[2001:db8::7]:7676", {}, true)));
+  Message big_digest = largest_heartbeat(std::string(kMaxClusterSize, 'c'));
+  std::get<Heartbeat>(big_digest.body).digest = digest();
+  seeds.emplace_back("heartbeat-largest-digest", encode(big_digest));
   seeds.emplace_back("proposal", encode(proposal("node-a", 2)));
   seeds.emplace_back("declaration", encode(declaration("node-a", 3)));
   seeds.emplace_back("leave", encode(leave("node-a", 4)));
@@ -381,6 +416,54 @@ void write_node_core_seeds(const std::filesystem::path& dir) {
   rates.ops.push_back(datagram(heartbeat("node-c", 3, {"default"}, 0)));
   rates.ops.push_back(advance(3500));
   seeds.emplace_back("rate-classes-fast", rates);
+
+  // Unicast mode with a key: node-a (a seed, advertising its address)
+  // introduces node-c.. through its digest and leads; node-c is then heard
+  // from itself, and node-a leaves.
+  fuzz::Input unicast{setup(kLan, {"default"}, false, true, true), {}};
+  unicast.ops.push_back(advance(100));
+  unicast.ops.push_back(
+      datagram(unicast_heartbeat("node-a", 1, {"default"}, fuzz::kSeedAddress, digest())));
+  unicast.ops.push_back(datagram(declaration("node-a", 2)));
+  unicast.ops.push_back(advance(1000));
+  unicast.ops.push_back(
+      datagram(unicast_heartbeat("node-c", 1, {"default"}, "198.51.100.10:7676", digest(2))));
+  unicast.ops.push_back(advance(1000));
+  unicast.ops.push_back(datagram(leave("node-a", 3)));
+  unicast.ops.push_back(advance(3000));
+  seeds.emplace_back("unicast-keyed-lan", unicast);
+
+  // Unicast mode without a key: addresses from the datagram's source only;
+  // a digest naming the node itself, an over-long and a refused address.
+  fuzz::Input unkeyed{setup(kFast, {"default"}, false, true, false), {}};
+  unkeyed.ops.push_back(
+      datagram(unicast_heartbeat("node-a", 1, {"default"}, "203.0.113.5:7676", digest(3))));
+  unkeyed.ops.push_back(
+      direct(unicast_heartbeat("node-c", 1, {"default"}, "0.0.0.0:7676",
+                               {{PeerId(fuzz::kSelfId), fuzz::kSelfAddress},
+                                {PeerId("node-z"), std::string(kMaxAddressSize + 1, '9')}})));
+  unkeyed.ops.push_back(advance(2000));
+  seeds.emplace_back("unicast-unkeyed-fast", unkeyed);
+
+  // With a key, a member advertising an address no codec passes (a
+  // message that bypassed it): the node names it in its digest, which the
+  // codec must leave out rather than refuse the heartbeat (found by this
+  // target).
+  fuzz::Input refused{setup(kLan, {"default"}, false, true, true), {}};
+  refused.ops.push_back(direct(unicast_heartbeat("node-c", 1, {"default"}, "0.0.0.0:7676")));
+  refused.ops.push_back(direct(unicast_heartbeat("node-c", 2, {"default"}, "0.0.0.0:7676")));
+  refused.ops.push_back(advance(3000));
+  seeds.emplace_back("unicast-keyed-refused-address", refused);
+
+  // A passive node in unicast mode: an observer that heartbeats, learns
+  // the leader, and says goodbye.
+  fuzz::Input observer{setup(kLan, {}, true, true, true), {}};
+  observer.ops.push_back(
+      datagram(unicast_heartbeat("node-a", 1, {"default"}, fuzz::kSeedAddress, digest(1))));
+  observer.ops.push_back(datagram(declaration("node-a", 2)));
+  observer.ops.push_back(advance(6000));
+  observer.ops.push_back(stop());
+  seeds.emplace_back("unicast-observer-lan", observer);
 
   // The node's own incarnation at UINT64_MAX: its sequence numbers carry on.
   seeds.emplace_back("incarnation-max",

@@ -59,6 +59,25 @@ inline std::span<const std::string> channel_pool() {
 }
 inline constexpr std::uint8_t kValidSetupChannels = 3;  // the first three of channel_pool()
 
+// Unicast mode: the node's own address and its seed, and where every
+// message the harness steps comes from (a canonical source address).
+inline const std::string kSelfAddress = "198.51.100.2:7676";
+inline const std::string kSeedAddress = "198.51.100.1:7676";
+inline const std::string kOrigin = "198.51.100.9:7676";
+// Addresses a heartbeat may advertise or name in its digest: none, valid
+// IPv4 and IPv6 ones, the node's own, its seed, one no codec passes (the
+// codec refuses 0.0.0.0), and one over kMaxAddressSize.
+inline std::span<const std::string> address_pool() {
+  static const std::vector<std::string> pool = {"",
+                                                "203.0.113.5:7676",
+                                                "[2001:db8::5]:7676",
+                                                kSelfAddress,
+                                                kSeedAddress,
+                                                "0.0.0.0:7676",
+                                                std::string(kMaxAddressSize + 1, '9')};
+  return pool;
+}
+
 // The virtual wall clock at the start, in ns: the node's incarnation when
 // the setup leaves it 0.
 inline std::uint64_t start_wall_ns() {
@@ -79,6 +98,8 @@ inline std::uint64_t epoch_edge() {
 
 struct Setup {
   bool passive = false;
+  bool unicast = false;  // NodeCoreConfig::unicast, kSelfAddress with kSeedAddress
+  bool keyed = false;    // NodeCoreConfig::authenticated: digests and advertised addresses count
   bool flip_fast_failover = false;    // the profile's fast_failover, inverted
   std::uint8_t profile = 0;           // index into profile_names()
   std::vector<std::string> channels;  // from the first kValidSetupChannels of channel_pool()
@@ -294,6 +315,19 @@ void io_message(IO& io, Message& m, std::uint64_t node_incarnation) {
     io.string(hb.metadata, kMaxMetadataSize + 1);
     io.integral(hb.timings);
     io.integral(hb.interval);
+    // Unicast mode: an address, the observer flag, 0 to kMaxDigest + 1
+    // entries (ids and addresses from the pools: empty, over the limit).
+    io_pick(io, hb.address, address_pool(), kMaxAddressSize + 1);
+    io.boolean(hb.observer);
+    auto digest = static_cast<std::uint8_t>(hb.digest.size());
+    io.in_range(digest, std::uint8_t{0}, static_cast<std::uint8_t>(kMaxDigest + 1));
+    hb.digest.resize(digest);
+    for (PeerAddress& p : hb.digest) {
+      std::string id = p.id.bytes();
+      io_pick(io, id, id_pool(), kMaxIdSize + 1);
+      p.id = PeerId(id);
+      io_pick(io, p.address, address_pool(), kMaxAddressSize + 1);
+    }
   } else if (body == 1) {
     if constexpr (IO::kReading) m.body = Leadership{};
     auto& ld = std::get<Leadership>(m.body);
@@ -326,6 +360,8 @@ void io_message(IO& io, Message& m, std::uint64_t node_incarnation) {
 template <class IO>
 void io_setup(IO& io, Setup& s) {
   io.boolean(s.passive);
+  io.boolean(s.unicast);
+  io.boolean(s.keyed);
   io.boolean(s.flip_fast_failover);
   io.in_range(s.profile, std::uint8_t{0}, std::uint8_t{2});
   auto count = static_cast<std::uint8_t>(s.channels.size());

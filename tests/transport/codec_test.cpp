@@ -151,8 +151,10 @@ TEST_CASE("codec: datagram sizes (measured, for WIRE.md)") {
   MESSAGE("heartbeat(1 channel)=" << hb << " B, with 16 B metadata=" << hb_meta
                                   << " B, declaration=" << decl << " B, handoff to 'node-2'="
                                   << handoff << " B, leave=" << leave << " B (id 'node-1')");
-  CHECK(hb == 152);
-  CHECK(hb_meta == 168);
+  // 152 and 168 before unicast mode: a multicast heartbeat pays one null
+  // pointer for the Unicast struct it does not send.
+  CHECK(hb == 160);
+  CHECK(hb_meta == 176);
   CHECK(decl == 152);
   CHECK(handoff == 160);
   CHECK(leave == 112);
@@ -255,6 +257,26 @@ TEST_CASE("codec: a newer schema's extra fields are skipped, its new kinds dropp
   CHECK(d.message.time == PeerTime{5, 6});
   CHECK(std::get<Heartbeat>(d.message.body).channels == std::vector<std::string>{"billing"});
   CHECK(std::get<Heartbeat>(d.message.body).interval == 1000);
+
+  // A later Unicast struct and digest entry, with fields of their own.
+  const Bytes unicast = future_datagram([](auto env) {
+    auto u = env.getBody().initHeartbeat().initUnicast();
+    const std::array<capnp::byte, 6> v4 = {203, 0, 113, 5, 0x1d, 0xf4};
+    u.setAddress(kj::arrayPtr(v4.data(), v4.size()));
+    u.setObserver(true);
+    u.setRelay(true);
+    auto entry = u.initDigest(1)[0];
+    const std::string id = "node-7";
+    entry.setId(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(id.data()), id.size()));
+    entry.setAddress(kj::arrayPtr(v4.data(), v4.size()));
+    entry.setRtt(12);
+  });
+  const Decoded u = decode(unicast);
+  REQUIRE(u.ok);
+  const Heartbeat& uh = std::get<Heartbeat>(u.message.body);
+  CHECK(uh.address == "203.0.113.5:7668");
+  CHECK(uh.observer);
+  CHECK(uh.digest == std::vector<PeerAddress>{{PeerId("node-7"), "203.0.113.5:7668"}});
 
   const Bytes leave = future_datagram([](auto env) { env.getBody().initLeave().setReason("bye"); });
   REQUIRE(decode(leave).ok);
@@ -454,6 +476,9 @@ Message largest_heartbeat() {
   big.metadata.assign(kMaxMetadataSize, 'm');
   big.timings = ~std::uint32_t{0};
   big.interval = ~std::uint32_t{0};
+  // Unicast mode: the longer (IPv6) address, an observer; no digest.
+  big.address = "[2001:db8:ffff:ffff:ffff:ffff:ffff:ffff]:65535";
+  big.observer = true;
   Message m = message(big, std::string(kMaxIdSize, 'i'), {~0ull, ~0ull});
   m.cluster.assign(kMaxClusterSize, 'k');
   m.sent_at = ~0ull;
@@ -666,7 +691,8 @@ TEST_CASE("codec: the largest heartbeat fits with the largest trailer (measured,
   const std::size_t encrypted = sealed(m, keys, true).size();
   MESSAGE("largest heartbeat: plain " << plain << " B, MAC " << mac << " B, encrypted " << encrypted
                                       << " B (limit " << kMaxDatagramSize << ")");
-  CHECK(plain == 1184);
+  // 1184 with metadata of 192 bytes before unicast mode; 1240 with it.
+  CHECK(plain == 1176);
   CHECK(mac == plain + kMacTrailerSize);
   CHECK(encrypted == plain + kMaxTrailerSize);
   CHECK(encrypted <= kMaxDatagramSize);
@@ -759,8 +785,8 @@ TEST_CASE("codec: WIRE.md's example heartbeat, byte by byte") {
   }
   // The rows of WIRE.md's example, without its annotations.
   CHECK(hex ==
-        "4c 4e 4c 44 02 00 90 00\n"
-        "00 00 00 00 11 00 00 00\n"
+        "4c 4e 4c 44 02 00 98 00\n"
+        "00 00 00 00 12 00 00 00\n"
         "00 00 00 00 03 00 04 00\n"
         "01 00 00 00 00 00 00 00\n"
         "00 bc bc 5d 94 9e d4 17\n"
@@ -768,14 +794,15 @@ TEST_CASE("codec: WIRE.md's example heartbeat, byte by byte") {
         "0d 00 00 00 42 00 00 00\n"
         "0d 00 00 00 32 00 00 00\n"
         "0c 00 00 00 02 00 00 00\n"
-        "10 00 00 00 01 00 02 00\n"
+        "10 00 00 00 01 00 03 00\n"
         "6c 61 6e 6c 6f 72 64 00\n"
         "6e 6f 64 65 2d 31 00 00\n"
         "00 f2 21 22 94 9e d4 17\n"
         "2a 00 00 00 00 00 00 00\n"
         "00 00 00 00 00 00 00 00\n"
-        "05 00 00 00 0e 00 00 00\n"
-        "09 00 00 00 02 00 00 00\n"
+        "09 00 00 00 0e 00 00 00\n"
+        "0d 00 00 00 02 00 00 00\n"
+        "00 00 00 00 00 00 00 00\n"
         "01 00 00 00 42 00 00 00\n"
         "64 65 66 61 75 6c 74 00\n");
 }
@@ -806,4 +833,344 @@ TEST_CASE("codec: what a key costs per datagram (measured, no bound)") {
             << " heartbeat (" << d.size() << " B): decode " << decode_ns << " ns, encode "
             << encode_ns << " ns");
   }
+}
+
+// ---- Unicast mode: a heartbeat's address, observer flag and digest ----
+
+namespace {
+
+// A unicast heartbeat: one channel, `address`, and `digest`.
+Message unicast_heartbeat(std::string address, std::vector<PeerAddress> digest = {},
+                          bool observer = false, std::string sender = "node-1") {
+  Heartbeat hb;
+  hb.channels = {"default"};
+  hb.address = std::move(address);
+  hb.observer = observer;
+  hb.digest = std::move(digest);
+  return message(std::move(hb), std::move(sender));
+}
+
+// `n` digest entries: ids of `id_size` bytes (distinct), IPv4 or IPv6.
+std::vector<PeerAddress> digest_of(std::size_t n, std::size_t id_size, bool v6) {
+  std::vector<PeerAddress> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string id = "peer-" + std::to_string(i);
+    id.resize(id_size, 'p');
+    out.push_back({PeerId(id), v6 ? "[2001:db8::" + std::to_string(i + 1) + "]:7676"
+                                  : "198.51.100." + std::to_string(i + 1) + ":7676"});
+  }
+  return out;
+}
+
+Bytes packed(std::initializer_list<std::uint8_t> bytes) {
+  return Bytes(bytes);
+}
+
+// A heartbeat of the later schema whose Unicast struct is written by
+// hand: `address` and, if `entry_address` is given, one digest entry.
+Bytes hand_made(const Bytes& address, std::optional<Bytes> entry_address = std::nullopt,
+                std::string entry_id = "node-7") {
+  return future_datagram([&](auto env) {
+    auto hb = env.getBody().initHeartbeat();
+    hb.initChannels(1).set(0, "default");
+    auto u = hb.initUnicast();
+    if (!address.empty()) u.setAddress(kj::arrayPtr(address.data(), address.size()));
+    if (entry_address) {
+      auto e = u.initDigest(1)[0];
+      e.setId(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(entry_id.data()), entry_id.size()));
+      if (!entry_address->empty()) {
+        e.setAddress(kj::arrayPtr(entry_address->data(), entry_address->size()));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+TEST_CASE("codec: a heartbeat's unicast address, observer flag and digest round-trip") {
+  const Keyring keys = ring(kNewKey);
+  for (const Message& m : {
+           unicast_heartbeat("203.0.113.5:7676"),
+           unicast_heartbeat("[2001:db8::5]:7676"),
+           unicast_heartbeat("[2001:db8:ffff:ffff:ffff:ffff:ffff:ffff]:65535"),
+           unicast_heartbeat("127.0.0.2:1"),
+           unicast_heartbeat("[::1]:7676"),
+           unicast_heartbeat("[::ffff:203.0.113.5]:7676"),  // as a dual-stack socket sees IPv4
+           unicast_heartbeat("203.0.113.5:7676", {}, true),
+           unicast_heartbeat("", {}, true),  // an observer that advertises nothing
+           unicast_heartbeat("203.0.113.5:7676", digest_of(kMaxDigest, 10, false)),
+           unicast_heartbeat("[2001:db8::5]:7676", digest_of(kMaxDigest, 10, true), true),
+           unicast_heartbeat("", digest_of(3, kMaxIdSize, true)),
+       }) {
+    const Heartbeat& hb = std::get<Heartbeat>(m.body);
+    CAPTURE(hb.address);
+    CAPTURE(hb.digest.size());
+    const Decoded plain = decode(encoded(m));
+    REQUIRE(plain.ok);
+    CHECK(plain.message == m);
+    for (bool encrypt : {false, true}) {
+      const Decoded r = decode(sealed(m, keys, encrypt), &keys);
+      REQUIRE(r.ok);
+      CHECK(r.message == m);
+    }
+  }
+  // Binary: 6 or 18 bytes on the wire, not the text.
+  const Bytes v4 = encoded(unicast_heartbeat("203.0.113.5:7676"));
+  const Bytes wire_form = {203, 0, 113, 5, 0x1d, 0xfc};  // address, port 7676 big-endian
+  CHECK(std::search(v4.begin(), v4.end(), wire_form.begin(), wire_form.end()) != v4.end());
+  CHECK_FALSE(contains(v4, "203.0.113.5"));
+}
+
+TEST_CASE(
+    "codec: encode refuses an address a heartbeat cannot carry, and skips such a digest entry") {
+  for (const char* bad : {
+           "203.0.113.5",                    // no port
+           "203.0.113.5:",                   // empty port
+           "203.0.113.5:0",                  // port 0
+           "203.0.113.5:65536",              // over 16 bits
+           "203.0.113.5:07676",              // not canonical
+           "203.0.113.5:+767",               // not a number
+           "203.0.113.05:7676",              // not canonical
+           "host.example:7676",              // a name, not numeric
+           "2001:db8::5:7676",               // IPv6 without brackets
+           "[2001:db8::5]",                  // no port
+           "[2001:DB8::5]:7676",             // not canonical (upper case)
+           "[2001:db8:0:0::5]:7676",         // not canonical (not the shortest form)
+           "[fe80::1%eth0]:7676",            // a zone: meaningless to another host
+           "[203.0.113.5]:7676",             // IPv4 in brackets
+           "0.0.0.0:7676",                   // unspecified
+           "0.1.2.3:7676",                   // 0.0.0.0/8
+           "[::]:7676",                      // unspecified
+           "224.0.0.1:7676",                 // multicast
+           "239.255.76.76:7676",             // multicast: the default group
+           "[ff02::1]:7676",                 // multicast
+           "255.255.255.255:7676",           // broadcast
+           "[::ffff:239.255.76.76]:7676",    // mapped multicast
+           "[::ffff:0.0.0.0]:7676",          // mapped unspecified
+           "[::ffff:255.255.255.255]:7676",  // mapped broadcast
+       }) {
+    CAPTURE(bad);
+    CHECK_FALSE(check_address(bad).is_ok());
+    const Status s = encode(unicast_heartbeat(bad)).status;
+    CHECK_FALSE(s.is_ok());
+    CHECK(s.message().find("address") != std::string::npos);
+    // In a digest entry, which is advisory, the entry is left out (found
+    // by fuzz_node_core: one such entry in a member's address book used to
+    // stop all its heartbeats), and the others go.
+    const Message with_bad_entry =
+        unicast_heartbeat("203.0.113.5:7676", {{PeerId("node-2"), "192.0.2.2:7676"},
+                                               {PeerId("node-3"), bad},
+                                               {PeerId("node-4"), "[2001:db8::4]:7676"}});
+    const Decoded r = decode(encoded(with_bad_entry));
+    REQUIRE(r.ok);
+    CHECK(std::get<Heartbeat>(r.message.body).digest ==
+          std::vector<PeerAddress>{{PeerId("node-2"), "192.0.2.2:7676"},
+                                   {PeerId("node-4"), "[2001:db8::4]:7676"}});
+  }
+  CHECK(check_address("203.0.113.5:7676").is_ok());
+  CHECK(check_address("[2001:db8::5]:7676").is_ok());
+  CHECK_FALSE(check_address("").is_ok());  // nothing to send to
+}
+
+TEST_CASE("codec: a heartbeat with a malformed address or digest is malformed") {
+  // The hand-made builder is sound: valid addresses decode.
+  const Decoded v4 = decode(hand_made(packed({203, 0, 113, 5, 0x1d, 0xf4})));
+  REQUIRE(v4.ok);
+  CHECK(std::get<Heartbeat>(v4.message.body).address == "203.0.113.5:7668");
+  const Bytes v6 = packed({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0x1d, 0xf4});
+  const Decoded d6 = decode(hand_made(v6, v6));
+  REQUIRE(d6.ok);
+  CHECK(std::get<Heartbeat>(d6.message.body).address == "[2001:db8::5]:7668");
+  CHECK(std::get<Heartbeat>(d6.message.body).digest ==
+        std::vector<PeerAddress>{{PeerId("node-7"), "[2001:db8::5]:7668"}});
+  const Decoded none = decode(hand_made({}));  // an empty address is none
+  REQUIRE(none.ok);
+  CHECK(std::get<Heartbeat>(none.message.body).address.empty());
+
+  const std::vector<Bytes> malformed = {
+      packed({203}),                             // lengths other than 6 and 18
+      packed({203, 0, 113, 5}),                  // an IPv4 address, no port
+      packed({203, 0, 113, 5, 0x1d}),            //
+      packed({203, 0, 113, 5, 0x1d, 0xf4, 0}),   //
+      Bytes(16, 1),                              // an IPv6 address, no port
+      Bytes(17, 1),                              //
+      Bytes(19, 1),                              //
+      Bytes(64, 1),                              //
+      packed({203, 0, 113, 5, 0, 0}),            // port 0
+      packed({0, 0, 0, 0, 0x1d, 0xf4}),          // unspecified
+      packed({0, 1, 2, 3, 0x1d, 0xf4}),          // 0.0.0.0/8
+      packed({224, 0, 0, 1, 0x1d, 0xf4}),        // multicast
+      packed({239, 255, 76, 76, 0x1d, 0xf4}),    //
+      packed({255, 255, 255, 255, 0x1d, 0xf4}),  // broadcast
+      packed({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1d, 0xf4}),          // ::
+      packed({0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x1d, 0xf4}),       // ff02::1
+      packed({0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0}),       // port 0
+      packed({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 224, 0, 0, 1, 0x1d, 0xf4}),  // mapped
+      packed({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0x1d, 0xf4}),
+      packed({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 255, 255, 255, 255, 0x1d, 0xf4}),
+  };
+  for (std::size_t i = 0; i < malformed.size(); ++i) {
+    CAPTURE(i);
+    CHECK(drop_reason(hand_made(malformed[i])) == DropReason::kMalformed);
+    // The same in a digest entry, behind a valid address of the sender's.
+    CHECK(drop_reason(hand_made(v6, malformed[i])) == DropReason::kMalformed);
+  }
+  // A digest entry without an address, or without an id.
+  CHECK(drop_reason(hand_made(v6, Bytes{})) == DropReason::kMalformed);
+  CHECK(drop_reason(hand_made(v6, v6, "")) == DropReason::kMalformed);
+  CHECK(drop_reason(hand_made(v6, v6, std::string(kMaxIdSize + 1, 'i'))) == DropReason::kMalformed);
+  // More than kMaxDigest entries.
+  const auto digest_of_size = [&](unsigned n) {
+    return future_datagram([&](auto env) {
+      auto list = env.getBody().initHeartbeat().initUnicast().initDigest(n);
+      for (unsigned i = 0; i < n; ++i) {
+        const std::string id = "n" + std::to_string(i);
+        list[i].setId(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(id.data()), id.size()));
+        list[i].setAddress(kj::arrayPtr(v6.data(), v6.size()));
+      }
+    });
+  };
+  CHECK(decode(digest_of_size(kMaxDigest)).ok);
+  CHECK(drop_reason(digest_of_size(kMaxDigest + 1)) == DropReason::kMalformed);
+}
+
+TEST_CASE("codec: a datagram from before unicast mode still decodes") {
+  // Recorded before the Unicast struct existed (WIRE.md's example
+  // heartbeat then): the Heartbeat struct has 2 pointers, not 3.
+  Message m = message(Heartbeat{{"default"}, ""}, "node-1", {1717171717000000000, 42});
+  m.sent_at = 1717171718000000000;
+  m.instance = 1717171717000000000;
+  const Bytes old = {0x4c, 0x4e, 0x4c, 0x44, 0x02, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11,
+                     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x01, 0x00,
+                     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xbc, 0xbc, 0x5d, 0x94, 0x9e, 0xd4,
+                     0x17, 0x00, 0xf2, 0x21, 0x22, 0x94, 0x9e, 0xd4, 0x17, 0x0d, 0x00, 0x00, 0x00,
+                     0x42, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x32, 0x00, 0x00, 0x00, 0x0c,
+                     0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x00,
+                     0x02, 0x00, 0x6c, 0x61, 0x6e, 0x6c, 0x6f, 0x72, 0x64, 0x00, 0x6e, 0x6f, 0x64,
+                     0x65, 0x2d, 0x31, 0x00, 0x00, 0x00, 0xf2, 0x21, 0x22, 0x94, 0x9e, 0xd4, 0x17,
+                     0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                     0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x09, 0x00,
+                     0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x42, 0x00, 0x00,
+                     0x00, 0x64, 0x65, 0x66, 0x61, 0x75, 0x6c, 0x74, 0x00};
+  const Decoded d = decode(old);
+  REQUIRE(d.ok);
+  CHECK(d.message == m);
+  // And today's encoding of the same heartbeat is one null pointer longer.
+  CHECK(encoded(m).size() == old.size() + 8);
+}
+
+TEST_CASE("codec: at the limits a heartbeat fits, and its digest is cut to fit (measured)") {
+  // WIRE.md's figures: a heartbeat at every limit (IPv6 address, observer)
+  // with no digest, then asked to carry kMaxDigest entries: entries go
+  // from the back until the datagram fits, never an error.
+  const Keyring keys = ring(kNewKey);
+  const Message limits = largest_heartbeat();
+  for (int mode = 0; mode < 3; ++mode) {
+    CAPTURE(mode);
+    const auto encode_in_mode = [&](const Message& m) {
+      return mode == 0 ? encoded(m) : sealed(m, keys, mode == 2);
+    };
+    const std::size_t empty = encode_in_mode(limits).size();
+    CHECK(empty <= kMaxDatagramSize);
+    CHECK(empty == 1176 + (mode == 0 ? 0 : mode == 1 ? kMacTrailerSize : kMaxTrailerSize));
+    // 10-byte ids with IPv4 addresses (40 bytes an entry, plus 8 for the
+    // list), then ids and addresses at their limits (104 bytes an entry).
+    for (const auto& [id_size, v6, fits] :
+         {std::tuple{std::size_t{10}, false, std::array<std::size_t, 3>{1, 0, 0}},
+          std::tuple{kMaxIdSize, true, std::array<std::size_t, 3>{0, 0, 0}}}) {
+      Message m = limits;
+      std::get<Heartbeat>(m.body).digest = digest_of(kMaxDigest, id_size, v6);
+      const Bytes d = encode_in_mode(m);
+      CHECK(d.size() <= kMaxDatagramSize);
+      const Decoded r = decode(d, mode == 0 ? nullptr : &keys);
+      REQUIRE(r.ok);
+      const std::vector<PeerAddress>& got = std::get<Heartbeat>(r.message.body).digest;
+      const std::vector<PeerAddress>& sent = std::get<Heartbeat>(m.body).digest;
+      MESSAGE("at the limits, " << std::string(mode == 0   ? "plain"
+                                               : mode == 1 ? "MAC"
+                                                           : "encrypted")
+                                << ": " << empty << " B without a digest; " << got.size() << " of "
+                                << sent.size() << " entries of " << id_size << "-byte ids ("
+                                << (v6 ? "IPv6" : "IPv4") << ") fit: " << d.size() << " B");
+      CHECK(got.size() == fits[static_cast<std::size_t>(mode)]);
+      // The first entries, in order (the newest news).
+      CHECK(std::equal(got.begin(), got.end(), sent.begin()));
+      // Everything else intact.
+      Message rest = m;
+      std::get<Heartbeat>(rest.body).digest = got;
+      CHECK(r.message == rest);
+    }
+  }
+}
+
+TEST_CASE("codec: the digest is cut only as far as needed, whatever the entry sizes") {
+  // From a heartbeat with room for some entries: each cut keeps the most
+  // entries that fit (one more would not), and a digest that fits is whole.
+  const Keyring keys = ring(kNewKey);
+  for (std::size_t metadata : {std::size_t{0}, std::size_t{64}, kMaxMetadataSize}) {
+    for (std::size_t channels : {std::size_t{1}, std::size_t{6}, std::size_t{10}, kMaxChannels}) {
+      for (bool encrypt : {false, true}) {
+        Message m = largest_heartbeat();
+        auto& hb = std::get<Heartbeat>(m.body);
+        hb.metadata.assign(metadata, 'm');
+        hb.channels.resize(channels);
+        hb.digest = digest_of(kMaxDigest, kMaxIdSize, true);
+        // Mixed sizes: short ids and IPv4 addresses among long ones.
+        for (std::size_t i = 1; i < hb.digest.size(); i += 2) {
+          hb.digest[i] = {PeerId("s" + std::to_string(i)), "192.0.2." + std::to_string(i) + ":1"};
+        }
+        const Bytes d = sealed(m, keys, encrypt);
+        CHECK(d.size() <= kMaxDatagramSize);
+        const Decoded r = decode(d, &keys);
+        REQUIRE(r.ok);
+        const std::size_t kept = std::get<Heartbeat>(r.message.body).digest.size();
+        CAPTURE(metadata);
+        CAPTURE(channels);
+        CAPTURE(kept);
+        // One entry more would not fit: its datagram, too, keeps `kept`
+        // (and one more is over the limit, by the entry sizes).
+        if (kept < kMaxDigest) {
+          Message one_more = m;
+          std::get<Heartbeat>(one_more.body).digest.resize(kept + 1);
+          const Decoded again = decode(sealed(one_more, keys, encrypt), &keys);
+          REQUIRE(again.ok);
+          CHECK(std::get<Heartbeat>(again.message.body).digest.size() == kept);
+          const PeerAddress& next = hb.digest[kept];
+          const std::size_t entry = 16 + (next.id.bytes().size() + 7) / 8 * 8 +
+                                    (next.address.front() == '[' ? 24 : 8) + (kept == 0 ? 8 : 0);
+          CHECK(d.size() + entry > kMaxDatagramSize);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("codec: a typical unicast heartbeat (measured, for WIRE.md)") {
+  // One channel, id node-1, an IPv4 address, 8 digest entries of 10-byte ids.
+  const Keyring keys = ring(kNewKey);
+  const Message m = unicast_heartbeat("203.0.113.5:7676", digest_of(kMaxDigest, 10, false));
+  const std::size_t plain = encoded(m).size();
+  const std::size_t mac = sealed(m, keys, false).size();
+  const std::size_t encrypted = sealed(m, keys, true).size();
+  const std::size_t no_digest = encoded(unicast_heartbeat("203.0.113.5:7676")).size();
+  const std::size_t v6 = encoded(unicast_heartbeat("[2001:db8::5]:7676")).size();
+  const std::size_t observer = encoded(unicast_heartbeat("203.0.113.5:7676", {}, true)).size();
+  MESSAGE("unicast heartbeat, 1 channel, IPv4, 8 digest entries of 10-byte ids: plain "
+          << plain << " B, MAC " << mac << " B, encrypted " << encrypted << " B; without a digest "
+          << no_digest << " B (IPv6 " << v6 << " B, observer " << observer << " B)");
+  CHECK(plain == 520);
+  CHECK(mac == plain + kMacTrailerSize);
+  CHECK(encrypted == plain + kMaxTrailerSize);
+  CHECK(no_digest == 192);
+  CHECK(v6 == no_digest + 16);
+  CHECK(observer == no_digest);  // the flag shares the struct's data word
+  // Entries at their limits (64-byte ids, IPv6): all 8 fit, encrypted.
+  const Message full =
+      unicast_heartbeat("203.0.113.5:7676", digest_of(kMaxDigest, kMaxIdSize, true));
+  const Bytes d = sealed(full, keys, true);
+  MESSAGE("the same with 8 entries at their limits, encrypted: " << d.size() << " B");
+  const Decoded r = decode(d, &keys);
+  REQUIRE(r.ok);
+  CHECK(r.message == full);
+  CHECK(d.size() == no_digest + kMaxTrailerSize + 8 + kMaxDigest * 104);
 }

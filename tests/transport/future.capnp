@@ -34,7 +34,21 @@ struct Heartbeat {
   metadata @1 :Data;
   timings @2 :UInt32;
   interval @3 :UInt32;
-  zone @4 :Text;          # new field
+  unicast @4 :Unicast;
+  zone @5 :Text;          # new field
+}
+
+struct Unicast {
+  address @0 :Data;
+  observer @1 :Bool;
+  digest @2 :List(PeerAddress);
+  relay @3 :Bool;         # new field
+}
+
+struct PeerAddress {
+  id @0 :Data;
+  address @1 :Data;
+  rtt @2 :UInt32;         # new field
 }
 
 struct Leadership {

@@ -44,6 +44,28 @@ struct Heartbeat {
   # The sender's heartbeat interval in ms (its next heartbeat comes within
   # it); 0 = the receiver's own heartbeat interval. Shares timings' data word.
   interval @3 :UInt32;
+  # Unicast mode only (added with it); null in multicast mode, so a
+  # multicast heartbeat grows by this one pointer. Older nodes skip it.
+  unicast @4 :Unicast;
+}
+
+# What a heartbeat says in unicast mode: where to send to the sender, and
+# members it knows.
+struct Unicast {
+  # The sender's advertised address, 6 or 18 bytes: the IPv4 or IPv6
+  # address in network order, then the port, big-endian; empty = none.
+  # Port 0, unspecified, multicast and broadcast addresses are malformed.
+  address @0 :Data;
+  # A passive member (lanlord watch, leader): never a candidate, no channels.
+  observer @1 :Bool;
+  # Up to 8 members the sender knows, newest first; advisory: the sender
+  # drops entries from the back to fit the datagram limit.
+  digest @2 :List(PeerAddress);
+}
+
+struct PeerAddress {
+  id @0 :Data;           # a peer id, 1..64 bytes
+  address @1 :Data;      # as Unicast.address, never empty
 }
 
 # A proposal, a declaration or a handoff in one channel's election.

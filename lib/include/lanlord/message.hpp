@@ -37,10 +37,12 @@ inline constexpr std::size_t kMaxChannels = 16;
 // The most peers one Suspect names: 8 ids of kMaxIdSize bytes, with the
 // envelope and a keyed datagram's trailer, stay far below kMaxDatagramSize.
 inline constexpr std::size_t kMaxSuspects = 8;
-// 192: the largest heartbeat these limits allow (1184 bytes) plus the largest
-// trailer of a keyed datagram (44 bytes, transport/WIRE.md) fits
-// kMaxDatagramSize; metadata takes whole 8-byte words, so 200 would not.
-inline constexpr std::size_t kMaxMetadataSize = 192;
+// 128 (192 until unicast mode): the largest heartbeat these limits allow
+// with an IPv6 address, observer and empty digest (1176 bytes) plus the
+// largest trailer of a keyed datagram (44 bytes, transport/WIRE.md) fits
+// kMaxDatagramSize with one 8-byte word to spare; 136 is the most that would
+// (metadata takes whole words), 192 would exceed it by 52 bytes.
+inline constexpr std::size_t kMaxMetadataSize = 128;
 // Unicast mode: the longest address a heartbeat carries, "[v6]:port" (an
 // IPv6 address in full, brackets, a colon and a 5-digit port).
 inline constexpr std::size_t kMaxAddressSize = 47;

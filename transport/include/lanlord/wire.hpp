@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "lanlord/keyring.hpp"
@@ -25,16 +26,19 @@ using lanlord::drop_reason_name;
 using lanlord::DropReason;
 using lanlord::Heartbeat;
 using lanlord::kDropReasonCount;
+using lanlord::kMaxAddressSize;
 using lanlord::kMaxChannels;
 using lanlord::kMaxChannelSize;
 using lanlord::kMaxClusterSize;
 using lanlord::kMaxDatagramSize;
+using lanlord::kMaxDigest;
 using lanlord::kMaxIdSize;
 using lanlord::kMaxMetadataSize;
 using lanlord::kProtocolVersion;
 using lanlord::Leadership;
 using lanlord::Leave;
 using lanlord::Message;
+using lanlord::PeerAddress;
 using lanlord::PeerTime;
 
 // The fixed datagram header (see WIRE.md): magic "LNLD", layout version,
@@ -66,9 +70,13 @@ struct LANLORD_EXPORT Security {
 
 // The datagram for `message` (header + Cap'n Proto message [+ trailer]).
 // Fails, with a message naming the field, when a field breaks a limit
-// above or the datagram would exceed kMaxDatagramSize; fails when
-// `security` asks to encrypt without keys. Any thread; the keyring is only
-// read.
+// above or the datagram would exceed kMaxDatagramSize, or when a
+// heartbeat's address is not one check_address() accepts; fails when
+// `security` asks to encrypt without keys. A heartbeat's digest is
+// advisory: an entry whose address check_address() refuses is left out,
+// and when the datagram would exceed kMaxDatagramSize, entries are left
+// out from the back until it fits (never a failure for either). Any
+// thread; the keyring is only read.
 struct LANLORD_EXPORT Encoded {
   Status status;
   std::vector<std::uint8_t> datagram;
@@ -92,6 +100,15 @@ struct LANLORD_EXPORT Decoded {
 };
 LANLORD_EXPORT Decoded decode(std::span<const std::uint8_t> datagram);
 LANLORD_EXPORT Decoded decode(std::span<const std::uint8_t> datagram, const Keyring* keys);
+
+// Whether a heartbeat can carry `address` (Heartbeat::address, a digest
+// entry's): numeric and canonical, as a received datagram's source is
+// formatted: "203.0.113.5:7676" or "[2001:db8::5]:7676" (lower case, the
+// shortest IPv6 form, no zone, no leading zeros), with a port from 1 and
+// an address that can be sent to (not unspecified, in 0.0.0.0/8,
+// multicast or 255.255.255.255; IPv4-mapped IPv6 addresses alike). The
+// message says what is wrong. Any thread.
+LANLORD_EXPORT Status check_address(std::string_view address);
 
 // encode() and decode() as the core's injectable Codec (for the simulator
 // and tests that want real bytes on the simulated wire).
