@@ -242,7 +242,9 @@ class Node::Impl {
 
   void on_datagram(std::span<const std::uint8_t> datagram, const udp::endpoint& from);
   void pump();
-  void send(const Message& m);
+  // To every member (`to` null: the group, or each of the core's unicast
+  // targets), or to the addresses `to` names (unicast only).
+  void send(const Message& m, const std::vector<std::string>* to);
   void report(const NodeEvent& event);
   void halted();
   Status open_link();
@@ -483,7 +485,9 @@ void Node::Impl::pump() {
   // destroys it, so core_ stays valid throughout.
   while (core_ && core_->has_ready()) {
     const Ready r = core_->ready();
-    for (const Message& m : r.messages) send(m);
+    for (const Message& m : r.messages) send(m, nullptr);
+    // Unicast: heartbeats for the addresses they name only (lost members).
+    for (const Addressed& a : r.direct) send(a.message, &a.to);
     for (const NodeEvent& e : r.events) {
       if (state_ != State::kRunning) break;
       report(e);
@@ -491,7 +495,7 @@ void Node::Impl::pump() {
   }
 }
 
-void Node::Impl::send(const Message& m) {
+void Node::Impl::send(const Message& m, const std::vector<std::string>* to) {
   const wire::Encoded e = wire::encode(m, wire::Security{keys_.get(), config_.encrypt});
   if (!e.status) {  // validate_config() makes this unreachable
     ++io_.send_errors;
@@ -510,7 +514,7 @@ void Node::Impl::send(const Message& m) {
     return;
   }
   // Encoded once, sent to each target.
-  for (const std::string& target : core_->unicast_targets()) {
+  for (const std::string& target : to != nullptr ? *to : core_->unicast_targets()) {
     sent(link_->send_to(e.datagram, target));
   }
 }
