@@ -228,6 +228,20 @@ TEST_CASE("--auth: none by default, names checked, udp in-process only") {
   CHECK(procs.message.find("--procs") != std::string::npos);
 }
 
+TEST_CASE("--unicast: off by default, in-process udp only") {
+  CHECK_FALSE(parse({"--transport", "udp"}).options.unicast);
+  const auto on = parse({"--transport", "udp", "--unicast"});
+  REQUIRE(on.action == ParsedOptions::Action::kRun);
+  CHECK(on.options.unicast);
+  for (const std::vector<const char*>& bad : {std::vector<const char*>{"--unicast"},
+                                              {"--transport", "sim,udp", "--unicast"},
+                                              {"--transport", "udp", "--procs", "--unicast"}}) {
+    const auto r = parse(bad);
+    CHECK(r.action == ParsedOptions::Action::kError);
+    CHECK(r.message.find("--unicast") != std::string::npos);
+  }
+}
+
 TEST_CASE("--help documents every option and the formulas") {
   const auto h = parse({"--help"});
   REQUIRE(h.action == ParsedOptions::Action::kHelp);
@@ -592,6 +606,31 @@ TEST_CASE("--auth reaches every node's config: one key per run, shared by its no
   const auto enc = udp_node_config(p, net, 0, 0, run_keys(p.auth));
   CHECK(enc.keys.has_value());
   CHECK(enc.encrypt);
+}
+
+TEST_CASE("--unicast gives node i its own loopback port and its side's first node as its seed") {
+  UdpParams p;
+  p.profile_name = "fast";
+  p.unicast = true;
+  const UdpNetwork net = pick_network(1);
+  const std::uint16_t base = net.side[0].port;
+  const auto a = udp_node_config(p, net, 0, 0, std::nullopt);
+  const auto c = udp_node_config(p, net, 2, 0, std::nullopt);
+  CHECK_FALSE(a.multicast);
+  CHECK(a.interface_name == "127.0.0.1");  // network safety: loopback only
+  CHECK(a.port == base);
+  CHECK(c.port == base + 2);
+  CHECK(a.peers == std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 2)});
+  CHECK(c.peers == std::vector<std::string>{"127.0.0.1:" + std::to_string(base)});
+  // The heal scenario's second half: node 1 first, with the relay.
+  UdpNetwork halves = net;
+  halves.relay_port = 40000;
+  const auto b = udp_node_config(p, halves, 1, 1, std::nullopt);
+  const auto d = udp_node_config(p, halves, 3, 1, std::nullopt);
+  CHECK(b.peers ==
+        std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 3), "127.0.0.1:40000"});
+  CHECK(d.peers ==
+        std::vector<std::string>{"127.0.0.1:" + std::to_string(base + 1), "127.0.0.1:40000"});
 }
 
 // Real sockets (loopback): from the command line through the driver

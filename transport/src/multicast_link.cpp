@@ -1,12 +1,7 @@
 #include "multicast_link.hpp"
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/post.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <mutex>
 #include <utility>
 
 namespace lanlord::transport {
@@ -20,16 +15,7 @@ std::string format_endpoint(const udp::endpoint& e) {
 }
 
 MulticastLink::MulticastLink(Strand strand, std::shared_ptr<NodeGuard> guard)
-    : strand_(std::move(strand)), guard_(std::move(guard)), socket_(strand_) {
-  Rx& rx = *rx_;
-  for (std::size_t i = 0; i < kBatch; ++i) {
-    rx.iov[i] = iovec{rx.data[i].data(), rx.data[i].size()};
-    rx.headers[i] = mmsghdr{};
-    rx.headers[i].msg_hdr.msg_name = &rx.from[i];
-    rx.headers[i].msg_hdr.msg_iov = &rx.iov[i];
-    rx.headers[i].msg_hdr.msg_iovlen = 1;
-  }
-}
+    : strand_(std::move(strand)), socket_(strand_), receiver_(strand_, std::move(guard), socket_) {}
 
 Status MulticastLink::open(const MulticastOptions& options) {
   const Result<OpenedMulticast> opened = open_multicast(socket_, options);
@@ -42,70 +28,7 @@ Status MulticastLink::open(const MulticastOptions& options) {
 }
 
 void MulticastLink::start(OnDatagram on_datagram, OnError on_error) {
-  on_datagram_ = std::move(on_datagram);
-  on_error_ = std::move(on_error);
-  arm_receive();
-}
-
-// Waits for the socket to become readable, then reads everything queued
-// with recvmmsg(): one wake-up and one system call for all the datagrams
-// that arrived meanwhile, instead of one read per datagram plus a
-// speculative one that finds the socket empty.
-void MulticastLink::arm_receive() {
-  socket_.async_wait(
-      udp::socket::wait_read,
-      asio::bind_executor(strand_, [this, guard = guard_](const boost::system::error_code& ec) {
-        std::lock_guard lock(guard->mutex);
-        if (!guard->live || !open_ || ec == asio::error::operation_aborted) return;
-        // Re-armed before reading: the socket reports readiness on each
-        // arrival (edge-triggered), so a datagram that arrives after the
-        // last read below completes this wait rather than waiting unread
-        // for the next one. At worst a wake-up finds nothing to read.
-        arm_receive();
-        if (ec) {
-          if (on_error_) on_error_();
-          return;
-        }
-        drain();
-      }));
-}
-
-void MulticastLink::drain() {
-  ++wakeups_;
-  Rx& rx = *rx_;
-  for (std::size_t batch = 0; batch < kBatchesPerWake; ++batch) {
-    for (mmsghdr& h : rx.headers) {
-      h.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      h.msg_hdr.msg_flags = 0;
-      h.msg_len = 0;
-    }
-    const int n =
-        ::recvmmsg(socket_.native_handle(), rx.headers.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK && on_error_) on_error_();
-      return;
-    }
-    for (int i = 0; i < n; ++i) {
-      udp::endpoint from;
-      const socklen_t size = rx.headers[i].msg_hdr.msg_namelen;
-      if (size <= from.capacity()) {
-        std::memcpy(from.data(), &rx.from[i], size);
-        from.resize(size);
-      }
-      // An oversized datagram was cut at kMaxDatagramSize + 1 bytes
-      // (MSG_TRUNC): delivered so, decode() drops and counts it.
-      on_datagram_(std::span<const std::uint8_t>(rx.data[i].data(), rx.headers[i].msg_len), from);
-      if (!open_) return;  // the node stopped inside the callback
-    }
-    if (static_cast<std::size_t>(n) < kBatch) return;  // the socket was empty
-  }
-  // Still more queued: the wait armed above fires only for new arrivals,
-  // so a follow-up reads the rest once the strand's other work has run.
-  asio::post(strand_, [this, guard = guard_] {
-    std::lock_guard lock(guard->mutex);
-    if (guard->live && open_) drain();
-  });
+  receiver_.start(std::move(on_datagram), std::move(on_error));
 }
 
 bool MulticastLink::send(std::span<const std::uint8_t> datagram) {
@@ -119,6 +42,7 @@ bool MulticastLink::send(std::span<const std::uint8_t> datagram) {
 
 void MulticastLink::close() {
   open_ = false;
+  receiver_.stop();
   boost::system::error_code ignored;
   socket_.close(ignored);  // cancels the pending wait
 }

@@ -92,8 +92,8 @@ bool plumbing(const std::string& name) {
                      [&name](std::string_view p) { return name.starts_with(p); });
 }
 
-// An address of `group`'s family that other hosts can use: any IPv4
-// address; a global or unique-local (fc00::/7) IPv6 address.
+}  // namespace
+
 bool usable_for(const address& a, const address& group) {
   if (group.is_v4()) return a.is_v4();
   if (!a.is_v6()) return false;
@@ -102,10 +102,8 @@ bool usable_for(const address& a, const address& group) {
          !v6.is_v4_mapped();
 }
 
-}  // namespace
-
 Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all,
-                                           const address& group) {
+                                           const address& group, bool need_multicast) {
   const char* family = group.is_v4() ? "an IPv4 address" : "a global or unique-local IPv6 address";
   std::vector<const InterfaceInfo*> chosen;
   std::string why_not;  // "lo (loopback), eth1 (down), ..."
@@ -117,14 +115,14 @@ Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all
         break;
       }
     }
-    const char* reason = i.loopback            ? "loopback"
-                         : plumbing(i.name)    ? "container or VM plumbing"
-                         : !i.up               ? "down or no carrier"
-                         : !i.multicast        ? "no MULTICAST flag"
-                         : !usable.has_value() ? (group.is_v4() ? "no IPv4 address"
-                                                                : "no global or unique-local IPv6 "
-                                                                  "address")
-                                               : nullptr;
+    const char* reason = i.loopback                       ? "loopback"
+                         : plumbing(i.name)               ? "container or VM plumbing"
+                         : !i.up                          ? "down or no carrier"
+                         : need_multicast && !i.multicast ? "no MULTICAST flag"
+                         : !usable.has_value()            ? (group.is_v4() ? "no IPv4 address"
+                                                                           : "no global or unique-local IPv6 "
+                                                                             "address")
+                                                          : nullptr;
     if (reason == nullptr) {
       chosen.push_back(&i);
     } else {
@@ -133,11 +131,10 @@ Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all
   }
   if (chosen.size() == 1) return *chosen.front();
   if (chosen.empty()) {
-    return Status::network(
-        std::string("--interface auto: no interface is up, multicast-capable, not loopback and "
-                    "has ") +
-        family + " (" + (why_not.empty() ? "no interfaces found" : why_not) +
-        "); name one with --interface");
+    return Status::network(std::string("--interface auto: no interface is up, ") +
+                           (need_multicast ? "multicast-capable, " : "") + "not loopback and has " +
+                           family + " (" + (why_not.empty() ? "no interfaces found" : why_not) +
+                           "); name one with --interface");
   }
   std::string names;
   for (const InterfaceInfo* i : chosen) {
@@ -147,9 +144,10 @@ Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all
                          "); name one with --interface");
 }
 
-Result<InterfaceInfo> find_interface(const std::string& spec, const address& group) {
+Result<InterfaceInfo> find_interface(const std::string& spec, const address& group,
+                                     bool need_multicast) {
   const std::vector<InterfaceInfo> all = list_interfaces();
-  if (spec == "auto") return choose_automatically(all, group);
+  if (spec == "auto") return choose_automatically(all, group, need_multicast);
   boost::system::error_code ec;
   const address as_address = asio::ip::make_address(spec, ec);
   for (const InterfaceInfo& i : all) {
@@ -178,6 +176,18 @@ Status fail(udp::socket& socket, std::string message) {
 }
 
 }  // namespace
+
+Status open_udp_socket(udp::socket& socket, udp protocol) {
+  boost::system::error_code ec;
+  if (socket.open(protocol, ec)) return fail(socket, "cannot open a UDP socket: " + ec.message());
+  // Close-on-exec: a process the embedding service starts (`lanlord run`'s
+  // command) must not inherit the node's socket.
+  if (const int flags = ::fcntl(socket.native_handle(), F_GETFD);
+      flags < 0 || ::fcntl(socket.native_handle(), F_SETFD, flags | FD_CLOEXEC) < 0) {
+    return fail(socket, "cannot make the UDP socket close-on-exec");
+  }
+  return Status::ok();
+}
 
 Result<OpenedMulticast> open_multicast(udp::socket& socket, const MulticastOptions& options) {
   const Result<address> group = parse_group(options.group);
@@ -210,13 +220,8 @@ Result<OpenedMulticast> open_multicast(udp::socket& socket, const MulticastOptio
   const std::string where = (group.value().is_v6() ? "[" + options.group + "]" : options.group) +
                             ":" + std::to_string(options.port) + " on " + describe(info, local);
   boost::system::error_code ec;
-  const udp protocol = group.value().is_v4() ? udp::v4() : udp::v6();
-  if (socket.open(protocol, ec)) return fail(socket, "cannot open a UDP socket: " + ec.message());
-  // Close-on-exec: a process the embedding service starts (`lanlord run`'s
-  // command) must not inherit the node's socket.
-  if (const int flags = ::fcntl(socket.native_handle(), F_GETFD);
-      flags < 0 || ::fcntl(socket.native_handle(), F_SETFD, flags | FD_CLOEXEC) < 0) {
-    return fail(socket, "cannot make the UDP socket close-on-exec");
+  if (Status s = open_udp_socket(socket, group.value().is_v4() ? udp::v4() : udp::v6()); !s) {
+    return s;
   }
   // reuse_address: several nodes (and a `lanlord watch`) share a host and port.
   if (socket.set_option(udp::socket::reuse_address(true), ec)) {

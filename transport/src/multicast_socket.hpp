@@ -31,9 +31,10 @@ std::vector<InterfaceInfo> list_interfaces();
 
 // The interface called `spec`, or the one that has the address `spec`;
 // "auto": the one interface that can carry `group` to other hosts
-// (choose_automatically()).
-Result<InterfaceInfo> find_interface(const std::string& spec,
-                                     const boost::asio::ip::address& group);
+// (choose_automatically()). Unicast passes an address of the wanted family
+// as `group` and need_multicast = false.
+Result<InterfaceInfo> find_interface(const std::string& spec, const boost::asio::ip::address& group,
+                                     bool need_multicast = true);
 
 // What `--interface auto` picks among `all`: the one interface that is up,
 // not loopback, multicast-capable and has a usable address of the group's
@@ -41,9 +42,20 @@ Result<InterfaceInfo> find_interface(const std::string& spec,
 // does not count), skipping container and VM plumbing by name (docker*,
 // br-*, virbr*, veth*, cni*, flannel*, cali*, lxcbr*, lxdbr*, podman*,
 // vnet*, tun*, tap*, wg*). None or several: an error that lists every
-// interface and why it was not taken, or the candidates.
+// interface and why it was not taken, or the candidates. need_multicast =
+// false (unicast): the MULTICAST flag is not required.
 Result<InterfaceInfo> choose_automatically(const std::vector<InterfaceInfo>& all,
-                                           const boost::asio::ip::address& group);
+                                           const boost::asio::ip::address& group,
+                                           bool need_multicast = true);
+
+// An address of `family`'s kind (IPv4, or IPv6) that other hosts can use:
+// any IPv4 address; a global or unique-local (fc00::/7) IPv6 address.
+bool usable_for(const boost::asio::ip::address& a, const boost::asio::ip::address& family);
+
+// Opens `socket` (which must be closed) for `protocol`, close-on-exec, so
+// a process the embedding service starts does not inherit it. On failure
+// the socket is closed again and the status says why.
+Status open_udp_socket(boost::asio::ip::udp::socket& socket, boost::asio::ip::udp protocol);
 
 struct MulticastOptions {
   std::string group;

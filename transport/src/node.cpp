@@ -1,6 +1,8 @@
 #include "lanlord/node.hpp"
 
 #include <unistd.h>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "lanlord/wire.hpp"
 #include "multicast_link.hpp"
 #include "strand_scheduler.hpp"
+#include "unicast_link.hpp"
 
 namespace lanlord {
 
@@ -53,6 +56,38 @@ NodeCoreConfig core_config(const NodeConfig& c, Profile profile) {
   out.profile = std::move(profile);
   out.authenticated = c.keys.has_value();
   out.trust = c.trust;
+  out.unicast.enabled = !c.multicast;
+  out.unicast.max_targets = c.max_unicast_targets;
+  return out;
+}
+
+// A unicast seed: "host:port", "[v6]:port", or "host" (port: `default_port`).
+struct Peer {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+Result<Peer> parse_peer(const std::string& text, std::uint16_t default_port) {
+  const auto bad = [&text](const std::string& why) {
+    return Status::error("peer '" + text + "' " + why +
+                         ": give host:port, [ipv6]:port or host (the cluster's port)");
+  };
+  const std::optional<transport::HostPort> hp = transport::split_host_port(text);
+  if (!hp) return bad("has a misplaced '[', ']' or ':'");
+  Peer out{hp->host, default_port};
+  if (out.host.empty()) return bad("has no host");
+  if (out.host.find_first_of(" \t/@") != std::string::npos) return bad("is not a host name");
+  if (out.host.find(':') != std::string::npos) {
+    boost::system::error_code ec;
+    (void)asio::ip::make_address_v6(out.host, ec);
+    if (ec) return bad("is not an IPv6 address");
+  }
+  if (hp->has_port) {
+    const std::optional<std::uint16_t> port = transport::parse_port(hp->port);
+    if (!port) return bad("has no valid port (1 to 65535)");
+    out.port = *port;
+  }
+  if (out.port == 0) return bad("has port 0");
   return out;
 }
 
@@ -61,10 +96,28 @@ NodeCoreConfig core_config(const NodeConfig& c, Profile profile) {
 Status validate_config(const NodeConfig& c) {
   const Result<Profile> resolved = resolve_profile(c);
   // Names and sizes first; the profile's own errors after the network's.
-  if (Status s = core_config(c, resolved ? *resolved : default_profile()).validate(); !s) {
-    return s;
+  NodeCoreConfig core = core_config(c, resolved ? *resolved : default_profile());
+  // The address is known once the socket is bound; any valid one checks.
+  if (core.unicast.enabled) core.unicast.address = "127.0.0.1:" + std::to_string(c.port);
+  if (Status s = core.validate(); !s) return s;
+  if (c.multicast) {
+    if (!c.peers.empty()) {
+      return Status::error("peers need multicast off: a node is either multicast or unicast");
+    }
+    if (const auto group = transport::parse_group(c.group); !group) return group.status();
+  } else {
+    for (const std::string& p : c.peers) {
+      if (const Result<Peer> peer = parse_peer(p, c.port); !peer) return peer.status();
+    }
+    if (!c.advertise.empty() && !transport::parse_endpoint(c.advertise, 1)) {
+      return Status::error("advertise '" + c.advertise +
+                           "' is not an address: give ip or ip:port (e.g. 203.0.113.5:7676, "
+                           "[2001:db8::5]:7676)");
+    }
+    if (c.max_unicast_targets == 0) {
+      return Status::error("max_unicast_targets 0: a unicast node must send somewhere");
+    }
   }
-  if (const auto group = transport::parse_group(c.group); !group) return group.status();
   if (c.port == 0) return Status::error("port 0: name the UDP port the cluster shares");
   if (c.ttl < 0 || c.ttl > 255) {
     return Status::error("ttl " + std::to_string(c.ttl) + " is outside 0..255");
@@ -111,14 +164,15 @@ class Node::Impl {
         callbacks_(std::move(callbacks)),
         scheduler_(strand_, guard_),
         hooked_(scheduler_, [this] { pump(); }),
-        link_(strand_, guard_) {}
+        resolver_(strand_) {}
 
   ~Impl() {
     std::lock_guard lock(guard_->mutex);
     guard_->live = false;  // from now on no handler touches this object
     state_ = State::kStopped;
     core_.reset();  // abrupt, like a crash: no leave
-    link_.close();
+    if (link_) link_->close();
+    resolver_.cancel();
     scheduler_.shutdown();
   }
 
@@ -177,7 +231,10 @@ class Node::Impl {
   }
   std::string describe_endpoint() const {
     std::lock_guard lock(guard_->mutex);
-    return state_ == State::kCreated ? std::string() : link_.describe();
+    if (state_ == State::kCreated || !link_) return std::string();
+    if (config_.multicast) return link_->describe();
+    const std::size_t n = config_.peers.size();
+    return link_->describe() + ", " + std::to_string(n) + (n == 1 ? " seed" : " seeds");
   }
 
  private:
@@ -185,9 +242,28 @@ class Node::Impl {
 
   void on_datagram(std::span<const std::uint8_t> datagram, const udp::endpoint& from);
   void pump();
-  void send(const Message& m);
+  // To every member (`to` null: the group, or each of the core's unicast
+  // targets), or to the addresses `to` names (unicast only).
+  void send(const Message& m, const std::vector<std::string>* to);
   void report(const NodeEvent& event);
   void halted();
+  Status open_link();
+  // Unicast seeds: resolves the host names (numeric ones at once) and
+  // hands the addresses to the core; again every kSeedRefresh.
+  void resolve_seeds();
+  void resolve_next();
+  void seeds_changed();
+
+  static constexpr Duration kSeedRefresh = std::chrono::seconds(60);
+  // One seed as configured, and its addresses as last resolved (kept when
+  // a later resolution fails).
+  struct Seed {
+    std::string host;
+    std::uint16_t port = 0;
+    bool numeric = false;
+    std::vector<std::string> addresses;  // format_endpoint() form
+    bool warned = false;                 // kSeedUnresolved reported since it last resolved
+  };
 
   transport::Strand strand_;
   std::shared_ptr<NodeGuard> guard_;
@@ -223,7 +299,11 @@ class Node::Impl {
   // scheduler_; both are destroyed after it.
   StrandScheduler scheduler_;
   HookedScheduler hooked_;
-  transport::MulticastLink link_;
+  std::unique_ptr<transport::Link> link_;
+  udp protocol_ = udp::v4();  // the link's family; seeds resolve to it
+  std::vector<Seed> seeds_;
+  std::size_t resolving_ = 0;  // the seed being resolved; seeds_.size(): none
+  udp::resolver resolver_;
   std::unique_ptr<NodeCore> core_;
 };
 
@@ -234,22 +314,133 @@ Status Node::Impl::start() {
     return Status::error("the node was stopped; a stopped node cannot restart: create a new one");
   }
   if (Status s = validate_config(config_); !s) return s;
-  if (Status s = link_.open({config_.group, config_.port, config_.interface_name, config_.ttl});
-      !s) {
-    return s;
-  }
+  if (Status s = open_link(); !s) return s;
   NodeCoreConfig core = core_config(config_, *resolve_profile(config_));
-  core.loopback = link_.loopback();  // as opened ("auto" resolves once)
+  core.loopback = link_->loopback();  // as opened ("auto" resolves once)
+  if (!config_.multicast) {
+    const udp::endpoint bound = static_cast<const transport::UnicastLink&>(*link_).local();
+    protocol_ = bound.protocol();
+    // What members send to: the advertised address (its port defaults to
+    // the bound one), else the bound address; one form, format_endpoint's,
+    // as the origins and targets use.
+    core.unicast.address = config_.advertise.empty()
+                               ? transport::format_endpoint(bound)
+                               : transport::format_endpoint(
+                                     *transport::parse_endpoint(config_.advertise, bound.port()));
+    for (const std::string& text : config_.peers) {
+      const Peer p = *parse_peer(text, config_.port);
+      Seed seed;
+      seed.host = p.host;
+      seed.port = p.port;
+      boost::system::error_code ec;
+      const asio::ip::address ip = asio::ip::make_address(p.host, ec);
+      if (!ec) {
+        seed.numeric = true;
+        seed.addresses.push_back(transport::format_endpoint(udp::endpoint(ip, p.port)));
+      }
+      seeds_.push_back(std::move(seed));
+    }
+    core.unicast.seeds.clear();
+    for (const Seed& seed : seeds_) {
+      core.unicast.seeds.insert(core.unicast.seeds.end(), seed.addresses.begin(),
+                                seed.addresses.end());
+    }
+  }
   if (config_.keys) keys_ = std::make_shared<const Keyring>(*config_.keys);
   core_ = std::make_unique<NodeCore>(hooked_, std::move(core));
 
   state_ = State::kRunning;
-  link_.start(
+  link_->start(
       [this](std::span<const std::uint8_t> d, const udp::endpoint& from) { on_datagram(d, from); },
       [this] { ++io_.receive_errors; });
   core_->start();  // queues the first heartbeat
   pump();
+  resolving_ = seeds_.size();
+  if (std::any_of(seeds_.begin(), seeds_.end(), [](const Seed& s) { return !s.numeric; })) {
+    resolve_seeds();
+  }
   return Status::ok();
+}
+
+Status Node::Impl::open_link() {
+  if (config_.multicast) {
+    auto link = std::make_unique<transport::MulticastLink>(strand_, guard_);
+    if (Status s = link->open({config_.group, config_.port, config_.interface_name, config_.ttl});
+        !s) {
+      return s;
+    }
+    link_ = std::move(link);
+    return Status::ok();
+  }
+  auto link = std::make_unique<transport::UnicastLink>(strand_, guard_);
+  // A passive node binds an ephemeral port, so that it can run beside a
+  // member on the same host: members learn its address from its heartbeats.
+  if (Status s =
+          link->open({config_.interface_name, config_.passive ? std::uint16_t{0} : config_.port});
+      !s) {
+    return s;
+  }
+  link_ = std::move(link);
+  return Status::ok();
+}
+
+// Host names resolve one after another (one resolver), then again after
+// kSeedRefresh; numeric seeds never change.
+void Node::Impl::resolve_seeds() {
+  resolving_ = 0;
+  resolve_next();
+}
+
+void Node::Impl::resolve_next() {
+  while (resolving_ < seeds_.size() && seeds_[resolving_].numeric) ++resolving_;
+  if (resolving_ >= seeds_.size()) {
+    seeds_changed();
+    scheduler_.call_after(kSeedRefresh, [this] {
+      if (state_ == State::kRunning) resolve_seeds();
+    });
+    return;
+  }
+  const Seed& seed = seeds_[resolving_];
+  resolver_.async_resolve(
+      protocol_, seed.host, std::to_string(seed.port), udp::resolver::numeric_service,
+      asio::bind_executor(strand_, [this, guard = guard_](const boost::system::error_code& ec,
+                                                          const udp::resolver::results_type& r) {
+        std::lock_guard lock(guard->mutex);
+        if (!guard->live || state_ != State::kRunning || ec == asio::error::operation_aborted) {
+          return;
+        }
+        Seed& s = seeds_[resolving_];
+        std::vector<std::string> found;
+        if (!ec) {
+          for (const auto& entry : r) found.push_back(transport::format_endpoint(entry.endpoint()));
+        }
+        std::sort(found.begin(), found.end());
+        found.erase(std::unique(found.begin(), found.end()), found.end());
+        if (found.empty()) {
+          if (!s.warned && callbacks_.on_warning) {
+            callbacks_.on_warning(
+                Warning{WarningKind::kSeedUnresolved,
+                        "seed " + s.host + ":" + std::to_string(s.port) + " does not resolve (" +
+                            (ec ? ec.message() : std::string("no address")) +
+                            "); the node keeps running and tries again every minute",
+                        std::nullopt});
+          }
+          s.warned = true;  // the last addresses, if any, stay in use
+        } else {
+          s.warned = false;
+          s.addresses = std::move(found);
+        }
+        ++resolving_;
+        resolve_next();
+      }));
+}
+
+void Node::Impl::seeds_changed() {
+  std::vector<std::string> all;
+  for (const Seed& seed : seeds_)
+    all.insert(all.end(), seed.addresses.begin(), seed.addresses.end());
+  core_->set_seeds(std::move(all));
+  pump();
 }
 
 void Node::Impl::stop() {
@@ -259,7 +450,8 @@ void Node::Impl::stop() {
   core_->stop();
   pump();  // the leave goes out now
   state_ = State::kStopped;
-  link_.close();
+  link_->close();
+  resolver_.cancel();
   scheduler_.shutdown();
 }
 
@@ -283,7 +475,8 @@ void Node::Impl::halted() {
   // The core stopped itself: another live process holds this node's id
   // and this one is the newer. No leave (it would remove the other).
   state_ = State::kStopped;
-  link_.close();
+  link_->close();
+  resolver_.cancel();
   scheduler_.shutdown();
 }
 
@@ -292,7 +485,9 @@ void Node::Impl::pump() {
   // destroys it, so core_ stays valid throughout.
   while (core_ && core_->has_ready()) {
     const Ready r = core_->ready();
-    for (const Message& m : r.messages) send(m);
+    for (const Message& m : r.messages) send(m, nullptr);
+    // Unicast: heartbeats for the addresses they name only (lost members).
+    for (const Addressed& a : r.direct) send(a.message, &a.to);
     for (const NodeEvent& e : r.events) {
       if (state_ != State::kRunning) break;
       report(e);
@@ -300,18 +495,28 @@ void Node::Impl::pump() {
   }
 }
 
-void Node::Impl::send(const Message& m) {
+void Node::Impl::send(const Message& m, const std::vector<std::string>* to) {
   const wire::Encoded e = wire::encode(m, wire::Security{keys_.get(), config_.encrypt});
   if (!e.status) {  // validate_config() makes this unreachable
     ++io_.send_errors;
     return;
   }
-  if (!link_.send(e.datagram)) {
-    ++io_.send_errors;
+  const auto sent = [this, &e](bool ok) {
+    if (!ok) {
+      ++io_.send_errors;
+      return;
+    }
+    ++io_.datagrams_out;
+    io_.bytes_out += e.datagram.size();
+  };
+  if (config_.multicast) {
+    sent(link_->send(e.datagram));
     return;
   }
-  ++io_.datagrams_out;
-  io_.bytes_out += e.datagram.size();
+  // Encoded once, sent to each target.
+  for (const std::string& target : to != nullptr ? *to : core_->unicast_targets()) {
+    sent(link_->send_to(e.datagram, target));
+  }
 }
 
 void Node::Impl::report(const NodeEvent& event) {
@@ -343,7 +548,7 @@ NodeStats Node::Impl::stats() const {
   out.bytes_out = io_.bytes_out;
   out.send_errors = io_.send_errors;
   out.receive_errors = io_.receive_errors;
-  out.receive_wakeups = link_.wakeups();
+  out.receive_wakeups = link_ ? link_->wakeups() : 0;
   return out;
 }
 

@@ -76,4 +76,31 @@ void UdpBridge::arm(Side& from, Side& to) {
           }));
 }
 
+UnicastRelay::UnicastRelay(asio::io_context& io, std::uint16_t to)
+    : strand_(asio::make_strand(io)), socket_(strand_), to_(kLoopback, to) {}
+
+Status UnicastRelay::start() {
+  boost::system::error_code ec;
+  socket_.open(udp::v4(), ec);
+  if (!ec) socket_.bind(udp::endpoint(kLoopback, 0), ec);
+  if (!ec) port_ = socket_.local_endpoint(ec).port();
+  if (ec) return Status::error("relay: cannot open its socket: " + ec.message());
+  asio::post(strand_, [this] { arm(); });
+  return Status::ok();
+}
+
+void UnicastRelay::arm() {
+  // `this` outlives every handler, as for UdpBridge::arm().
+  socket_.async_receive_from(
+      asio::buffer(buf_), from_,
+      asio::bind_executor(strand_, [this](const boost::system::error_code& ec, std::size_t n) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec && connected_.load()) {
+          boost::system::error_code send_ec;
+          socket_.send_to(asio::buffer(buf_.data(), n), to_, 0, send_ec);
+        }
+        arm();
+      }));
+}
+
 }  // namespace lanlord::bench

@@ -65,4 +65,36 @@ class UdpBridge {
   std::atomic<std::uint64_t> relayed_{0};
 };
 
+// The partition for unicast mode (--unicast): the second half's nodes
+// have this relay's port as an extra seed. Until connect() it drops what
+// it hears; afterwards it re-sends it to one node of the first half, which
+// learns the senders' advertised addresses (the nodes are keyed) and from
+// then on talks to them directly, its digests introducing them to its
+// half. Loopback only; it never decodes a datagram.
+class UnicastRelay {
+ public:
+  // Handlers run on `io`, as for UdpBridge. `to`: a first-half node's port
+  // on 127.0.0.1.
+  UnicastRelay(boost::asio::io_context& io, std::uint16_t to);
+  UnicastRelay(const UnicastRelay&) = delete;
+  UnicastRelay& operator=(const UnicastRelay&) = delete;
+
+  // Binds 127.0.0.1 on an ephemeral port and starts listening (and dropping).
+  Status start();
+  std::uint16_t port() const { return port_; }
+  // From now on, relays. Any thread.
+  void connect() { connected_.store(true); }
+
+ private:
+  void arm();
+
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::endpoint to_;
+  boost::asio::ip::udp::endpoint from_;
+  std::array<std::uint8_t, 65536> buf_{};
+  std::uint16_t port_ = 0;
+  std::atomic<bool> connected_{false};
+};
+
 }  // namespace lanlord::bench

@@ -69,6 +69,19 @@ NodeConfig udp_node_config(const UdpParams& params, const UdpNetwork& net, std::
   c.timings = params.timings;
   c.keys = keys;
   c.encrypt = params.auth == Auth::kEncrypt;
+  if (params.unicast) {
+    const auto port = [&net](std::size_t k) {
+      return static_cast<std::uint16_t>(net.side[0].port + k);
+    };
+    c.multicast = false;
+    c.interface_name = "127.0.0.1";  // network safety: loopback only
+    c.port = port(i);
+    const std::size_t hub = side == 0 ? 0 : 1;
+    c.peers = {"127.0.0.1:" + std::to_string(port(i == hub ? hub + 2 : hub))};
+    if (side != 0 && net.relay_port != 0) {
+      c.peers.push_back("127.0.0.1:" + std::to_string(net.relay_port));
+    }
+  }
   return c;
 }
 
@@ -97,7 +110,7 @@ void add_stats(NodeStats& sum, const NodeStats& s) {
 UdpDriver::UdpDriver(UdpParams params)
     : params_(std::move(params)),
       net_(pick_network(params_.seed)),
-      keys_(run_keys(params_.auth)),
+      keys_(run_keys(params_.unicast && params_.auth == Auth::kNone ? Auth::kMac : params_.auth)),
       work_(boost::asio::make_work_guard(io_)) {
   for (int t = 0; t < std::max(1, params_.io_threads); ++t) {
     threads_.emplace_back([this] { io_.run(); });
@@ -112,6 +125,7 @@ UdpDriver::~UdpDriver() {
   for (std::thread& t : threads_) t.join();
   slots_.clear();
   bridge_.reset();
+  relay_.reset();
 }
 
 bool UdpDriver::start_node(std::size_t i) {
@@ -141,7 +155,14 @@ bool UdpDriver::start_node(std::size_t i) {
 }
 
 std::size_t UdpDriver::add_node(int side) {
-  if (side != 0 && !bridge_) {
+  if (side != 0 && params_.unicast && !relay_) {
+    relay_ = std::make_unique<UnicastRelay>(io_, net_.side[0].port);  // to node 0
+    if (Status s = relay_->start(); !s) {
+      error_ = s.message();
+      return kNoNode;
+    }
+    net_.relay_port = relay_->port();
+  } else if (side != 0 && !params_.unicast && !bridge_) {
     bridge_ = std::make_unique<UdpBridge>(io_, net_.side[0], net_.side[1]);
     if (Status s = bridge_->start(); !s) {
       error_ = s.message();
@@ -190,6 +211,7 @@ void UdpDriver::rejoin(std::size_t i) {
 
 void UdpDriver::heal() {
   if (bridge_) bridge_->connect();
+  if (relay_) relay_->connect();
   tracker_.heal();
 }
 

@@ -39,6 +39,12 @@ struct UdpParams {
   std::string lanlord_path;  // ProcDriver only
   int io_threads = 1;        // UdpDriver: threads running the shared io_context
   Auth auth = Auth::kNone;   // UdpDriver: keys (and encryption) on every node
+  // UdpDriver: unicast mode: node i on 127.0.0.1, port side[0].port + i;
+  // its side's first node (node 0 or node 1) its only seed, that node's
+  // the next of its side (i + 2); side-1 nodes also seed the relay (heal).
+  // Keyed (a MAC key made for the run when auth is kNone), so digests
+  // introduce the other members and the relay's copies their addresses.
+  bool unicast = false;
 };
 
 // The per-run network: two groups and ports (side 0 and side 1) and a
@@ -46,6 +52,8 @@ struct UdpParams {
 struct UdpNetwork {
   GroupAddress side[2];
   std::string cluster;
+  // Unicast mode's partition: the relay side-1 nodes also seed (0: none).
+  std::uint16_t relay_port = 0;
 };
 UdpNetwork pick_network(std::uint64_t seed);
 
@@ -103,6 +111,7 @@ class UdpDriver final : public ClusterDriver {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<UdpBridge> bridge_;
+  std::unique_ptr<UnicastRelay> relay_;  // unicast mode's bridge_
   std::vector<std::thread> threads_;
   std::vector<Slot> slots_;
   std::string error_;

@@ -276,7 +276,13 @@ po::options_description udp_options(Options& o, RawOptions& raw) {
        "in-process udp: none (default); mac: every node holds one cluster key made for the "
        "run and every datagram carries a 20-byte MAC trailer; encrypt: also XChaCha20-"
        "Poly1305, a 44-byte trailer. Not with --procs (this lanlord CLI takes no key yet) "
-       "nor with sim (no bytes to protect)");
+       "nor with sim (no bytes to protect)")
+      ("unicast", po::bool_switch(&o.unicast),
+       "in-process udp: unicast mode (NodeConfig::multicast off): node i on 127.0.0.1 port "
+       "P+i, node 0 as every other node's only seed (node 0's: node 2), a key made for the "
+       "run unless --auth gives one (members learn each other from keyed digests); rows say "
+       "udp-unicast. Heal: each half seeds its own first node, and a relay that the heal "
+       "switches on carries the second half's datagrams to node 0");
   return udpopts;
 }
 
@@ -450,6 +456,10 @@ Problem check_consistency(const RawOptions& raw, Options& o) {
         "from its profile)");
   }
   if (o.procs && !has_udp) return std::string("--procs applies to the udp transport");
+  if (o.unicast && (!has_udp || o.procs || o.transports.size() > 1)) {
+    return std::string(
+        "--unicast applies to the in-process udp transport only (not sim, not --procs)");
+  }
   if (raw.freeze_named && has_udp && !o.procs) {
     return std::string(
         "the freeze scenario needs the sim transport or --procs: in-process udp nodes share "

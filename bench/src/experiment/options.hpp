@@ -23,6 +23,7 @@ struct Options {
   std::string lanlord_path;             // the CLI binary for --procs
   int io_threads = 1;                   // in-process udp: threads running the nodes
   Auth auth = Auth::kNone;              // in-process udp: keys on the nodes' datagrams
+  bool unicast = false;                 // in-process udp: unicast mode, one port per node
   std::vector<std::size_t> nodes;
   int runs = 10;
   std::vector<std::string> profiles;

@@ -27,6 +27,7 @@ Duration delivery_time(const std::string& transport, const Options& o) {
 
 std::string transport_label(const std::string& transport, const Options& o) {
   if (transport == "udp" && o.procs) return "udp-procs";
+  if (transport == "udp" && o.unicast) return "udp-unicast";
   return transport;
 }
 
@@ -70,7 +71,7 @@ void sort_rows(std::vector<Row>& rows) {
     const auto it = std::find(order.begin(), order.end(), v);
     return static_cast<std::size_t>(it - order.begin());
   };
-  const std::vector<std::string> transports = {"udp", "udp-procs", "sim"};
+  const std::vector<std::string> transports = {"udp", "udp-unicast", "udp-procs", "sim"};
   const std::vector<std::string> profiles = {"fast", "lan", "fabric"};
   const std::vector<std::string> auths = {"none", "mac", "encrypt"};
   const auto key = [&](const Row& r) {
@@ -121,6 +122,7 @@ DriverFactory default_driver_factory(const Options& options) {
       p.seed = run_seed;
       p.io_threads = options.io_threads;
       p.auth = options.auth;
+      p.unicast = options.unicast;
       if (options.procs) {
         p.lanlord_path = options.lanlord_path;
         return std::make_unique<ProcDriver>(std::move(p));
@@ -158,6 +160,8 @@ Row row_header(const Options& o, const Cell& c) {
   row.rate_classes = c.profile.membership.rate_classes();
   row.overrides = overrides_text(o);
   row.auth = std::string(auth_name(c.transport == "sim" ? Auth::kNone : o.auth));
+  // Unicast runs are keyed whatever --auth says (UdpParams::unicast).
+  if (c.transport == "udp" && o.unicast && o.auth == Auth::kNone) row.auth = "mac";
   if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;
   row.nodes = c.nodes;
   row.runs = o.runs;

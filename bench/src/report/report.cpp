@@ -267,7 +267,7 @@ std::string to_csv(const Row& r) {
 void print_table(std::ostream& out, const std::vector<Row>& rows) {
   // Convergence in ms; datagrams sent and received and kB received per node
   // per second; cpu in % of one core per node.
-  out << std::left << std::setw(14) << "scenario" << std::setw(10) << "transport" << std::setw(8)
+  out << std::left << std::setw(14) << "scenario" << std::setw(12) << "transport" << std::setw(8)
       << "profile" << std::right << std::setw(6) << "N" << std::setw(6) << "runs" << std::setw(5)
       << "fail" << std::setw(9) << "p50" << std::setw(9) << "p95" << std::setw(9) << "p99"
       << std::setw(9) << "max" << std::setw(9) << "fabric" << std::setw(8) << "bound"
@@ -280,7 +280,7 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
     auto conv = [&](double v) { return has ? cell(v, v < 10 ? 1 : 0) : std::string("-"); };
     const std::optional<double> kb_in =
         r.bytes_in ? std::optional<double>(*r.bytes_in / 1024) : std::nullopt;
-    out << std::left << std::setw(14) << r.scenario << std::setw(10) << r.transport << std::setw(8)
+    out << std::left << std::setw(14) << r.scenario << std::setw(12) << r.transport << std::setw(8)
         << r.profile << std::right << std::setw(6) << r.nodes << std::setw(6) << r.runs
         << std::setw(5) << r.failed << std::setw(9) << conv(r.conv.p50) << std::setw(9)
         << conv(r.conv.p95) << std::setw(9) << conv(r.conv.p99) << std::setw(9) << conv(r.conv.max)

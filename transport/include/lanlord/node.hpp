@@ -47,7 +47,8 @@ struct LANLORD_EXPORT NodeConfig {
   std::string cluster = "lanlord";
   // The channels this node runs an election in. A node may be in several.
   std::vector<std::string> channels = {"default"};
-  // Multicast group: IPv4 (224.0.0.0/4) or IPv6 (ff00::/8), and UDP port.
+  // Multicast group: IPv4 (224.0.0.0/4) or IPv6 (ff00::/8), and UDP port
+  // (in unicast mode the port this node binds, and seeds' default port).
   std::string group = "239.255.76.76";
   std::uint16_t port = 7676;
   // The network interface, by name ("lo", "eth0") or by one of its
@@ -55,7 +56,10 @@ struct LANLORD_EXPORT NodeConfig {
   // multicast-capable, non-loopback interface with an address of the
   // group's family (IPv4; a global or unique-local IPv6 address), skipping
   // container and VM plumbing (docker*, virbr*, veth*, ...); none or
-  // several is an error that lists them. Loopback by default.
+  // several is an error that lists them. Loopback by default. Unicast
+  // mode binds the named interface's IPv4 address (else its IPv6 one) or
+  // the address given (any 127.0.0.0/8 address on lo); "auto" then does
+  // not need the MULTICAST flag.
   std::string interface_name = "lo";
   // Multicast hops: 1 keeps datagrams on the local link.
   int ttl = 1;
@@ -67,10 +71,14 @@ struct LANLORD_EXPORT NodeConfig {
   // advertise and the digests they carry; without: only the source
   // addresses of datagrams that arrive). A multicast node and a unicast
   // node never hear each other: every node of a cluster uses one mode.
+  // No SO_REUSEADDR: nodes on one host need distinct ports or addresses,
+  // and a taken one is an error that names it.
   bool multicast = true;
   // Unicast mode: seed members, "host:port" ("198.51.100.7:7676",
-  // "node-a.example:7676", "[2001:db8::7]:7676"). Host names are resolved
-  // at start and again every minute. One reachable seed is enough with a
+  // "node-a.example:7676", "[2001:db8::7]:7676") or "host" (then `port`).
+  // Host names are resolved at start and again every minute; one that does
+  // not resolve is reported once (Warning kSeedUnresolved) until it does,
+  // and the node runs on. One reachable seed is enough with a
   // key; without one, a node learns only the members that send to it, so
   // list every member. The node's own address may be listed (it is
   // skipped), so every node can share one list. Requires multicast = false.
@@ -91,7 +99,8 @@ struct LANLORD_EXPORT NodeConfig {
   // heartbeats, no elections. It tracks members and, from the declarations
   // it hears, the leader of every channel it hears of (`channels` is
   // ignored). For observers such as `lanlord watch`. In unicast mode it
-  // heartbeats as an observer (never a candidate), so members send to it.
+  // heartbeats as an observer (never a candidate), so members send to it,
+  // and binds an ephemeral port (so it may run beside a member).
   bool passive = false;
   // The cluster's keys (Keyring::load_file, Keyring::from_base64). With
   // keys, every datagram sent carries a tag made with the first (primary)
@@ -220,7 +229,8 @@ class LANLORD_EXPORT Node {
   Profile profile() const;
   // This node's incarnation (its start time, ns since the Unix epoch).
   std::uint64_t incarnation() const;
-  // After start(): "239.255.76.76:7676 on lo (127.0.0.1)"; else "".
+  // After start(): "239.255.76.76:7676 on lo (127.0.0.1)", in unicast mode
+  // "unicast 127.0.0.1:7676 on lo, 2 seeds"; else "".
   std::string describe_endpoint() const;
 
  private:
