@@ -1004,7 +1004,7 @@ TEST_CASE("unicast: --peers without --group selects unicast, bare hosts take --p
   CHECK(join({}).node.max_unicast_targets == lanlord::NodeConfig{}.max_unicast_targets);
 }
 
-TEST_CASE("unicast: watch, leader and run take the options; watch and leader stay passive") {
+TEST_CASE("unicast: watch, leader and run take the options, and watch and leader stay passive") {
   for (const char* cmd : {"watch", "leader"}) {
     CAPTURE(cmd);
     const Invocation inv = parse({cmd, "--peers", "127.0.0.1:7000"});

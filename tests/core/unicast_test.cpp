@@ -205,7 +205,8 @@ TEST_CASE(
   CHECK(b.core.unicast_targets().empty());
 }
 
-TEST_CASE("unicast: a passive node heartbeats as an observer; in multicast mode it stays silent") {
+TEST_CASE(
+    "unicast: a passive node heartbeats as an observer, and in multicast mode it stays silent") {
   Book observer(unicast_config(true, true));
   observer.sched.run_for(3s);
   const std::vector<Heartbeat> sent = observer.sent();
@@ -240,7 +241,8 @@ TEST_CASE("unicast cluster: 16 nodes that know one seed each find each other and
   }
 }
 
-TEST_CASE("unicast cluster: without a key a node knows only who sends to it; full lists agree") {
+TEST_CASE(
+    "unicast cluster: without a key a node knows only who sends to it, and full lists agree") {
   SimCluster partial(cluster_options("fast", 7, false));
   for (int i = 0; i < 3; ++i) partial.spawn("n" + std::to_string(i));
   partial.run_for(3s);
