@@ -1012,18 +1012,7 @@ void NodeCore::learn_addresses(const PeerId& from, const Heartbeat& hb, std::str
 void NodeCore::fill_digest(Heartbeat& hb) {
   // Members heard from themselves and alive: the newest learned first (a
   // newcomer is announced to everyone at once), then the rest in turn, so
-  // that every member is named within a few digests at any cluster size.
-  // A digest goes out when a member was learned lately, and otherwise once
-  // per idle interval: in a settled cluster the fast members' heartbeats
-  // then stay small (a digest of 8 short entries costs ~330 bytes).
-  const TimePoint now = scheduler_.now();
-  const TimePoint recent = now - 2 * config_.profile.membership.heartbeat_interval;
-  const bool news = std::any_of(addresses_.begin(), addresses_.end(), [recent](const auto& kv) {
-    return !kv.second.introduced && kv.second.learned >= recent;
-  });
-  if (!news && digest_sent_ && now - *digest_sent_ < config_.profile.membership.max_interval()) {
-    return;
-  }
+  // that every member is named within a few heartbeats at any cluster size.
   std::vector<const std::pair<const PeerId, Address>*> known;
   known.reserve(addresses_.size());
   for (const auto& kv : addresses_) {
@@ -1032,7 +1021,7 @@ void NodeCore::fill_digest(Heartbeat& hb) {
   if (known.empty()) return;
   std::sort(known.begin(), known.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  digest_sent_ = now;
+  const TimePoint recent = scheduler_.now() - 2 * config_.profile.membership.heartbeat_interval;
   std::vector<const std::pair<const PeerId, Address>*> fresh;
   for (const auto* kv : known) {
     if (kv->second.learned >= recent) fresh.push_back(kv);

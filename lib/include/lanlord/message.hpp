@@ -92,9 +92,8 @@ struct LANLORD_EXPORT Heartbeat {
   bool observer = false;
   // Unicast mode with a key: members the sender knows, with their
   // addresses (at most kMaxDigest: the newest first, then in turn), so that
-  // a node that knows one seed learns the whole cluster. Sent when a member
-  // was learned lately and otherwise once per idle interval (empty in the
-  // other heartbeats). Receivers ignore it without a key.
+  // a node that knows one seed learns the whole cluster. Receivers ignore
+  // it without a key.
   std::vector<PeerAddress> digest{};
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };

@@ -510,9 +510,8 @@ class LANLORD_EXPORT NodeCore {
     bool introduced = false;  // from a digest, not yet from the peer itself
   };
   std::unordered_map<PeerId, Address, PeerIdHash> addresses_;
-  std::size_t introduced_ = 0;            // entries of addresses_ with `introduced`
-  std::size_t digest_cursor_ = 0;         // where the next digest goes on, in id order
-  std::optional<TimePoint> digest_sent_;  // the latest heartbeat that carried a digest
+  std::size_t introduced_ = 0;     // entries of addresses_ with `introduced`
+  std::size_t digest_cursor_ = 0;  // where the next digest goes on, in id order
   // Lost members' addresses, by address: when lost, and whose.
   struct Lost {
     PeerId id;
