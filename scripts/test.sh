@@ -12,7 +12,7 @@
 # Real-socket tests stretch their waits and CTest timeouts by one factor
 # in the sanitizer passes (tests/time_scale.hpp). Knobs:
 #   LANLORD_SIM_SEEDS=N          seeds for the randomized simulation (default 500,
-#                                200 with membership; the ASan pass runs 10 unless set)
+#                                200 with membership; the ASan pass runs 5 unless set)
 #   LANLORD_ADVERSARY_SEEDS=N    seeds per mode of the simulated adversary (default 200;
 #                                the ASan pass runs 6 unless set)
 #   LANLORD_TEST_TIME_SCALE=N    the sanitizer passes' factor (default 5)
@@ -91,7 +91,7 @@ if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
   # Twice as many suites as cores: the socket and process suites mostly
   # wait (the last CI run: 226 s of CPU in 154 s of wall at one more than
   # cores), and their timings are scaled for the sanitizer.
-  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-10} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-6} \
+  LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-5} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-6} \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$((jobs * 2))" -L 'core|transport|cli|bench'
 
