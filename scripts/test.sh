@@ -88,12 +88,12 @@ if [ "${LANLORD_SKIP_SANITIZE:-0}" != 1 ]; then
   cmake --build build-asan -j "$jobs"
   begin "tests asan+ubsan"
   # Memory errors, not the algorithm: the first pass ran every seed.
-  # Twice as many suites as cores: the socket and process suites mostly
-  # wait (the last CI run: 226 s of CPU in 154 s of wall at one more than
-  # cores), and their timings are scaled for the sanitizer.
+  # One more suite than cores: the socket and process suites wait. (Twice
+  # as many as cores was tried: a clean-clone run failed the three-process
+  # multicast test, a member_joined not yet seen under that load.)
   LANLORD_SIM_SEEDS=${LANLORD_SIM_SEEDS:-5} LANLORD_ADVERSARY_SEEDS=${LANLORD_ADVERSARY_SEEDS:-6} \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$((jobs * 2))" -L 'core|transport|cli|bench'
+    ctest --test-dir build-asan --output-on-failure -j "$((jobs + 1))" -L 'core|transport|cli|bench'
 
   # The threaded parts only: the target lanlord_threaded_tests
   # (tests/CMakeLists.txt) builds the suites with these labels.
