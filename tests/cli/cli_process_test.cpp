@@ -167,6 +167,20 @@ TEST_CASE("three join processes agree on one leader in their JSON output") {
   Cluster cluster;
   const std::string leader = await_agreement(cluster.all(), after(kAgreement));
   REQUIRE_MESSAGE(!leader.empty(), "no agreement");
+  // Member events may trail agreement on a loaded machine (the sanitizer
+  // pass): read on, bounded, until each node has reported the others.
+  const auto all_joined = [&cluster] {
+    for (const auto& n : cluster.nodes) {
+      for (const auto& other : cluster.nodes) {
+        if (other != n && !n->saw("member_joined", other->id)) return false;
+      }
+    }
+    return true;
+  };
+  const auto until = after(kAgreement);
+  while (!all_joined() && std::chrono::steady_clock::now() < until) {
+    for (const auto& n : cluster.nodes) n->poll(after(20ms));
+  }
   for (const auto& n : cluster.nodes) {
     REQUIRE(!n->lines.empty());
     CHECK(is_event(n->lines.front(), "started"));
