@@ -21,6 +21,8 @@ packages=(
   libsystemd-dev # sd_notify: READY, STATUS, STOPPING, WATCHDOG under Type=notify units
   systemd        # systemd-analyze verify of the unit file (tests/packaging)
   dpkg-dev fakeroot file  # scripts/package.sh: CPack's .deb generator
+  etcd-server etcd-client  # the etcd backend: tests and the benchmark start a private server; etcdctl checks the key layout
+  libssl-dev     # the etcd backend's optional TLS (Boost.Beast over Asio SSL)
 )
 
 missing=()

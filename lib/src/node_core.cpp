@@ -68,6 +68,8 @@ const char* warning_kind_name(WarningKind kind) {
       return "paused";
     case WarningKind::kSeedUnresolved:
       return "seed_unresolved";
+    case WarningKind::kEtcdUnreachable:
+      return "etcd_unreachable";
   }
   return "unknown";
 }

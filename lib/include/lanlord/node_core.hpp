@@ -158,9 +158,11 @@ enum class WarningKind {
                       // process, a VM pause; it gave up every leadership at once
   kSeedUnresolved,    // unicast mode: a seed's host name did not resolve (the caller
                       // resolves seeds, reports this and retries now and then)
+  kEtcdUnreachable,   // etcd backend: no endpoint answered for the lease's safety
+                      // margin; leadership was given up (said once per outage)
 };
 // "unauthenticated", "tagged_without_key", "alone", "timings_differ", "clock_offset",
-// "paused", "seed_unresolved".
+// "paused", "seed_unresolved", "etcd_unreachable".
 LANLORD_EXPORT const char* warning_kind_name(WarningKind kind);
 struct LANLORD_EXPORT Warning {
   WarningKind kind;
@@ -253,6 +255,24 @@ struct LANLORD_EXPORT ChannelStats {
   std::vector<PeerId> declaring;
 };
 
+// The etcd backend's counters (lanlord::Node with NodeConfig::backend
+// kEtcd; `enabled` false and all zero otherwise).
+struct LANLORD_EXPORT EtcdStats {
+  bool enabled = false;
+  bool connected = false;            // the last request to etcd succeeded
+  std::string endpoint;              // the endpoint in use ("http://127.0.0.1:2379")
+  std::int64_t lease_id = 0;         // the lease held now (0: none)
+  std::uint32_t lease_ttl = 0;       // its TTL in seconds, as etcd granted it
+  std::uint64_t requests = 0;        // HTTP requests sent (the watch stream counts once)
+  std::uint64_t request_errors = 0;  // failed: connection, timeout, HTTP or etcd error
+  std::uint64_t keepalives = 0;      // lease keep-alives answered
+  std::uint64_t leases_granted = 0;  // leases taken (one per start, and after each loss)
+  std::uint64_t leases_lost = 0;   // leases given up: expired, or etcd unreachable past the margin
+  std::uint64_t campaigns = 0;     // candidate keys created
+  std::uint64_t watch_events = 0;  // key changes received on the watch
+  std::uint64_t watch_restarts = 0;  // watch streams opened again after a break
+};
+
 struct LANLORD_EXPORT NodeStats {
   // Filled by the IO shell (Node): the core sees messages, not datagrams.
   std::uint64_t datagrams_in = 0;  // every datagram received, dropped ones included
@@ -301,6 +321,7 @@ struct LANLORD_EXPORT NodeStats {
   // The largest |clock offset| among peers heard within alive_expiration.
   Duration max_clock_offset{};
   std::vector<ChannelStats> channels;
+  EtcdStats etcd;  // the etcd backend only
 
   std::uint64_t dropped(DropReason reason) const { return drops[static_cast<std::size_t>(reason)]; }
   std::uint64_t dropped_total() const;

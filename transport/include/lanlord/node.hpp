@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lanlord/keyring.hpp"
@@ -38,6 +39,53 @@
 #include "lanlord/trust.hpp"
 
 namespace lanlord {
+
+// Where the elections run.
+enum class Backend {
+  // This library's own protocol over UDP (multicast, or unicast with
+  // `multicast = false`): no server, one leader per side of a partition.
+  kUdp,
+  // An etcd v3 cluster (NodeConfig::etcd): leases and candidate keys laid
+  // out as etcd's concurrency.Election does; a leader only where etcd has a
+  // quorum, failover within the lease TTL. Epochs are the leader key's
+  // create revision: another token space than kUdp's, so a downstream fence
+  // is reset when a deployment switches backend.
+  kEtcd,
+};
+// "udp", "etcd".
+LANLORD_EXPORT const char* backend_name(Backend backend);
+// "udp" or "etcd"; empty otherwise.
+LANLORD_EXPORT std::optional<Backend> parse_backend(std::string_view name);
+
+// The etcd backend's settings (NodeConfig::backend == Backend::kEtcd).
+//
+// Each channel is an election under the prefix
+// /lanlord/<cluster>/<channel>/ (names escaped: every byte outside
+// [A-Za-z0-9._-] as %XX), so `etcdctl elect -l /lanlord/<cluster>/<channel>`
+// shows the leader. A node holds one lease, keeps it alive every third of
+// its TTL, and in each of its channels puts the key <prefix><lease id in
+// hex> with that lease; the key with the lowest create revision leads, and
+// that revision is the leadership's epoch. The value is a small JSON
+// object: {"id": ..., "incarnation": ..., "metadata": ...}.
+struct LANLORD_EXPORT EtcdConfig {
+  // Client URLs, tried in turn: "http://127.0.0.1:2379", "https://etcd-1:2379".
+  std::vector<std::string> endpoints;
+  // Lease TTL in whole seconds, at least 2; 0: from the profile (fast 2,
+  // lan 5, fabric 10). A crashed leader is replaced within about this.
+  int lease_ttl = 0;
+  // TLS (https endpoints): the CA bundle that signs the servers'
+  // certificates (empty: the system's), and a client certificate and key
+  // for servers that ask for one (both or neither). PEM files.
+  std::string cacert;
+  std::string cert;
+  std::string key;
+  // etcd authentication (both or neither): a token is fetched at start and
+  // again when etcd says it expired.
+  std::string user;
+  std::string password;
+  // One request's limit; a request that takes longer counts as failed.
+  Duration request_timeout = std::chrono::seconds(1);
+};
 
 struct LANLORD_EXPORT NodeConfig {
   // This node's identity, unique in the cluster; the lowest id wins an
@@ -112,6 +160,11 @@ struct LANLORD_EXPORT NodeConfig {
   bool encrypt = false;
   // Freshness window, plausibility, member cap, new-id rate.
   TrustConfig trust;
+  // kEtcd: elections in etcd (`etcd`); then the UDP settings above (group,
+  // port, interface, ttl, multicast, peers, advertise, keys, encrypt,
+  // trust) are unused, and a passive node reads the cluster's prefix.
+  Backend backend = Backend::kUdp;
+  EtcdConfig etcd;
 };
 
 // Checks `config` without touching the network: id, names and sizes, the
