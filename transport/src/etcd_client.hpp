@@ -97,9 +97,9 @@ class Client {
   // Campaigning's put (a txn): creates `key` with `value` and `lease` if it
   // does not exist (its create_revision is 0); otherwise leaves it. Gives
   // the key's create revision either way, and the store's revision.
-  void create(const std::string& key, const std::string& value, std::int64_t lease,
-              std::function<void(Status, std::int64_t create_revision, std::int64_t revision)>
-                  done);
+  void create(
+      const std::string& key, const std::string& value, std::int64_t lease,
+      std::function<void(Status, std::int64_t create_revision, std::int64_t revision)> done);
   // Every key under `prefix` (range [prefix, prefix_end(prefix))), sorted
   // by create revision ascending, and the store's revision at the read.
   // `limit` > 0: at most that many (a cheap liveness probe with 1).
