@@ -495,6 +495,7 @@ TEST_CASE("an etcd row's request rates and lease TTL go out and back; other rows
   r.etcd_keepalives = 1.5;
   r.etcd_watch_events = 0.25;
   r.lease_ttl_s = 2;
+  r.etcd_leases_lost = 0.5;
   const std::string line = to_json(r);
   CHECK(line.find("\"etcd_requests_per_node_s\":1.5") != std::string::npos);
   CHECK(line.find("\"lease_ttl_s\":2") != std::string::npos);
@@ -504,13 +505,14 @@ TEST_CASE("an etcd row's request rates and lease TTL go out and back; other rows
   CHECK(back->etcd_requests == 1.5);
   CHECK(back->etcd_watch_events == 0.25);
   CHECK(back->lease_ttl_s == 2);
+  CHECK(back->etcd_leases_lost == 0.5);
   CHECK(to_json(*back) == line);
   // The etcd columns come after every older one.
   CHECK(csv_header().find(",ns_per_delivery,etcd_requests_per_node_s,") != std::string::npos);
   std::ostringstream table;
   print_table(table, {r});
   CHECK(table.str().find("etcd req/s/node") != std::string::npos);
-  CHECK(table.str().find("1.50  lease TTL 2s") != std::string::npos);
+  CHECK(table.str().find("1.50  lease TTL 2s; leases lost 0.5/run") != std::string::npos);
   Row udp;
   udp.transport = "udp";
   CHECK(to_json(udp).find("\"etcd_requests_per_node_s\":null") != std::string::npos);

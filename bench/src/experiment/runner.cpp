@@ -233,6 +233,7 @@ class RowTotals {
       etcd_.etcd_request_errors += b.etcd_request_errors - a.etcd_request_errors;
       etcd_.etcd_keepalives += b.etcd_keepalives - a.etcd_keepalives;
       etcd_.etcd_watch_events += b.etcd_watch_events - a.etcd_watch_events;
+      etcd_.etcd_leases_lost += b.etcd_leases_lost - a.etcd_leases_lost;
     }
     steady_.datagrams_out += b.datagrams_out - a.datagrams_out;
     steady_.bytes_out += b.bytes_out - a.bytes_out;
@@ -284,6 +285,9 @@ class RowTotals {
       row.etcd_errors = static_cast<double>(etcd_.etcd_request_errors) / ns;
       row.etcd_keepalives = static_cast<double>(etcd_.etcd_keepalives) / ns;
       row.etcd_watch_events = static_cast<double>(etcd_.etcd_watch_events) / ns;
+    }
+    if (etcd_known_ && ok_runs_ > 0) {
+      row.etcd_leases_lost = static_cast<double>(etcd_.etcd_leases_lost) / ok_runs_;
     }
     if (peak_known_) row.peak_rss_mb = peak_mb_;
     if (!stepdowns_.empty()) row.stepdown = summarize(stepdowns_);

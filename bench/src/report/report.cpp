@@ -87,6 +87,7 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"etcd_keepalives_per_node_s", opt(r.etcd_keepalives)},
       {"etcd_watch_events_per_node_s", opt(r.etcd_watch_events)},
       {"lease_ttl_s", opt(r.lease_ttl_s)},
+      {"etcd_leases_lost", opt(r.etcd_leases_lost)},
   };
 }
 
@@ -143,6 +144,9 @@ std::string row_notes(const Row& r) {
   if (!r.auth.empty() && r.auth != "none") add("auth " + r.auth);
   if (r.lease_ttl_s) add("lease TTL " + cell(r.lease_ttl_s) + "s");
   if (r.etcd_errors && *r.etcd_errors > 0) add("etcd errors " + cell(r.etcd_errors, 2) + "/s/node");
+  if (r.etcd_leases_lost && *r.etcd_leases_lost > 0) {
+    add("leases lost " + cell(r.etcd_leases_lost, 1) + "/run");
+  }
   if (r.leader_changes) {
     add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
         "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
@@ -256,6 +260,7 @@ std::optional<Row> row_from_json(const std::string& line) {
   r.etcd_keepalives = num("etcd_keepalives_per_node_s");
   r.etcd_watch_events = num("etcd_watch_events_per_node_s");
   r.lease_ttl_s = num("lease_ttl_s");
+  r.etcd_leases_lost = num("etcd_leases_lost");
   return r;
 }
 

@@ -69,8 +69,11 @@ struct Row {
   std::optional<double> ns_per_delivery;
   // The etcd backend (udp-etcd rows): requests to etcd, failed ones, lease
   // keep-alives and watch events received, per node per second over the
-  // steady windows; the lease TTL the nodes held, seconds.
+  // steady windows; leases the nodes lost in those windows (etcd did not
+  // answer their keep-alives in time), per run; the lease TTL the nodes
+  // held, seconds.
   std::optional<double> etcd_requests, etcd_errors, etcd_keepalives, etcd_watch_events;
+  std::optional<double> etcd_leases_lost;
   std::optional<double> lease_ttl_s;
 };
 
