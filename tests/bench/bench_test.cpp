@@ -485,7 +485,7 @@ TEST_CASE("a row's auth mode goes out and back, and rows saved before it read as
   CHECK(old->auth == "none");
 }
 
-TEST_CASE("an etcd row's request rates and lease TTL go out and back; other rows carry nulls") {
+TEST_CASE("an etcd row's request rates and lease TTL go out and back, and other rows carry nulls") {
   Row r;
   r.scenario = "startup";
   r.transport = "udp-etcd";
