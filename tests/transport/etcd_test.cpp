@@ -146,8 +146,9 @@ TEST_CASE("etcd: three nodes elect one leader, named by the lowest create revisi
                                         "--limit=1 " + prefix + "/ 2>&1");
   CHECK_MESSAGE(first.find("\"id\":\"" + leader.leader->bytes() + "\"") != std::string::npos,
                 first);
-  const std::string elect = run_command("ETCDCTL_API=3 timeout 2 etcdctl --endpoints=" +
-                                        etcd.endpoint() + " elect -l " + prefix + " 2>&1");
+  const std::string elect =
+      run_command("ETCDCTL_API=3 timeout 2 etcdctl --endpoints=" + etcd.endpoint() + " elect -l " +
+                  prefix + " 2>&1");
   CHECK_MESSAGE(elect.find("\"id\":\"" + leader.leader->bytes() + "\"") != std::string::npos,
                 elect);
 }

@@ -294,8 +294,11 @@ class EtcdBackend final : public Backend {
   void report_leader(const std::string& channel, ChannelState& st, const LeaderInfo& info);
   void report_members();
   void count(const Status& s) {
-    if (!s) connected_ = false;
+    if (s) return;
+    connected_ = false;
+    last_error_ = s.message();
   }
+  void warn_unreachable(const std::string& why);
 
   Strand strand_;
   std::shared_ptr<NodeGuard> guard_;
@@ -316,6 +319,8 @@ class EtcdBackend final : public Backend {
   bool view_loaded_ = false;      // the range answered and the watch runs
   bool warned_ = false;           // kEtcdUnreachable said for this outage
   bool connected_ = false;
+  std::string last_error_;        // the last failed request's message
+  TimePoint connecting_since_{};  // when the node last had no lease (or view)
   std::optional<Scheduler::TimerId> deadline_timer_;
   std::optional<Scheduler::TimerId> keepalive_timer_;
 
@@ -349,6 +354,7 @@ Status EtcdBackend::start() {
     for (const std::string& ch : config_.channels) channels_[ch];
   }
   state_ = State::kRunning;
+  connecting_since_ = scheduler_.now();
   // On the strand, like every later step.
   asio::post(strand_, [this, guard = guard_] {
     std::lock_guard lock(guard->mutex);
@@ -449,7 +455,12 @@ void EtcdBackend::on_range(std::vector<etcd::KeyValue> kvs, std::int64_t revisio
       });
   if (!config_.passive) {
     for (auto& [name, st] : channels_) {
-      if (st.own_revision == 0) campaign(name);
+      // Our key is gone (deleted while the watch was down) or not made
+      // yet: campaign (the txn leaves an existing key alone).
+      if (!st.keys.count(own_key(name))) {
+        st.own_revision = 0;
+        campaign(name);
+      }
     }
   }
   evaluate();
