@@ -32,7 +32,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME liblanlord-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # What the headers include (Boost.Asio) and what the static libraries link.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "libboost-dev (>= 1.74), libcapnp-dev, libsodium-dev, pkg-config")
+  "libboost-dev (>= 1.74), libcapnp-dev, libsodium-dev, libssl-dev, pkg-config")
 set(CPACK_DEBIAN_TOOL_PACKAGE_NAME lanlord)
 set(CPACK_DEBIAN_TOOL_PACKAGE_SECTION net)
 

@@ -130,11 +130,12 @@ inline PlainHttpReply plain_http(std::uint16_t port, const std::string& method,
     ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) return reply;
   }
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                        std::to_string(port) + "\r\nConnection: close\r\n" + extra_headers;
+  std::string request = method + " " + target +
+                        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                        "\r\nConnection: close\r\n" + extra_headers;
   if (method != "GET" || !body.empty()) {
-    request += "Content-Type: application/json\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n";
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   request += "\r\n" + body;
   std::size_t sent = 0;
@@ -225,8 +226,8 @@ inline TestPki make_test_pki(const std::string& dir) {
 class EtcdServer {
  public:
   struct Options {
-    bool tls = false;                     // https client URL (see make_test_pki)
-    bool client_cert_auth = false;        // with tls: clients need a certificate
+    bool tls = false;                       // https client URL (see make_test_pki)
+    bool client_cert_auth = false;          // with tls: clients need a certificate
     std::vector<std::string> extra_args{};  // appended to etcd's arguments
   };
 
@@ -235,8 +236,8 @@ class EtcdServer {
     etcd_ = etcd_detail::find_in_path("etcd");
     if (etcd_.empty()) throw std::runtime_error("etcd not found: run scripts/install-deps.sh");
     const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                        "/lanlord-etcd-XXXXXX";
+    std::string templ =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/lanlord-etcd-XXXXXX";
     if (::mkdtemp(templ.data()) == nullptr) {
       throw std::runtime_error("mkdtemp failed for " + templ);
     }
@@ -267,8 +268,8 @@ class EtcdServer {
 
   // "http://127.0.0.1:PORT" (https with Options::tls).
   std::string endpoint() const {
-    return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" +
-           std::to_string(client_port_);
+    return std::string(options_.tls ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(client_port_);
   }
   std::uint16_t client_port() const { return client_port_; }
   std::uint16_t peer_port() const { return peer_port_; }
