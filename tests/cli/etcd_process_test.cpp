@@ -131,6 +131,16 @@ TEST_CASE("etcd process: three joins elect one leader and keep it, leader prints
   CHECK(missing.code == 1);
   CHECK(missing.out.starts_with("billing  no leader"));
 
+  // watch --once judges from the same first read: one leader, and its
+  // stats are the etcd backend's.
+  const Finished watch = run({"watch", "--once", "--json", "--channel", "jobs", "--wait", "30s",
+                              "--etcd-endpoints", etcd.endpoint(), "--cluster", "three"});
+  INFO("watch: " << watch.out << watch.err);
+  CHECK(watch.code == 0);
+  CHECK(is_event(watch.out, "table"));
+  CHECK(watch.out.find(R"("etcd":{"connected":true,)") != std::string::npos);
+  CHECK(watch.out.find("datagrams_in") == std::string::npos);
+
   // kill -9 of the leader: another takes over within the lease TTL
   // (fast: 2 s), with a higher epoch.
   JoinProcess* old = nullptr;
