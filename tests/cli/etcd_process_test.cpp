@@ -270,3 +270,58 @@ TEST_CASE("etcd process: run never runs two commands at once, and epochs grow") 
   CHECK(epochs[1] > epochs[0]);
   CHECK(epochs[2] > epochs[1]);
 }
+
+TEST_CASE("etcd process: the TLS options and a password from the environment reach etcd") {
+  {
+    // A server that asks for a client certificate: --etcd-cacert,
+    // --etcd-cert and --etcd-key all go to the client.
+    EtcdServer tls(EtcdServer::Options{.tls = true, .client_cert_auth = true, .extra_args = {}});
+    const TestPki& pki = tls.pki();
+    const std::vector<std::string> options = {
+        "--etcd-endpoints", tls.endpoint(), "--etcd-cacert", pki.ca,      "--etcd-cert",
+        pki.client_cert,    "--etcd-key",   pki.client_key,  "--cluster", "tls"};
+    std::vector<std::string> join_options = options;
+    join_options.insert(join_options.end(), {"--channel", "jobs"});
+    JoinProcess a("tls-a", JoinProcess::NoGroup{}, join_options);
+    REQUIRE_MESSAGE(await_agreement({&a}, after(kAgreement)) == "tls-a", transcripts({&a})
+                                                                             << tls.log());
+    std::vector<std::string> query = {"leader", "--channel", "jobs"};
+    query.insert(query.end(), options.begin(), options.end());
+    const Finished answer = run(query);
+    INFO("stdout: " << answer.out << "stderr: " << answer.err);
+    CHECK(answer.code == 0);
+    CHECK(answer.out.starts_with("jobs  leader tls-a  epoch "));
+  }
+  {
+    // Authentication on: the user on the command line, the password in
+    // LANLORD_ETCD_PASSWORD (kept out of ps).
+    EtcdServer plain;
+    for (const auto& [target, body] : std::vector<std::pair<std::string, std::string>>{
+             {"/v3/auth/user/add", R"({"name":"root","password":"secret"})"},
+             {"/v3/auth/role/add", R"({"name":"root"})"},
+             {"/v3/auth/user/grant", R"({"user":"root","role":"root"})"},
+             {"/v3/auth/enable", "{}"}}) {
+      const auto r = plain.post(target, body);
+      REQUIRE_MESSAGE(r.status == 200, (target + ": " + r.body));
+    }
+    const std::vector<std::string> options = {
+        "--etcd-endpoints", plain.endpoint(), "--etcd-user", "root", "--cluster", "auth", "--json"};
+    std::vector<std::string> join = {"join", "--id",      "auth-a", "--profile",
+                                     "fast", "--channel", "jobs"};
+    join.insert(join.end(), options.begin(), options.end());
+    ChildProcess a(kLanlord, join, {"LANLORD_ETCD_PASSWORD=secret"});
+    const std::optional<std::string> leads =
+        a.read_until(after(kAgreement), [](const std::string& l) {
+          return is_event(l, "leader") && field(l, "is_self") == "true";
+        });
+    REQUIRE_MESSAGE(leads.has_value(), a.stderr_text() << plain.log());
+    std::vector<std::string> query = {"leader", "--channel", "jobs"};
+    query.insert(query.end(), options.begin(), options.end());
+    ChildProcess right(kLanlord, query, {"LANLORD_ETCD_PASSWORD=secret"});
+    CHECK(right.wait(after(kExit)) == 0);
+    CHECK(field(right.pending_stdout(), "leader") == "auth-a");
+    // A wrong password: etcd refuses, nobody is heard, exit 1.
+    ChildProcess wrong(kLanlord, query, {"LANLORD_ETCD_PASSWORD=wrong"});
+    CHECK(wrong.wait(after(kExit)) == 1);
+  }
+}
