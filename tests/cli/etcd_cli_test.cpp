@@ -309,7 +309,7 @@ TEST_CASE("etcd options: command line > environment > config file, lists replace
         "LANLORD_ETCD_ENDPOINTS: etcd-endpoints: an empty URL in 'http://a:1,' (URL[,URL...])");
 }
 
-TEST_CASE("etcd options: watch, leader and run take them; watch and leader are passive") {
+TEST_CASE("etcd options: watch, leader and run take them, and watch and leader are passive") {
   const lanlord::NodeConfig w = node_of({"watch", "--etcd-endpoints", kUrl});
   CHECK(w.backend == Backend::kEtcd);
   CHECK(w.passive);
