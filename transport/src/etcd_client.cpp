@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -622,7 +623,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
 
   void cancel_watch() {
     if (watch_) {
-      if (watch_->connection) watch_->connection->close();
+      close_on_strand(watch_->connection);
       watch_.reset();
     }
   }
@@ -632,7 +633,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     closed_ = true;
     cancel_watch();
     queue_.clear();
-    if (connection_) connection_->close();
+    close_on_strand(connection_);
   }
 
   ClientStats stats() const {
@@ -664,6 +665,14 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     std::function<void(Status, std::int64_t)> on_end;
     bool ended = false;
   };
+
+  // Closes `c` on the strand: a connection's completions run there without
+  // the guard's lock, and close() may come from another thread (a node's
+  // stop()). With nothing pending any more, no callback follows anyway.
+  void close_on_strand(const std::shared_ptr<Connection>& c) {
+    if (!c) return;
+    asio::dispatch(strand_, [c] { c->close(); });
+  }
 
   // Runs `f` under the guard's lock when the node and the client are still there.
   template <class F>
