@@ -867,6 +867,11 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     });
   }
 
+  // etcd said the token is no good: the next watch fetches a new one first.
+  void forget_rejected_token(const std::string& message) {
+    if (!config_.user.empty() && auth_token_rejected(message)) token_.clear();
+  }
+
   void watch_failed(const std::shared_ptr<WatchState>& w, Status s) {
     ++stats_.request_errors;
     // The unary requests move on too (if they still use that endpoint).
@@ -894,11 +899,16 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
       self->guarded([&] {
         if (self->watch_ != w) return;
         if (s && !w->parser->is_done()) return self->read_watch_error(w);
-        std::string body = w->pending + w->parser->get().body();
-        auto code = w->parser->get().result_int();
-        self->watch_failed(
-            w, Status::network("etcd " + w->connection->endpoint().text + ": watch: HTTP " +
-                               std::to_string(code) + ": " + error_text(body)));
+        const std::string body = w->pending + w->parser->get().body();
+        const unsigned code = w->parser->get().result_int();
+        const std::string message = error_text(body);
+        Status failed = Status::network("etcd " + w->connection->endpoint().text +
+                                        ": watch: HTTP " + std::to_string(code) + ": " + message);
+        if (code >= 500) return self->watch_failed(w, std::move(failed));
+        // etcd refused the watch; the endpoint is fine.
+        ++self->stats_.request_errors;
+        self->forget_rejected_token(message);
+        self->fail_watch(w, std::move(failed));
       });
     });
   }
@@ -937,6 +947,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         return false;
       }
       if (j.contains("error")) {
+        forget_rejected_token(error_text(line));
         fail_watch(w, Status::network(where + error_text(line)));
         return false;
       }
@@ -945,7 +956,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         const std::int64_t revision = get_int(result.value("header", json::object()), "revision");
         if (result.value("canceled", false)) {
           const std::int64_t compact = get_int(result, "compact_revision");
-          std::string reason = result.value("cancel_reason", std::string());
+          const std::string reason = result.value("cancel_reason", std::string());
+          forget_rejected_token(reason);
           if (compact > 0) {
             fail_watch(w,
                        Status::network(where + "revision compacted (the oldest kept is " +
