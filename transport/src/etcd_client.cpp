@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace lanlord::transport::etcd {
 
@@ -335,6 +336,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       plain_.emplace(executor_);
     }
     const unsigned g = generation_;
+    boost::system::error_code not_literal;
+    const asio::ip::address address = asio::ip::make_address(endpoint_.host, not_literal);
+    if (!not_literal) {  // an IP address: no resolver (nor its thread)
+      const std::vector<tcp::endpoint> one = {
+          tcp::endpoint(address, static_cast<unsigned short>(std::stoi(endpoint_.port)))};
+      on_resolved(one, g, std::move(done));
+      return;
+    }
     resolver_.async_resolve(
         endpoint_.host, endpoint_.port,
         [self = shared_from_this(), g, done = std::move(done)](
@@ -421,7 +430,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   beast::tcp_stream& tcp_layer() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
 
-  void on_resolved(const tcp::resolver::results_type& results, unsigned g, Done done) {
+  template <class Endpoints>
+  void on_resolved(const Endpoints& results, unsigned g, Done done) {
     tcp_layer().async_connect(results,
                               [self = shared_from_this(), g, done = std::move(done)](
                                   boost::system::error_code ec, const tcp::endpoint&) mutable {
