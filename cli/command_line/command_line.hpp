@@ -147,7 +147,15 @@ struct KeySources {
 Invocation parse_command_line(const std::vector<std::string>& args, std::string_view version,
                               const ReadFile& read = read_file, const KeySources& keys = {});
 
-// How long `watch --once` listens before it judges: one alive_expiration
+// The etcd backend (`watch --once`, `leader`): the longest wait for the
+// first read of the election prefix, one request timeout per endpoint (the
+// client tries them in turn) and one for the read. The answer comes as
+// soon as the backend has reported the channels asked for (its first read
+// reports every leader at once); this bounds the wait when one has none.
+Duration etcd_answer_limit(const NodeConfig& node);
+
+// How long `watch --once` listens before it judges (the etcd backend: at
+// most, see etcd_answer_limit()): one alive_expiration
 // (every live member has heartbeated in it; with rate classes, one idle
 // interval plus one heartbeat interval when that is longer) plus one
 // declaration interval (every leader has declared in it), unless --wait

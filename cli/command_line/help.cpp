@@ -101,6 +101,28 @@ po::options_description network_options(CommandKind cmd) {
         d.interface_name + ": this host only)").c_str())
       ("ttl", text("N"), ("multicast hops, 0-255; 1 stays on the local link (default: " +
                           std::to_string(d.ttl) + ")").c_str());
+  po::options_description etcd = make_group("etcd backend (see Backends)");
+  etcd.add_options()
+      ("backend", text("NAME"), "where elections run: udp (this program's own protocol, "
+                                "multicast or --peers; no server) or etcd (an etcd v3 "
+                                "cluster's leases and keys) (default: udp, or etcd when "
+                                "--etcd-endpoints is given)")
+      ("etcd-endpoints", text("URL,..."), "etcd client URLs, tried in turn, e.g. "
+                                          "http://127.0.0.1:2379; comma-separated, repeatable; "
+                                          "selects the etcd backend")
+      ("lease-ttl", text("SECONDS"), ("the lease's TTL, whole seconds, 2-" +
+                                      std::to_string(kMaxLeaseTtl) + "; a crashed leader is "
+                                      "replaced within about this (default: from the profile: "
+                                      "fast 2, lan 5, fabric 10)").c_str())
+      ("etcd-cacert", text("FILE"), "PEM bundle of the CAs that sign the etcd servers' "
+                                    "certificates (https endpoints; default: the system's)")
+      ("etcd-cert", text("FILE"), "PEM client certificate, for servers that ask for one "
+                                  "(with --etcd-key)")
+      ("etcd-key", text("FILE"), "PEM private key of --etcd-cert")
+      ("etcd-user", text("NAME"), "etcd user (etcd authentication; needs a password)")
+      ("etcd-password", text("PASSWORD"), "the etcd user's password; prefer "
+                                          "LANLORD_ETCD_PASSWORD or the config file (mode "
+                                          "0600): a command line is visible in ps");
   po::options_description timing = make_group("Timing (DURATION: 250ms, 1.5s, 1m)");
   timing.add_options()
       ("profile", text("NAME"), ("timings for a kind of network: " + profile_list() +
@@ -160,7 +182,7 @@ po::options_description network_options(CommandKind cmd) {
       ("help,h", "print this help");
   po::options_description all;
   if (cmd == CommandKind::kRun) all.add(run_command_options());
-  all.add(identity).add(network).add(timing).add(trust).add(output);
+  all.add(identity).add(network).add(etcd).add(timing).add(trust).add(output);
   return all;
 }
 
@@ -251,7 +273,8 @@ const char* const kEnvironmentHelp =
     "Environment: every option can also be set as LANLORD_<OPTION>, upper case,\n"
     "dashes to underscores: LANLORD_PROFILE=fast, LANLORD_ALIVE_EXPIRATION=300ms,\n"
     "LANLORD_JSON=true, LANLORD_CHANNEL=billing,jobs and\n"
-    "LANLORD_PEERS=198.51.100.1:7676,198.51.100.2:7676 (comma-separated).\n"
+    "LANLORD_PEERS=198.51.100.1:7676,198.51.100.2:7676 (comma-separated),\n"
+    "LANLORD_ETCD_PASSWORD (kept out of ps, unlike --etcd-password).\n"
     "Precedence: command line > environment > config file > profile. Other\n"
     "LANLORD_* names are ignored; set but empty is an error.\n";
 
@@ -364,7 +387,9 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "datagrams while keyed, or messages outside the clock-skew window; another\n"
            "cluster's traffic is only counted. SIGHUP re-reads --key-file.\n"
            "In unicast mode (--peers, --no-multicast) it heartbeats as an observer,\n"
-           "never a candidate, so that members send to it.\n\n"
+           "never a candidate, so that members send to it. With the etcd backend it\n"
+           "reads the election prefix, and --once judges as soon as etcd has reported\n"
+           "every --channel (at most one request timeout per endpoint plus one).\n\n"
            "Example: lanlord watch --once --profile fast || echo 'no single leader'\n\n";
       break;
     case CommandKind::kKeygen:
@@ -394,7 +419,10 @@ std::string command_help(CommandKind cmd, const po::options_description& options
            "With --json: one \"leaders\" object; epochs are strings of digits (64-bit).\n"
            "In unicast mode (--peers, --no-multicast) it heartbeats as an observer\n"
            "(never a candidate) so that members send to it, and listens one idle\n"
-           "heartbeat interval longer, while the seeds pass its address on.\n\n"
+           "heartbeat interval longer, while the seeds pass its address on.\n"
+           "With the etcd backend it reads the election prefix and answers as soon as\n"
+           "etcd has reported --channel (or every channel), within one request timeout\n"
+           "per endpoint plus one (2s with one endpoint; --wait overrides it).\n\n"
            "Example: lanlord leader --channel billing --profile fast --json |\n"
            "           jq -r '.channels[0].metadata'\n\n";
       break;
@@ -433,7 +461,9 @@ std::string main_help(std::string_view version) {
          "  lanlord demo\n"
          "  lanlord join --id billing-1 --channel billing --profile fast --json\n"
          "  lanlord watch --once --profile fast && echo 'one leader per channel'\n\n"
-         "Everything stays on this host (loopback) unless --interface names another.\n";
+         "Everything stays on this host (loopback) unless --interface names another.\n"
+         "Beyond one network: --backend etcd --etcd-endpoints URL runs the same\n"
+         "elections in an etcd cluster (see cli/README.md, \"With etcd\").\n";
 }
 
 po::options_description command_options(CommandKind command) {

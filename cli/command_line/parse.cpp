@@ -70,7 +70,7 @@ CommandLine split(const po::parsed_options& parsed) {
 // from the command line replaces the environment's and the config file's,
 // and the environment's (comma-separated) replaces the config file's.
 bool is_list(std::string_view key) {
-  return key == "channel" || key == "peers";
+  return key == "channel" || key == "peers" || key == "etcd-endpoints";
 }
 
 // The config file's settings, to be applied before the command line's.
@@ -156,7 +156,7 @@ Status read_environment(const po::options_description& visible,
     }
     if (on_command_line(key)) continue;
     std::erase_if(settings, [&key](const Setting& s) { return s.key == key; });
-    if (key == "peers") {  // split and checked as --peers' value is
+    if (key == "peers" || key == "etcd-endpoints") {  // split and checked as the option's value is
       settings.push_back({key, *value, name});
       continue;
     }
@@ -280,6 +280,17 @@ Status resolve_keys(const std::vector<Setting>& settings, const KeySources& sour
   return Status::ok();
 }
 
+// The rules that look at several settings at once: the backend first (its
+// refusals are clearer than a key file's or an address's complaint), then
+// the keys and the unicast mode.
+Status resolve_node(const std::vector<Setting>& settings, const KeySources& keys, NodeConfig& node,
+                    KeyOrigin& origin) {
+  const bool key_in_environment = keys.getenv(kKeyEnvironmentVariable).has_value();
+  if (Status s = resolve_backend(settings, key_in_environment, node); !s) return s;
+  if (Status s = resolve_keys(settings, keys, node, origin); !s) return s;
+  return resolve_unicast(settings, node);
+}
+
 // The effective timings, checked in the terms the user typed them in
 // ("--alive-expiration must exceed --heartbeat"). An unknown profile is
 // left to validate_config().
@@ -305,10 +316,7 @@ Invocation parse_join(const std::vector<std::string>& args, const ReadFile& read
   Invocation inv = parse_command(CommandKind::kJoin, args, read, keys.getenv, &settings);
   auto* o = std::get_if<JoinOptions>(&inv.options);
   if (o == nullptr) return inv;
-  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
-    return usage_error(s.message(), help_hint(CommandKind::kJoin));
-  }
-  if (Status s = resolve_unicast(settings, o->node); !s) {
+  if (Status s = resolve_node(settings, keys, o->node, o->key_origin); !s) {
     return usage_error(s.message(), help_hint(CommandKind::kJoin));
   }
   const NodeConfig config = o->node;
@@ -321,10 +329,7 @@ Invocation parse_watch(const std::vector<std::string>& args, const ReadFile& rea
   Invocation inv = parse_command(CommandKind::kWatch, args, read, keys.getenv, &settings);
   auto* o = std::get_if<WatchOptions>(&inv.options);
   if (o == nullptr) return inv;
-  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
-    return usage_error(s.message(), help_hint(CommandKind::kWatch));
-  }
-  if (Status s = resolve_unicast(settings, o->node); !s) {
+  if (Status s = resolve_node(settings, keys, o->node, o->key_origin); !s) {
     return usage_error(s.message(), help_hint(CommandKind::kWatch));
   }
   o->node.passive = true;
@@ -372,10 +377,9 @@ Invocation parse_run(const std::vector<std::string>& args, const ReadFile& read,
                            std::to_string(o->node.channels.size()) + " (" + names + ")",
                        hint);
   }
-  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
+  if (Status s = resolve_node(settings, keys, o->node, o->key_origin); !s) {
     return usage_error(s.message(), hint);
   }
-  if (Status s = resolve_unicast(settings, o->node); !s) return usage_error(s.message(), hint);
   const NodeConfig config = o->node;
   return checked(std::move(inv), config, CommandKind::kRun);
 }
@@ -411,10 +415,7 @@ Invocation parse_leader(const std::vector<std::string>& args, const ReadFile& re
   Invocation inv = parse_command(CommandKind::kLeader, args, read, keys.getenv, &settings);
   auto* o = std::get_if<LeaderOptions>(&inv.options);
   if (o == nullptr) return inv;
-  if (Status s = resolve_keys(settings, keys, o->node, o->key_origin); !s) {
-    return usage_error(s.message(), help_hint(CommandKind::kLeader));
-  }
-  if (Status s = resolve_unicast(settings, o->node); !s) {
+  if (Status s = resolve_node(settings, keys, o->node, o->key_origin); !s) {
     return usage_error(s.message(), help_hint(CommandKind::kLeader));
   }
   o->node.passive = true;
@@ -496,8 +497,15 @@ Invocation parse_command_line(const std::vector<std::string>& args, std::string_
                      "lanlord --help");
 }
 
+Duration etcd_answer_limit(const NodeConfig& node) {
+  const auto tries =
+      static_cast<Duration::rep>(std::max<std::size_t>(node.etcd.endpoints.size(), 1));
+  return node.etcd.request_timeout * (tries + 1);
+}
+
 Duration once_wait(const WatchOptions& options) {
   if (options.wait) return *options.wait;
+  if (options.node.backend == Backend::kEtcd) return etcd_answer_limit(options.node);
   const Result<Profile> resolved = resolve_profile(options.node);  // the parser checked it
   const Profile p = resolved ? *resolved : default_profile();
   // Every live member has heartbeated within one alive_expiration; with

@@ -130,8 +130,78 @@ Status add_peers(const Setting& s, std::vector<std::string>& out) {
   return Status::ok();
 }
 
+// `--etcd-endpoints`' value: one or more URLs separated by commas.
+Status add_endpoints(const Setting& s, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  const std::string& v = s.value;
+  while (start <= v.size()) {
+    const std::size_t comma = std::min(v.find(',', start), v.size());
+    const std::string item = v.substr(start, comma - start);
+    if (item.empty()) return bad(s, "an empty URL in '" + v + "' (URL[,URL...])");
+    if (Status st = check_etcd_endpoint(item); !st) return bad(s, st.message());
+    out.push_back(item);
+    start = comma + 1;
+  }
+  return Status::ok();
+}
+
+// `--lease-ttl`: whole seconds ("5", or "5s" as a duration would be
+// written), kMinLeaseTtl..kMaxLeaseTtl.
+Status parse_lease_ttl(const Setting& s, int& out) {
+  std::string_view v = s.value;
+  if (v.ends_with('s')) v.remove_suffix(1);
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < kMinLeaseTtl ||
+      n > kMaxLeaseTtl) {
+    return bad(s, "'" + s.value + "' is not a whole number of seconds (" +
+                      std::to_string(kMinLeaseTtl) + "-" + std::to_string(kMaxLeaseTtl) +
+                      "): etcd's lease TTLs are whole seconds, and one under 2 s leaves no room "
+                      "for a missed keep-alive");
+  }
+  out = static_cast<int>(n);
+  return Status::ok();
+}
+
+// A value that must not be empty (a file, a user name, a password).
+Status non_empty(const Setting& s, const char* what, std::string& out) {
+  if (s.value.empty()) return bad(s, std::string("name ") + what);
+  out = s.value;
+  return Status::ok();
+}
+
+// The etcd backend's options (resolve_backend checks them together).
+Status apply_etcd(const Setting& s, NodeConfig& c, bool& handled) {
+  handled = true;
+  const std::string& k = s.key;
+  if (k == "backend") {
+    const std::optional<Backend> b = parse_backend(s.value);
+    if (!b) return bad(s, "unknown backend '" + s.value + "' (choose udp or etcd)");
+    c.backend = *b;
+  } else if (k == "etcd-endpoints") {
+    return add_endpoints(s, c.etcd.endpoints);
+  } else if (k == "lease-ttl") {
+    return parse_lease_ttl(s, c.etcd.lease_ttl);
+  } else if (k == "etcd-cacert") {
+    return non_empty(s, "the CA bundle file", c.etcd.cacert);
+  } else if (k == "etcd-cert") {
+    return non_empty(s, "the client certificate file", c.etcd.cert);
+  } else if (k == "etcd-key") {
+    return non_empty(s, "the client key file", c.etcd.key);
+  } else if (k == "etcd-user") {
+    return non_empty(s, "the etcd user", c.etcd.user);
+  } else if (k == "etcd-password") {
+    // Never echoed: the message names the setting only.
+    return non_empty(s, "the password (or leave it out)", c.etcd.password);
+  } else {
+    handled = false;
+  }
+  return Status::ok();
+}
+
 // The options join and watch share: where the group is and how it is timed.
 Status apply_network(const Setting& s, NodeConfig& c, bool& handled) {
+  if (Status st = apply_etcd(s, c, handled); !st || handled) return st;
   handled = true;
   const std::string& k = s.key;
   std::uint64_t n = 0;
@@ -475,6 +545,134 @@ Status resolve_unicast(const std::vector<Setting>& settings, NodeConfig& node) {
     HostPort hp;
     if (Status st = parse_host_port(peer, hp); !st) return st;  // checked when applied
     peer = hp.with_port(node.port);
+  }
+  return Status::ok();
+}
+
+Status check_etcd_endpoint(std::string_view text) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  std::string_view rest = text;
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else {
+    return Status::error(quoted +
+                         " is not an etcd URL: give http://HOST:PORT or https://HOST:PORT");
+  }
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos) {
+    return Status::error(quoted + ": an etcd URL has no path (http://HOST:PORT)");
+  }
+  HostPort hp;
+  if (Status st = parse_host_port(rest, hp); !st)
+    return Status::error(quoted + ": " + st.message());
+  if (!hp.port) return Status::error(quoted + ": give the port (etcd's client port is 2379)");
+  return Status::ok();
+}
+
+namespace {
+
+// How a rule's message names a setting: "--group", "node.conf:3: group"
+// or "LANLORD_GROUP: group", as the user wrote it.
+std::string named(const Setting& s) {
+  return s.from_command_line() ? "--" + s.key : s.where + ": " + s.key;
+}
+
+// The same with its value: "--backend etcd", "node.conf:2: backend = etcd".
+std::string named_with_value(const Setting& s) {
+  return s.from_command_line() ? "--" + s.key + " " + s.value
+                               : s.where + ": " + s.key + " = " + s.value;
+}
+
+bool is_etcd_setting(std::string_view key) {
+  return key.starts_with("etcd-") || key == "lease-ttl";
+}
+
+// Why a setting is refused with the etcd backend (empty: it is not).
+std::string refused_with_etcd(std::string_view key) {
+  static const char* const kUdp[] = {"group", "port",         "interface", "ttl",
+                                     "peers", "no-multicast", "advertise", "max-unicast-targets"};
+  for (const char* k : kUdp) {
+    if (key == k) {
+      return "the UDP network settings have no meaning with the etcd backend: its nodes talk "
+             "only to etcd (--etcd-endpoints)";
+    }
+  }
+  if (key == "key-file" || key == "encrypt") {
+    return "a cluster key signs and encrypts UDP datagrams; the etcd backend sends none: secure "
+           "it with TLS (https endpoints, --etcd-cacert, --etcd-cert) and etcd's "
+           "authentication (--etcd-user)";
+  }
+  if (find_timing_knob(key) != nullptr) {
+    return "the UDP protocol's timings have no meaning with the etcd backend: a crashed "
+           "leader is replaced within --lease-ttl (default from --profile)";
+  }
+  return {};
+}
+
+}  // namespace
+
+Status resolve_backend(const std::vector<Setting>& settings, bool key_in_environment,
+                       NodeConfig& node) {
+  const Setting* backend = nullptr;    // the last --backend
+  const Setting* endpoints = nullptr;  // the last --etcd-endpoints
+  const Setting* etcd = nullptr;       // the first etcd setting
+  for (const Setting& s : settings) {
+    if (s.key == "backend") backend = &s;
+    if (s.key == "etcd-endpoints") endpoints = &s;
+    if (etcd == nullptr && is_etcd_setting(s.key)) etcd = &s;
+  }
+  // Like --peers for unicast: the endpoints are the one thing every etcd
+  // deployment names, and they mean nothing else.
+  if (backend == nullptr && !node.etcd.endpoints.empty()) node.backend = Backend::kEtcd;
+  if (node.backend == Backend::kUdp) {
+    if (etcd == nullptr) return Status::ok();
+    if (backend != nullptr) {
+      return Status::error(named(*etcd) + " and " + named_with_value(*backend) +
+                           ": the etcd settings are for the etcd backend only");
+    }
+    return Status::error(named(*etcd) +
+                         ": only for the etcd backend (add --etcd-endpoints URL, which selects "
+                         "it, or --backend etcd)");
+  }
+  // The setting that chose etcd, to name in the messages.
+  const std::string chosen = backend != nullptr ? named_with_value(*backend) : named(*endpoints);
+  if (node.etcd.endpoints.empty()) {
+    return Status::error(chosen +
+                         " needs --etcd-endpoints URL[,URL...], e.g. http://127.0.0.1:2379");
+  }
+  for (const Setting& s : settings) {
+    const std::string why = refused_with_etcd(s.key);
+    if (!why.empty()) return Status::error(named(s) + " and " + chosen + ": " + why);
+  }
+  if (key_in_environment) {
+    return Status::error(std::string("LANLORD_KEY and ") + chosen + ": " +
+                         refused_with_etcd("key-file"));
+  }
+  const auto last = [&settings](std::string_view key) {
+    const Setting* found = nullptr;
+    for (const Setting& s : settings) {
+      if (s.key == key) found = &s;
+    }
+    return found;
+  };
+  const EtcdConfig& e = node.etcd;
+  if (e.cert.empty() != e.key.empty()) {
+    return Status::error(e.cert.empty() ? named(*last("etcd-key")) +
+                                              " without --etcd-cert: give both the "
+                                              "client certificate and its key"
+                                        : named(*last("etcd-cert")) +
+                                              " without --etcd-key: give both the "
+                                              "client certificate and its key");
+  }
+  if (e.user.empty() != e.password.empty()) {
+    return Status::error(
+        e.user.empty()
+            ? named(*last("etcd-password")) + " without --etcd-user: give both, or neither"
+            : named(*last("etcd-user")) +
+                  " without a password: set LANLORD_ETCD_PASSWORD or etcd-password in the "
+                  "config file (mode 0600), or give --etcd-password");
   }
   return Status::ok();
 }

@@ -30,6 +30,11 @@ inline constexpr std::uint64_t kMaxNewIdsPerSecond = 1000000;
 // Upper bound of --max-unicast-targets: one heartbeat to this many
 // addresses is already far more than a LAN's worth of datagrams.
 inline constexpr std::uint64_t kMaxUnicastTargetsLimit = 65536;
+// Bounds of --lease-ttl, in seconds: etcd's leases are whole seconds, and
+// a TTL under 2 s leaves no room for one missed keep-alive (issue 14); a
+// day is far beyond any failover anyone waits for (a typo is caught).
+inline constexpr std::uint64_t kMinLeaseTtl = 2;
+inline constexpr std::uint64_t kMaxLeaseTtl = 86400;
 
 struct Setting {
   std::string key;    // the long option name without "--"
@@ -68,6 +73,24 @@ Status parse_host_port(std::string_view text, HostPort& out);
 // source) is refused, as is --advertise in multicast mode; each peer
 // without a port gets node.port ("host" -> "host:7676").
 Status resolve_unicast(const std::vector<Setting>& settings, NodeConfig& node);
+
+// An etcd client URL as written for --etcd-endpoints: "http://HOST:PORT"
+// or "https://HOST:PORT" (HOST a name, an IPv4 address or [IPv6]; a
+// trailing '/' allowed). The message names `text` and what is wrong.
+Status check_etcd_endpoint(std::string_view text);
+
+// The backend rules, once every setting is applied, before
+// resolve_unicast() and the keys: --etcd-endpoints without --backend
+// selects etcd (as --peers selects unicast); the etcd backend needs
+// endpoints and refuses the UDP settings that would mean something else
+// to it (network, unicast, cluster key, protocol timings) from any source,
+// `key_in_environment` (LANLORD_KEY) included; it ignores the trust caps
+// (--max-clock-skew, --max-members, --new-ids-per-second: nothing arrives
+// to limit). The udp backend refuses the etcd settings; --etcd-cert needs
+// --etcd-key and --etcd-user a password (and the reverse). Each message
+// names both settings as the user wrote them.
+Status resolve_backend(const std::vector<Setting>& settings, bool key_in_environment,
+                       NodeConfig& node);
 
 // `run --on-exit`'s words: "exit", "yield", "restart".
 const char* on_exit_name(RunOptions::OnExit on_exit);

@@ -1,8 +1,11 @@
 // `lanlord watch`: a passive node that prints what it hears, or with
 // --once judges the cluster after listening for a while.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -78,10 +81,23 @@ int run_passive(const WatchOptions& options, const Conclusion& conclude) {
     warnings.push_back(w.message);
     print(w);
   };
-  callbacks.on_leadership = [&heard, print = std::move(callbacks.on_leadership)](
-                                const std::string& channel, const LeaderInfo& info) {
+  // The etcd backend reports every leader right after its first read of
+  // the prefix: --once answers then (posted, so that the rest of that
+  // read's reports come first) instead of listening for a UDP interval.
+  const bool answer_early = options.once && options.node.backend == Backend::kEtcd;
+  std::set<std::string> reported;  // channels the backend has reported (io thread)
+  std::function<void()> answer;    // set below, once the node exists
+  callbacks.on_leadership = [&heard, &reported, &answer, &io, &options, answer_early,
+                             print = std::move(callbacks.on_leadership)](const std::string& channel,
+                                                                         const LeaderInfo& info) {
     if (info.leader) heard[channel].insert(*info.leader);
     print(channel, info);
+    reported.insert(channel);
+    if (!answer_early) return;
+    const bool complete =
+        std::all_of(options.expect_channels.begin(), options.expect_channels.end(),
+                    [&reported](const std::string& c) { return reported.contains(c); });
+    if (complete) boost::asio::post(io, [&answer] { answer(); });
   };
   Node node(io, options.node, std::move(callbacks));
   NodeMetrics metrics(io, node, reporter.label());
@@ -96,6 +112,7 @@ int run_passive(const WatchOptions& options, const Conclusion& conclude) {
 
   int exit_code = kExitOk;
   boost::asio::steady_timer verdict_timer(io);
+  bool answered = false;
   session.start(node, [&node, &printer, &reporter, &exit_code, &options, events] {
     if (events && options.output.verbose) printer.stats(reporter.label(), node.stats());
     node.stop();
@@ -106,15 +123,20 @@ int run_passive(const WatchOptions& options, const Conclusion& conclude) {
     }
   });
   if (options.once) {
-    const Duration wait = once_wait(options);
-    verdict_timer.expires_after(wait);
-    verdict_timer.async_wait([&node, &heard, &warnings, &options, wait, &printer, &reporter,
-                              &exit_code, &io, &conclude](const boost::system::error_code& ec) {
-      if (ec) return;
-      const Observation seen = observe(node, heard, warnings, options, wait);
+    const Clock::time_point began = Clock::now();
+    answer = [&node, &heard, &warnings, &options, began, &printer, &reporter, &exit_code, &io,
+              &conclude, &answered, &verdict_timer] {
+      if (answered) return;
+      answered = true;
+      verdict_timer.cancel();
+      const Observation seen = observe(node, heard, warnings, options, Clock::now() - began);
       node.stop();
       exit_code = conclude(printer, reporter.label(), seen);
       io.stop();
+    };
+    verdict_timer.expires_after(once_wait(options));
+    verdict_timer.async_wait([&answer](const boost::system::error_code& ec) {
+      if (!ec) answer();
     });
   }
   io.run();

@@ -23,10 +23,10 @@ _lanlord() {
 
   local command=${COMP_WORDS[1]} opts=""
   case $command in
-    join) opts="--id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
-    run) opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
-    watch) opts="--cluster --channel --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose --config --help" ;;
-    leader) opts="--cluster --channel --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --wait --json --verbose --config --help" ;;
+    join) opts="--id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --backend --etcd-endpoints --lease-ttl --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
+    run) opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --backend --etcd-endpoints --lease-ttl --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --metrics-listen --json --verbose --config --help" ;;
+    watch) opts="--cluster --channel --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --backend --etcd-endpoints --lease-ttl --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose --config --help" ;;
+    leader) opts="--cluster --channel --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --backend --etcd-endpoints --lease-ttl --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --wait --json --verbose --config --help" ;;
     demo) opts="--nodes --profile --group --port --json --verbose --help" ;;
     keygen) opts="--output --force --help" ;;
     --config)
@@ -35,7 +35,7 @@ _lanlord() {
         _lanlord_reply -f -- "$cur"
         return
       fi
-      opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose"
+      opts="--kill-timeout --on-exit --id --cluster --channel --metadata --group --port --peers --no-multicast --advertise --max-unicast-targets --interface --ttl --backend --etcd-endpoints --lease-ttl --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password --profile --heartbeat --alive-expiration --forget-after --startup-grace --sample-interval --leader-alive --election-duration --key-file --encrypt --max-clock-skew --max-members --new-ids-per-second --once --wait --metrics-listen --json --verbose"
       ;;
     *) return ;;
   esac
@@ -63,7 +63,11 @@ _lanlord() {
       _lanlord_reply -W "auto $(ls /sys/class/net 2>/dev/null)" -- "$cur"
       return
       ;;
-    --key-file | --config | --output)
+    --backend)
+      _lanlord_reply -W "udp etcd" -- "$cur"
+      return
+      ;;
+    --key-file | --config | --output | --etcd-cacert | --etcd-cert | --etcd-key)
       _lanlord_reply -f -- "$cur"
       return
       ;;
@@ -71,7 +75,8 @@ _lanlord() {
       --alive-expiration | --forget-after | --startup-grace | --sample-interval | \
       --leader-alive | --election-duration | --max-clock-skew | --max-members | \
       --new-ids-per-second | --kill-timeout | --wait | --nodes | --metrics-listen | --peers | \
-      --advertise | --max-unicast-targets)
+      --advertise | --max-unicast-targets | --etcd-endpoints | --lease-ttl | --etcd-user | \
+      --etcd-password)
       return  # a value of the user's own
       ;;
   esac

@@ -63,7 +63,8 @@ void node_metrics(Registry& registry, const MetricsInfo& info) {
       .Add({{"node_id", label(info.node_id)},
             {"cluster", label(info.cluster)},
             {"profile", label(info.profile)},
-            {"version", label(info.version)}})
+            {"version", label(info.version)},
+            {"backend", label(info.backend)}})
       .Set(1);
 }
 
@@ -113,6 +114,7 @@ void channel_metrics(Registry& registry, const NodeStats& stats) {
                       "Elections this node took part in or started (proposal rounds, and "
                       "leaderships taken without one)",
                       stats, &ChannelStats::elections);
+  if (stats.etcd.enabled) return;  // the UDP protocol's messages: none with etcd
   per_channel_counter(registry, "lanlord_declarations_sent_total",
                       "Leadership declarations this node sent", stats,
                       &ChannelStats::declarations_sent);
@@ -181,14 +183,54 @@ void unicast_metrics(Registry& registry, const NodeStats& stats) {
           stats.reconnects);
 }
 
+// The etcd backend: its connection, lease and requests. Absent with the
+// udp backend.
+void etcd_metrics(Registry& registry, const NodeStats& stats) {
+  const EtcdStats& e = stats.etcd;
+  if (!e.enabled) return;
+  BuildGauge()
+      .Name("lanlord_etcd_connected")
+      .Help("1 while the last request to etcd succeeded, else 0; endpoint: the one in use")
+      .Register(registry)
+      .Add({{"endpoint", label(e.endpoint)}})
+      .Set(e.connected ? 1 : 0);
+  BuildGauge()
+      .Name("lanlord_etcd_lease_ttl_seconds")
+      .Help("TTL of the lease held, as etcd granted it (0: none held)")
+      .Register(registry)
+      .Add({})
+      .Set(as_double(e.lease_id != 0 ? e.lease_ttl : 0U));
+  const auto counter = [&registry](const char* name, const char* help, std::uint64_t value) {
+    BuildCounter().Name(name).Help(help).Register(registry).Add({}).Increment(as_double(value));
+  };
+  counter("lanlord_etcd_requests_total", "HTTP requests sent to etcd (a watch stream counts once)",
+          e.requests);
+  counter("lanlord_etcd_request_errors_total",
+          "Requests to etcd that failed: connection, timeout, HTTP or etcd error",
+          e.request_errors);
+  counter("lanlord_etcd_keepalives_total", "Lease keep-alives etcd answered", e.keepalives);
+  counter("lanlord_etcd_leases_granted_total",
+          "Leases taken (one at start, and one after each loss)", e.leases_granted);
+  counter("lanlord_etcd_leases_lost_total",
+          "Leases given up: expired, or etcd unreachable past the safety margin", e.leases_lost);
+  counter("lanlord_etcd_campaigns_total", "Candidate keys created", e.campaigns);
+  counter("lanlord_etcd_watch_events_total", "Key changes received on the watch", e.watch_events);
+  counter("lanlord_etcd_watch_restarts_total", "Watch streams opened again after a break",
+          e.watch_restarts);
+}
+
 }  // namespace
 
 std::string metrics_text(const MetricsInfo& info, const NodeStats& stats) {
   Registry registry;
   node_metrics(registry, info);
   channel_metrics(registry, stats);
-  traffic_metrics(registry, stats);
-  unicast_metrics(registry, stats);
+  if (stats.etcd.enabled) {
+    etcd_metrics(registry, stats);
+  } else {
+    traffic_metrics(registry, stats);
+    unicast_metrics(registry, stats);
+  }
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

@@ -17,12 +17,16 @@ struct MetricsInfo {
   std::string cluster;
   std::string profile;
   std::string version;
+  std::string backend = "udp";  // backend_name(NodeConfig::backend)
 };
 
 // The Content-Type of metrics_text()'s output.
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // Every metric of `stats`, one family per metric, in the text format.
+// With the etcd backend (stats.etcd.enabled) the lanlord_etcd_* families
+// replace the datagram, socket, drop and declaration/proposal families,
+// which have no meaning there and are left out rather than shown as 0.
 std::string metrics_text(const MetricsInfo& info, const NodeStats& stats);
 
 }  // namespace lanlord::cli

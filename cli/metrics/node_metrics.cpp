@@ -19,7 +19,9 @@ Status NodeMetrics::listen(const std::optional<ListenAddress>& where) {
       io_,
       [this] {
         const NodeConfig& c = node_.config();
-        return metrics_text({node_id_, c.cluster, c.profile, LANLORD_VERSION}, node_.stats());
+        return metrics_text(
+            {node_id_, c.cluster, c.profile, LANLORD_VERSION, backend_name(c.backend)},
+            node_.stats());
       },
       kMetricsContentType);
   return server_->listen(*where);

@@ -160,15 +160,28 @@ void EventPrinter::started(const StartedInfo& info) {
   JsonObject f;
   f.str("cluster", info.cluster);
   if (!info.passive) f.strings("channels", info.channels);
-  f.str("endpoint", info.endpoint).str("mode", info.unicast ? "unicast" : "multicast");
-  if (info.unicast) f.strings("peers", info.peers);
+  const bool etcd = info.backend == Backend::kEtcd;
+  f.str("backend", backend_name(info.backend)).str("endpoint", info.endpoint);
+  if (etcd) {
+    f.strings("endpoints", info.etcd_endpoints);
+  } else {
+    f.str("mode", info.unicast ? "unicast" : "multicast");
+    if (info.unicast) f.strings("peers", info.peers);
+  }
   f.str("profile", info.profile).boolean("passive", info.passive);
   std::string human = info.passive ? "started watching: cluster " : "started: cluster ";
   human += printable(info.cluster);
   if (!info.passive) human += ", channels " + join_printable(info.channels, ",");
-  // The endpoint names the mode ("unicast 198.51.100.1:7676 on eth0, 1 seed").
-  human += ", " + printable(info.endpoint);
-  if (info.unicast && !info.peers.empty()) human += " (" + join_printable(info.peers, ",") + ")";
+  // The endpoint names the mode ("unicast 198.51.100.1:7676 on eth0, 1 seed",
+  // "etcd http://127.0.0.1:2379 (+2 more), lease TTL 2 s").
+  if (etcd && info.endpoint.empty()) {
+    human += ", etcd " + join_printable(info.etcd_endpoints, ",");
+  } else {
+    human += ", " + printable(info.endpoint);
+  }
+  if (info.unicast && !etcd && !info.peers.empty()) {
+    human += " (" + join_printable(info.peers, ",") + ")";
+  }
   human += ", profile " + printable(info.profile);
   if (!info.key_ids.empty()) {
     f.strings("key_ids", info.key_ids).boolean("encrypt", info.encrypt);
@@ -285,7 +298,92 @@ void EventPrinter::evictions(std::string_view node, std::uint64_t count, std::si
            " dropped to make room (--max-members) (" + std::to_string(alive) + " alive)");
 }
 
+std::string lease_id_text(std::int64_t id) {
+  if (id == 0) return "none";
+  std::ostringstream o;
+  o << std::hex << static_cast<std::uint64_t>(id);
+  return o.str();
+}
+
+namespace {
+
+// The etcd backend's counters: what it holds in etcd and what it asked.
+JsonObject etcd_stats_json(const EtcdStats& e) {
+  JsonObject o;
+  o.boolean("connected", e.connected).str("endpoint", e.endpoint);
+  if (e.lease_id != 0) {
+    o.str("lease_id", lease_id_text(e.lease_id));
+  } else {
+    o.null("lease_id");
+  }
+  o.number("lease_ttl", e.lease_ttl)
+      .number("requests", static_cast<std::int64_t>(e.requests))
+      .number("request_errors", static_cast<std::int64_t>(e.request_errors))
+      .number("keepalives", static_cast<std::int64_t>(e.keepalives))
+      .number("leases_granted", static_cast<std::int64_t>(e.leases_granted))
+      .number("leases_lost", static_cast<std::int64_t>(e.leases_lost))
+      .number("campaigns", static_cast<std::int64_t>(e.campaigns))
+      .number("watch_events", static_cast<std::int64_t>(e.watch_events))
+      .number("watch_restarts", static_cast<std::int64_t>(e.watch_restarts));
+  return o;
+}
+
+std::string etcd_stats_text(const EtcdStats& e) {
+  std::ostringstream o;
+  o << "etcd " << printable(e.endpoint.empty() ? "(none)" : e.endpoint) << ' '
+    << (e.connected ? "connected" : "not connected") << ", lease " << lease_id_text(e.lease_id);
+  if (e.lease_id != 0) o << " (TTL " << e.lease_ttl << " s)";
+  o << ", " << plural(e.requests, "request", "requests") << " (" << e.request_errors << " failed), "
+    << plural(e.keepalives, "keep-alive", "keep-alives") << ", "
+    << plural(e.leases_granted, "lease", "leases") << " granted, " << e.leases_lost << " lost, "
+    << plural(e.campaigns, "campaign", "campaigns") << ", "
+    << plural(e.watch_events, "watch event", "watch events") << ", "
+    << plural(e.watch_restarts, "watch restart", "watch restarts");
+  return o.str();
+}
+
+// Each channel's leadership and counters, shared by both backends.
+std::string channels_json(const NodeStats& s) {
+  std::string channels = "[";
+  for (const ChannelStats& c : s.channels) {
+    if (channels.size() > 1) channels += ',';
+    JsonObject o;
+    o.str("channel", c.channel).id("leader", c.leader);
+    if (c.leader) {
+      o.str("epoch", epoch_text(c.epoch));
+    } else {
+      o.null("epoch");
+    }
+    o.boolean("is_leader", c.is_leader)
+        .number("leader_changes", static_cast<std::int64_t>(c.leader_changes))
+        .number("handoffs_sent", static_cast<std::int64_t>(c.handoffs_sent))
+        .number("handoffs_received", static_cast<std::int64_t>(c.handoffs_received))
+        .number("stale_declarations", static_cast<std::int64_t>(c.stale_declarations));
+    channels += o.text();
+  }
+  return channels + "]";
+}
+
+void channels_text(const NodeStats& s, std::ostringstream& o) {
+  for (const ChannelStats& c : s.channels) {
+    o << "; channel " << printable(c.channel) << ": leader " << human_id(c.leader);
+    if (c.leader) o << ", epoch " << epoch_text(c.epoch);
+    o << ", " << plural(c.leader_changes, "change", "changes") << ", handoffs " << c.handoffs_sent
+      << " sent " << c.handoffs_received << " received, "
+      << plural(c.stale_declarations, "stale declaration", "stale declarations");
+  }
+}
+
+}  // namespace
+
 JsonObject stats_json(const NodeStats& s) {
+  if (s.etcd.enabled) {
+    // No datagrams, drops or clocks: only what means something with etcd.
+    JsonObject f;
+    f.number("peers", static_cast<std::int64_t>(s.peers)).object("etcd", etcd_stats_json(s.etcd));
+    if (!s.channels.empty()) f.raw("channels", channels_json(s));
+    return f;
+  }
   JsonObject drops;
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     if (s.drops[i] > 0) {
@@ -317,31 +415,17 @@ JsonObject stats_json(const NodeStats& s) {
         .number("reconnects", static_cast<std::int64_t>(s.reconnects));
     f.object("unicast", u);
   }
-  if (!s.channels.empty()) {
-    std::string channels = "[";
-    for (const ChannelStats& c : s.channels) {
-      if (channels.size() > 1) channels += ',';
-      JsonObject o;
-      o.str("channel", c.channel).id("leader", c.leader);
-      if (c.leader) {
-        o.str("epoch", epoch_text(c.epoch));
-      } else {
-        o.null("epoch");
-      }
-      o.boolean("is_leader", c.is_leader)
-          .number("leader_changes", static_cast<std::int64_t>(c.leader_changes))
-          .number("handoffs_sent", static_cast<std::int64_t>(c.handoffs_sent))
-          .number("handoffs_received", static_cast<std::int64_t>(c.handoffs_received))
-          .number("stale_declarations", static_cast<std::int64_t>(c.stale_declarations));
-      channels += o.text();
-    }
-    f.raw("channels", channels + "]");
-  }
+  if (!s.channels.empty()) f.raw("channels", channels_json(s));
   return f;
 }
 
 std::string stats_text(const NodeStats& s) {
   std::ostringstream o;
+  if (s.etcd.enabled) {
+    o << etcd_stats_text(s.etcd) << ", " << plural(s.peers, "peer", "peers") << " held";
+    channels_text(s, o);
+    return o.str();
+  }
   o << s.datagrams_in << " datagrams in, " << s.datagrams_out << " out, "
     << plural(s.peers, "peer", "peers") << " held, " << s.refutations << " refuted, " << s.evictions
     << " evicted, " << s.stale_resets << " stale resets, max clock offset "
@@ -361,13 +445,7 @@ std::string stats_text(const NodeStats& s) {
     any = true;
   }
   if (!any) o << " none";
-  for (const ChannelStats& c : s.channels) {
-    o << "; channel " << printable(c.channel) << ": leader " << human_id(c.leader);
-    if (c.leader) o << ", epoch " << epoch_text(c.epoch);
-    o << ", " << plural(c.leader_changes, "change", "changes") << ", handoffs " << c.handoffs_sent
-      << " sent " << c.handoffs_received << " received, "
-      << plural(c.stale_declarations, "stale declaration", "stale declarations");
-  }
+  channels_text(s, o);
   return o.str();
 }
 

@@ -41,9 +41,11 @@ struct StartedInfo {
   std::string node;
   std::string cluster;
   std::vector<std::string> channels;
-  std::string endpoint;              // Node::describe_endpoint()
-  bool unicast = false;              // NodeConfig::multicast off
-  std::vector<std::string> peers{};  // unicast: the seeds (NodeConfig::peers)
+  std::string endpoint;                       // Node::describe_endpoint()
+  bool unicast = false;                       // NodeConfig::multicast off
+  std::vector<std::string> peers{};           // unicast: the seeds (NodeConfig::peers)
+  Backend backend = Backend::kUdp;            // NodeConfig::backend
+  std::vector<std::string> etcd_endpoints{};  // etcd: NodeConfig::etcd.endpoints
   std::string profile;
   bool passive = false;
   std::vector<std::string> key_ids;  // key_id_hex, primary first; empty: no key
@@ -175,8 +177,13 @@ std::string membership_event_name(MembershipEvent event);
 // (jq, JavaScript); see cli/README.md.
 std::string epoch_text(std::uint64_t epoch);
 
-// The counters of `stats` as a JSON object: traffic, trust counters, and
-// every drop reason with a count above zero (so new reasons appear).
+// An etcd lease id as etcdctl shows it (lowercase hex), "none" for 0.
+std::string lease_id_text(std::int64_t id);
+
+// The counters of `stats` as a JSON object. The udp backend: traffic,
+// trust counters, and every drop reason with a count above zero (so new
+// reasons appear); etcd (stats.etcd.enabled): an "etcd" object instead of
+// the datagram, drop and clock counters, which have no meaning there.
 JsonObject stats_json(const NodeStats& stats);
 // The same in one human line, without the trailing newline.
 std::string stats_text(const NodeStats& stats);

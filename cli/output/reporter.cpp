@@ -124,6 +124,8 @@ StartedInfo started_info(const Node& node, const std::string& label) {
   info.endpoint = node.describe_endpoint();
   info.unicast = !c.multicast;
   info.peers = c.peers;
+  info.backend = c.backend;
+  info.etcd_endpoints = c.etcd.endpoints;
   info.profile = c.profile;
   info.passive = c.passive;
   if (c.keys) {

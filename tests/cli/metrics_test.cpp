@@ -52,8 +52,9 @@ bool has(const std::string& text, const std::string& line) {
 TEST_CASE("metrics text: every family with its type, labels and value") {
   const std::string t = metrics_text(kInfo, sample());
   INFO(t);
-  CHECK(
-      has(t, R"(lanlord_info{cluster="prod",node_id="node-a",profile="fast",version="1.2.3"} 1)"));
+  CHECK(has(
+      t,
+      R"(lanlord_info{backend="udp",cluster="prod",node_id="node-a",profile="fast",version="1.2.3"} 1)"));
   CHECK(has(t, "# TYPE lanlord_is_leader gauge"));
   CHECK(has(t, R"(lanlord_is_leader{channel="billing"} 1)"));
   CHECK(has(t, R"(lanlord_leader_epoch{channel="billing"} 42)"));

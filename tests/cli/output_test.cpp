@@ -152,7 +152,7 @@ TEST_CASE("JSON events carry ts, event, node and their fields") {
   p.printer.stopped("n1");
   const std::string expected =
       line(
-          R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","mode":"multicast","profile":"fast","passive":false})j") +
+          R"j("event":"started","node":"n1","cluster":"lanlord","channels":["default","billing"],"backend":"udp","endpoint":"239.1.2.3:7000 on lo (127.0.0.1)","mode":"multicast","profile":"fast","passive":false})j") +
       line(R"("event":"member_joined","node":"n1","member":"n2","members":2})") +
       line(R"("event":"member_left","node":"n1","member":"n2","members":1})") +
       line(R"("event":"member_dead","node":"n1","member":"n3","members":1})") +

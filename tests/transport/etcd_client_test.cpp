@@ -162,6 +162,15 @@ struct SilentListener {
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
 
+// The value of "name":"..." in a flat JSON answer (no escapes).
+std::string string_field(const std::string& json, const std::string& name) {
+  const std::string open = "\"" + name + "\":\"";
+  const std::size_t at = json.find(open);
+  if (at == std::string::npos) return {};
+  const std::size_t from = at + open.size();
+  return json.substr(from, json.find('"', from) - from);
+}
+
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -471,14 +480,57 @@ TEST_CASE("etcd client: authentication with a user and password") {
           [](Status, std::int64_t) {});
     });
     REQUIRE(h.run_until([&] { return !events.empty(); }));
-    // A restart forgets the token: the client fetches a new one, once.
+    // Across a restart (etcd replays its log, so the token survives).
     h.locked([&] { h.client->cancel_watch(); });
     server.stop();
     server.start();
     const auto [s, ttl] = h.keep_alive(g.lease);
     CHECK_MESSAGE(s.is_ok(), s.message());
     CHECK(ttl > 0);
-    CHECK(h.client->stats().request_errors == 0);
+    // A password change (to the same one) invalidates the user's tokens:
+    // the client fetches a new one, once, and the request goes through.
+    const auto auth =
+        server.post("/v3/auth/authenticate", R"({"name":"root","password":"secret"})");
+    REQUIRE(auth.status == 200);
+    const std::string token = string_field(auth.body, "token");
+    REQUIRE_FALSE(token.empty());
+    const auto changed =
+        server.post("/v3/auth/user/changepw", R"({"name":"root","password":"secret"})", token);
+    REQUIRE_MESSAGE(changed.status == 200, changed.body);
+    // A watch refused for its token ends; the next watch fetches a new one.
+    std::optional<Status> refused;
+    h.locked([&] {
+      h.client->watch(
+          "/a/", 1, [](const std::vector<WatchEvent>&, std::int64_t) {},
+          [&](Status s, std::int64_t) { refused = s; });
+    });
+    REQUIRE(h.run_until([&] { return refused.has_value(); }));
+    CHECK_MESSAGE(contains(refused->message(), "invalid auth token"), refused->message());
+    events.clear();
+    h.locked([&] {
+      h.client->watch(
+          "/a/", 1,
+          [&](const std::vector<WatchEvent>& batch, std::int64_t) {
+            events.insert(events.end(), batch.begin(), batch.end());
+          },
+          [&](Status s, std::int64_t) { refused = s; });
+    });
+    REQUIRE_MESSAGE(h.run_until([&] { return !events.empty(); }), refused->message());
+    h.locked([&] { h.client->cancel_watch(); });
+    REQUIRE(server.post("/v3/auth/user/changepw", R"({"name":"root","password":"secret"})", token)
+                .status == 401);  // that token is gone too
+    const std::string token2 = string_field(
+        server.post("/v3/auth/authenticate", R"({"name":"root","password":"secret"})").body,
+        "token");
+    REQUIRE(server.post("/v3/auth/user/changepw", R"({"name":"root","password":"secret"})", token2)
+                .status == 200);
+    const std::uint64_t before = h.client->stats().requests;
+    const std::uint64_t errors_before = h.client->stats().request_errors;
+    const auto r = h.range("/a/");
+    CHECK_MESSAGE(r.status.is_ok(), r.status.message());
+    CHECK(r.kvs.size() == 1);
+    CHECK(h.client->stats().requests == before + 3);  // refused, the token, again
+    CHECK(h.client->stats().request_errors == errors_before);
     h.locked([&] { h.client->close(); });
     CHECK(h.client->revoke_now(g.lease, lanlord::test::scaled(2s)).is_ok());
   }

@@ -198,7 +198,7 @@ TEST_CASE("etcd: a graceful stop hands leadership over at once (no lease wait)")
                           << " us");
 }
 
-TEST_CASE("etcd: without etcd no node claims leadership past the TTL; back, they elect again") {
+TEST_CASE("etcd: without etcd no node claims leadership past the TTL, and back they elect again") {
   testing::EtcdServer etcd;
   EtcdNodes nodes(etcd.endpoint());
   for (const char* id : {"node-a", "node-b", "node-c"}) nodes.add(nodes.config(id));

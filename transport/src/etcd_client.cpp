@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -23,6 +24,7 @@
 #include <filesystem>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace lanlord::transport::etcd {
 
@@ -334,6 +336,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       plain_.emplace(executor_);
     }
     const unsigned g = generation_;
+    boost::system::error_code not_literal;
+    const asio::ip::address address = asio::ip::make_address(endpoint_.host, not_literal);
+    if (!not_literal) {  // an IP address: no resolver (nor its thread)
+      const std::vector<tcp::endpoint> one = {
+          tcp::endpoint(address, static_cast<unsigned short>(std::stoi(endpoint_.port)))};
+      on_resolved(one, g, std::move(done));
+      return;
+    }
     resolver_.async_resolve(
         endpoint_.host, endpoint_.port,
         [self = shared_from_this(), g, done = std::move(done)](
@@ -420,7 +430,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   beast::tcp_stream& tcp_layer() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
 
-  void on_resolved(const tcp::resolver::results_type& results, unsigned g, Done done) {
+  template <class Endpoints>
+  void on_resolved(const Endpoints& results, unsigned g, Done done) {
     tcp_layer().async_connect(results,
                               [self = shared_from_this(), g, done = std::move(done)](
                                   boost::system::error_code ec, const tcp::endpoint&) mutable {
@@ -622,7 +633,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
 
   void cancel_watch() {
     if (watch_) {
-      if (watch_->connection) watch_->connection->close();
+      close_on_strand(watch_->connection);
       watch_.reset();
     }
   }
@@ -632,7 +643,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     closed_ = true;
     cancel_watch();
     queue_.clear();
-    if (connection_) connection_->close();
+    close_on_strand(connection_);
   }
 
   ClientStats stats() const {
@@ -664,6 +675,14 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     std::function<void(Status, std::int64_t)> on_end;
     bool ended = false;
   };
+
+  // Closes `c` on the strand: a connection's completions run there without
+  // the guard's lock, and close() may come from another thread (a node's
+  // stop()). With nothing pending any more, no callback follows anyway.
+  void close_on_strand(const std::shared_ptr<Connection>& c) {
+    if (!c) return;
+    asio::dispatch(strand_, [c] { c->close(); });
+  }
 
   // Runs `f` under the guard's lock when the node and the client are still there.
   template <class F>
@@ -858,6 +877,11 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     });
   }
 
+  // etcd said the token is no good: the next watch fetches a new one first.
+  void forget_rejected_token(const std::string& message) {
+    if (!config_.user.empty() && auth_token_rejected(message)) token_.clear();
+  }
+
   void watch_failed(const std::shared_ptr<WatchState>& w, Status s) {
     ++stats_.request_errors;
     // The unary requests move on too (if they still use that endpoint).
@@ -885,11 +909,16 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
       self->guarded([&] {
         if (self->watch_ != w) return;
         if (s && !w->parser->is_done()) return self->read_watch_error(w);
-        std::string body = w->pending + w->parser->get().body();
-        auto code = w->parser->get().result_int();
-        self->watch_failed(
-            w, Status::network("etcd " + w->connection->endpoint().text + ": watch: HTTP " +
-                               std::to_string(code) + ": " + error_text(body)));
+        const std::string body = w->pending + w->parser->get().body();
+        const unsigned code = w->parser->get().result_int();
+        const std::string message = error_text(body);
+        Status failed = Status::network("etcd " + w->connection->endpoint().text +
+                                        ": watch: HTTP " + std::to_string(code) + ": " + message);
+        if (code >= 500) return self->watch_failed(w, std::move(failed));
+        // etcd refused the watch; the endpoint is fine.
+        ++self->stats_.request_errors;
+        self->forget_rejected_token(message);
+        self->fail_watch(w, std::move(failed));
       });
     });
   }
@@ -928,6 +957,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         return false;
       }
       if (j.contains("error")) {
+        forget_rejected_token(error_text(line));
         fail_watch(w, Status::network(where + error_text(line)));
         return false;
       }
@@ -936,7 +966,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         const std::int64_t revision = get_int(result.value("header", json::object()), "revision");
         if (result.value("canceled", false)) {
           const std::int64_t compact = get_int(result, "compact_revision");
-          std::string reason = result.value("cancel_reason", std::string());
+          const std::string reason = result.value("cancel_reason", std::string());
+          forget_rejected_token(reason);
           if (compact > 0) {
             fail_watch(w,
                        Status::network(where + "revision compacted (the oldest kept is " +
