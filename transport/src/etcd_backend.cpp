@@ -109,6 +109,18 @@ Candidate parse_value(const std::string& value, std::int64_t create_revision) {
   return c;
 }
 
+etcd::ClientConfig client_config(const EtcdConfig& e) {
+  etcd::ClientConfig out;
+  out.endpoints = e.endpoints;
+  out.cacert = e.cacert;
+  out.cert = e.cert;
+  out.key = e.key;
+  out.user = e.user;
+  out.password = e.password;
+  out.request_timeout = e.request_timeout;
+  return out;
+}
+
 int seconds_ceil(Duration d) {
   return static_cast<int>(std::chrono::ceil<std::chrono::seconds>(d).count());
 }
@@ -149,15 +161,7 @@ Status validate_etcd_config(const NodeConfig& c) {
         "(cacert, cert, key) and etcd's authentication (user, password)");
   }
   if (c.encrypt) return Status::error("encryption is for the udp backend: with etcd, use https");
-  etcd::ClientConfig client;
-  client.endpoints = c.etcd.endpoints;
-  client.cacert = c.etcd.cacert;
-  client.cert = c.etcd.cert;
-  client.key = c.etcd.key;
-  client.user = c.etcd.user;
-  client.password = c.etcd.password;
-  client.request_timeout = c.etcd.request_timeout;
-  return etcd::validate(client);
+  return etcd::validate(client_config(c.etcd));
 }
 
 namespace {
@@ -341,15 +345,7 @@ Status EtcdBackend::start() {
   incarnation_ = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(scheduler_.wall_now().time_since_epoch())
           .count());
-  etcd::ClientConfig client;
-  client.endpoints = config_.etcd.endpoints;
-  client.cacert = config_.etcd.cacert;
-  client.cert = config_.etcd.cert;
-  client.key = config_.etcd.key;
-  client.user = config_.etcd.user;
-  client.password = config_.etcd.password;
-  client.request_timeout = config_.etcd.request_timeout;
-  client_ = std::make_unique<etcd::Client>(strand_, guard_, std::move(client));
+  client_ = std::make_unique<etcd::Client>(strand_, guard_, client_config(config_.etcd));
   if (!config_.passive) {
     for (const std::string& ch : config_.channels) channels_[ch];
   }
