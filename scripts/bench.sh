@@ -86,6 +86,10 @@ bench udp-short-election --transport udp --profile fast --election-duration 40ms
   --runs "$(runs 20)" --scenario failover,handoff-stop
 bench udp-procs --transport udp --procs --profile fast --nodes 3,8,32 --runs "$(runs 10)" \
   --scenario startup,failover,handoff-stop,heal
+# The same in-process Nodes electing through etcd (a private etcd that the
+# bench starts on this machine); side by side: scripts/bench-etcd.sh.
+bench udp-etcd --backend etcd --profile fast --nodes 3,16,64 --runs "$(runs 10)" \
+  --scenario startup,failover,handoff
 
 # --- The combined table, CSV and plot ---------------------------------------
 inputs=()

@@ -2,6 +2,8 @@
 // output formats, the Fabric figures, and the scenarios on the simulator.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -242,6 +244,76 @@ TEST_CASE("--unicast: off by default, in-process udp only") {
   }
 }
 
+// The etcd backend runs the in-process udp driver's Nodes; every option
+// that cannot go with it is refused with a reason naming it.
+TEST_CASE("--backend etcd: in-process Nodes only, its options checked") {
+  const auto udp = parse({"--transport", "udp"});
+  CHECK(udp.options.backend == "udp");
+  CHECK(udp.options.etcd_endpoints.empty());
+  CHECK(udp.options.lease_ttl == 0);
+
+  // --backend etcd implies the udp transport; endpoints are a comma list.
+  const auto etcd = parse({"--backend", "etcd", "--etcd-endpoints",
+                           "http://127.0.0.1:1,https://etcd.invalid:2", "--lease-ttl", "5"});
+  REQUIRE_MESSAGE(etcd.action == ParsedOptions::Action::kRun, etcd.message);
+  CHECK(etcd.options.transports == std::vector<std::string>{"udp"});
+  CHECK(etcd.options.backend == "etcd");
+  CHECK(etcd.options.etcd_endpoints ==
+        std::vector<std::string>{"http://127.0.0.1:1", "https://etcd.invalid:2"});
+  CHECK(etcd.options.lease_ttl == 5);
+
+  const std::vector<std::pair<std::vector<const char*>, const char*>> bad = {
+      {{"--backend", "raft"}, "unknown --backend 'raft'"},
+      {{"--backend", "etcd", "--transport", "sim"}, "--transport udp only"},
+      {{"--backend", "etcd", "--transport", "sim,udp"}, "--transport udp only"},
+      {{"--backend", "etcd", "--transport", "udp", "--procs"}, "not --procs"},
+      {{"--backend", "etcd", "--unicast"}, "--unicast"},
+      {{"--backend", "etcd", "--auth", "mac"}, "--auth"},
+      {{"--backend", "etcd", "--lease-ttl", "1"}, "at least 2"},
+      {{"--backend", "etcd", "--lease-ttl", "-3"}, "at least 2"},
+      {{"--backend", "etcd", "--lease-ttl", "2.5"}, "lease-ttl"},
+      {{"--backend", "etcd", "--etcd-endpoints", "127.0.0.1:2379"}, "bad --etcd-endpoints"},
+      {{"--transport", "udp", "--etcd-endpoints", "http://127.0.0.1:1"},
+       "--etcd-endpoints applies to --backend etcd"},
+      {{"--transport", "udp", "--lease-ttl", "2"}, "--lease-ttl applies to --backend etcd"},
+  };
+  for (const auto& [args, reason] : bad) {
+    CAPTURE(reason);
+    const auto r = parse(args);
+    CHECK(r.action == ParsedOptions::Action::kError);
+    CHECK(r.message.find(reason) != std::string::npos);
+  }
+}
+
+TEST_CASE("--steady-window: a positive duration, empty by default") {
+  CHECK_FALSE(parse({}).options.steady_window.has_value());
+  const auto w = parse({"--steady-window", "5s"});
+  REQUIRE(w.action == ParsedOptions::Action::kRun);
+  CHECK(w.options.steady_window == Duration(5s));
+  CHECK(parse({"--steady-window", "0"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--steady-window", "later"}).action == ParsedOptions::Action::kError);
+}
+
+#ifdef LANLORD_BENCH_HAVE_UDP
+// Without --etcd-endpoints the bench starts etcd from PATH: missing, it
+// says how to get it before anything runs.
+TEST_CASE("--backend etcd without etcd on PATH is refused, unless endpoints are given") {
+  const char* old = std::getenv("PATH");
+  const std::string saved = old != nullptr ? old : "";
+  const std::filesystem::path empty = std::filesystem::temp_directory_path() /
+                                      ("lanlord-bench-no-etcd-" + std::to_string(getpid()));
+  std::filesystem::create_directories(empty);
+  setenv("PATH", empty.c_str(), 1);
+  const auto missing = parse({"--backend", "etcd"});
+  const auto given = parse({"--backend", "etcd", "--etcd-endpoints", "http://127.0.0.1:1"});
+  setenv("PATH", saved.c_str(), 1);
+  std::filesystem::remove_all(empty);
+  CHECK(missing.action == ParsedOptions::Action::kError);
+  CHECK(missing.message.find("etcd not found: run scripts/install-deps.sh") != std::string::npos);
+  CHECK(given.action == ParsedOptions::Action::kRun);
+}
+#endif
+
 TEST_CASE("--help documents every option and the formulas") {
   const auto h = parse({"--help"});
   REQUIRE(h.action == ParsedOptions::Action::kHelp);
@@ -267,6 +339,10 @@ TEST_CASE("--help documents every option and the formulas") {
                           "--lanlord",
                           "--io-threads",
                           "--auth",
+                          "--backend",
+                          "--etcd-endpoints",
+                          "--lease-ttl",
+                          "--steady-window",
                           "--input",
                           "--churn-rate",
                           "--churn-duration",
@@ -280,6 +356,9 @@ TEST_CASE("--help documents every option and the formulas") {
   }
   CHECK(h.message.find("2*T_alive + T_elect") != std::string::npos);
   CHECK(h.message.find("nearest-rank") != std::string::npos);
+  // What a benchmark leaves on an etcd it is given.
+  CHECK(h.message.find("/lanlord/<random") != std::string::npos);
+  CHECK(h.message.find("etcd req/s/node") != std::string::npos);
 }
 
 TEST_CASE("Fabric figures on the fast profile's timings") {
@@ -404,6 +483,47 @@ TEST_CASE("a row's auth mode goes out and back, and rows saved before it read as
   const auto old = row_from_json(R"({"scenario":"startup","nodes":5,"transport":"udp"})");
   REQUIRE(old.has_value());
   CHECK(old->auth == "none");
+}
+
+TEST_CASE("an etcd row's request rates and lease TTL go out and back, and other rows carry nulls") {
+  Row r;
+  r.scenario = "startup";
+  r.transport = "udp-etcd";
+  r.nodes = 16;
+  r.etcd_requests = 1.5;
+  r.etcd_errors = 0;
+  r.etcd_keepalives = 1.5;
+  r.etcd_watch_events = 0.25;
+  r.lease_ttl_s = 2;
+  r.etcd_leases_lost = 0.5;
+  const std::string line = to_json(r);
+  CHECK(line.find("\"etcd_requests_per_node_s\":1.5") != std::string::npos);
+  CHECK(line.find("\"lease_ttl_s\":2") != std::string::npos);
+  CHECK(line.find("\"dgrams_out_per_node_s\":null") != std::string::npos);
+  const auto back = row_from_json(line);
+  REQUIRE(back.has_value());
+  CHECK(back->etcd_requests == 1.5);
+  CHECK(back->etcd_watch_events == 0.25);
+  CHECK(back->lease_ttl_s == 2);
+  CHECK(back->etcd_leases_lost == 0.5);
+  CHECK(to_json(*back) == line);
+  // The etcd columns come after every older one.
+  CHECK(csv_header().find(",ns_per_delivery,etcd_requests_per_node_s,") != std::string::npos);
+  std::ostringstream table;
+  print_table(table, {r});
+  CHECK(table.str().find("etcd req/s/node") != std::string::npos);
+  CHECK(table.str().find("1.50  lease TTL 2s; leases lost 0.5/run") != std::string::npos);
+  Row udp;
+  udp.transport = "udp";
+  CHECK(to_json(udp).find("\"etcd_requests_per_node_s\":null") != std::string::npos);
+  // Sorted after the other in-process rows.
+  std::vector<Row> rows(3);
+  rows[0].transport = "udp-etcd";
+  rows[1].transport = "udp-unicast";
+  rows[2].transport = "udp";
+  sort_rows(rows);
+  CHECK(rows[0].transport == "udp");
+  CHECK(rows[2].transport == "udp-etcd");
 }
 
 TEST_CASE("--input takes rows only: not the CLI's events, text or cut-short lines") {
@@ -554,6 +674,45 @@ TEST_CASE("sim freeze: survivors replace the leader and it steps down at the tha
   CHECK(r.failure.find("--freeze-duration") != std::string::npos);
 }
 
+// A driver that can do nothing (every call counted): what a scenario does
+// before it touches the cluster.
+class IdleDriver final : public ClusterDriver {
+ public:
+  std::size_t add_node(int) override {
+    ++calls;
+    return kNoNode;
+  }
+  void crash(std::size_t) override { ++calls; }
+  void leave(std::size_t) override { ++calls; }
+  void rejoin(std::size_t) override { ++calls; }
+  bool yield(std::size_t) override { return false; }
+  bool can_yield() const override { return true; }
+  void heal() override { ++calls; }
+  bool can_heal() const override { return false; }
+  std::size_t size() const override { return 0; }
+  bool live(std::size_t) const override { return false; }
+  Duration now() const override { return Duration::zero(); }
+  void run_for(Duration) override {}
+  std::optional<Duration> wait_agreed(Duration) override { return std::nullopt; }
+  Transition state() override { return {}; }
+  std::vector<Transition> timeline() const override { return {}; }
+  Usage usage() override { return {}; }
+  std::string error() const override { return {}; }
+  int calls = 0;
+};
+
+// Scenario: on etcd there are no halves (a node cut off from etcd loses
+// its lease): heal is skipped, saying why, before any node starts.
+TEST_CASE("heal is skipped, with the reason, on a driver that cannot split the cluster") {
+  IdleDriver d;
+  lanlord::sim::Rng rng(1);
+  const RunResult r = run_scenario(Scenario::kHeal, 4, d, scenario_params("fast"), rng);
+  CHECK(r.skipped);
+  CHECK_FALSE(r.ok);
+  CHECK(r.failure.find("loses its lease") != std::string::npos);
+  CHECK(d.calls == 0);
+}
+
 // Scenario: heal starts from two agreed halves and ends with one leader,
 // node 0 (the lowest id overall).
 TEST_CASE("sim heal ends with the lowest id leading everyone") {
@@ -606,6 +765,55 @@ TEST_CASE("--auth reaches every node's config: one key per run, shared by its no
   const auto enc = udp_node_config(p, net, 0, 0, run_keys(p.auth));
   CHECK(enc.keys.has_value());
   CHECK(enc.encrypt);
+}
+
+TEST_CASE("--backend etcd reaches every node's config: endpoints, TTL, no keys") {
+  UdpParams p;
+  p.profile_name = "fast";
+  p.backend = lanlord::Backend::kEtcd;
+  p.etcd_endpoints = {"http://127.0.0.1:1"};
+  p.lease_ttl = 3;
+  p.auth = Auth::kMac;  // refused by the options; ignored here
+  const UdpNetwork net = pick_network(1);
+  const auto c = udp_node_config(p, net, 4, 0, run_keys(Auth::kMac));
+  CHECK(c.backend == lanlord::Backend::kEtcd);
+  CHECK(c.etcd.endpoints == p.etcd_endpoints);
+  CHECK(c.etcd.lease_ttl == 3);
+  CHECK(c.id == node_id(4));
+  CHECK(c.cluster == net.cluster);  // a random cluster per run: its own prefix in etcd
+  CHECK_FALSE(c.keys.has_value());
+  CHECK_FALSE(c.encrypt);
+  CHECK(lanlord::validate_config(c));
+}
+
+TEST_CASE("node stats sum the etcd counters like the datagram counters") {
+  lanlord::NodeStats a, b;
+  a.datagrams_out = 2;
+  a.etcd.enabled = true;
+  a.etcd.requests = 10;
+  a.etcd.request_errors = 1;
+  a.etcd.keepalives = 6;
+  a.etcd.watch_events = 4;
+  a.etcd.campaigns = 1;
+  a.etcd.leases_granted = 1;
+  b.etcd.requests = 5;
+  b.etcd.keepalives = 3;
+  b.etcd.watch_events = 2;
+  b.etcd.leases_lost = 1;
+  b.etcd.watch_restarts = 2;
+  lanlord::NodeStats sum;
+  add_stats(sum, a);
+  add_stats(sum, b);
+  CHECK(sum.datagrams_out == 2);
+  CHECK(sum.etcd.enabled);
+  CHECK(sum.etcd.requests == 15);
+  CHECK(sum.etcd.request_errors == 1);
+  CHECK(sum.etcd.keepalives == 9);
+  CHECK(sum.etcd.watch_events == 6);
+  CHECK(sum.etcd.campaigns == 1);
+  CHECK(sum.etcd.leases_granted == 1);
+  CHECK(sum.etcd.leases_lost == 1);
+  CHECK(sum.etcd.watch_restarts == 2);
 }
 
 TEST_CASE("--unicast gives node i its own loopback port and its side's first node as its seed") {

@@ -57,6 +57,17 @@ struct Usage {
   std::uint64_t deaths = 0;
   std::uint64_t false_deaths = 0;
   bool false_deaths_exact = true;
+  // The etcd backend's requests (NodeStats::etcd), summed over nodes like
+  // the datagrams; `etcd_known` false on the other backends.
+  bool etcd_known = false;
+  std::uint64_t etcd_requests = 0;  // HTTP requests (a watch stream counts once)
+  std::uint64_t etcd_request_errors = 0;
+  std::uint64_t etcd_keepalives = 0;
+  std::uint64_t etcd_watch_events = 0;  // key changes received on the nodes' watches
+  std::uint64_t etcd_campaigns = 0;     // candidate keys created
+  std::uint64_t etcd_leases_granted = 0;
+  std::uint64_t etcd_leases_lost = 0;
+  std::uint64_t etcd_watch_restarts = 0;
 };
 
 // One change of the cluster's agreement state.
@@ -96,6 +107,12 @@ class ClusterDriver {
   virtual bool can_yield() const = 0;
   // Joins the two sides into one network.
   virtual void heal() = 0;
+  // Whether the nodes can be split into sides at all: not with the etcd
+  // backend, where a node cut off from etcd simply loses its lease.
+  virtual bool can_heal() const { return true; }
+  // The etcd backend: the lease TTL the nodes hold (as etcd granted it, or
+  // as configured before any lease); empty on the other backends.
+  virtual std::optional<Duration> lease_ttl() const { return std::nullopt; }
 
   // Freezing a process (SIGSTOP, a VM pause): whether this driver can.
   virtual bool can_freeze() const { return false; }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "etcd_server.hpp"  // tests/: the one etcd launcher of the project
 #include "lanlord/sim/random.hpp"
 
 namespace lanlord::bench {
@@ -69,6 +70,15 @@ NodeConfig udp_node_config(const UdpParams& params, const UdpNetwork& net, std::
   c.timings = params.timings;
   c.keys = keys;
   c.encrypt = params.auth == Auth::kEncrypt;
+  if (params.backend == Backend::kEtcd) {
+    // The UDP settings above stay, unused (NodeConfig::backend).
+    c.backend = Backend::kEtcd;
+    c.etcd.endpoints = params.etcd_endpoints;
+    c.etcd.lease_ttl = params.lease_ttl;
+    c.keys.reset();
+    c.encrypt = false;
+    return c;
+  }
   if (params.unicast) {
     const auto port = [&net](std::size_t k) {
       return static_cast<std::uint16_t>(net.side[0].port + k);
@@ -105,12 +115,44 @@ void add_stats(NodeStats& sum, const NodeStats& s) {
   sum.bytes_out += s.bytes_out;
   sum.send_errors += s.send_errors;
   for (std::size_t k = 0; k < sum.drops.size(); ++k) sum.drops[k] += s.drops[k];
+  EtcdStats& e = sum.etcd;
+  e.enabled = e.enabled || s.etcd.enabled;
+  e.requests += s.etcd.requests;
+  e.request_errors += s.etcd.request_errors;
+  e.keepalives += s.etcd.keepalives;
+  e.leases_granted += s.etcd.leases_granted;
+  e.leases_lost += s.etcd.leases_lost;
+  e.campaigns += s.etcd.campaigns;
+  e.watch_events += s.etcd.watch_events;
+  e.watch_restarts += s.etcd.watch_restarts;
+}
+
+EtcdSite::EtcdSite(std::vector<std::string> endpoints) : endpoints_(std::move(endpoints)) {}
+
+EtcdSite::~EtcdSite() = default;  // stops the private etcd and removes its directory
+
+std::vector<std::string> EtcdSite::endpoints(std::string& error) {
+  std::lock_guard lock(mu_);
+  if (!endpoints_.empty()) return endpoints_;
+  if (failure_.empty()) {
+    try {
+      server_ = std::make_unique<testing::EtcdServer>();
+      endpoints_ = {server_->endpoint()};
+      return endpoints_;
+    } catch (const std::exception& e) {
+      failure_ = std::string("cannot start a private etcd: ") + e.what();
+    }
+  }
+  error = failure_;
+  return {};
 }
 
 UdpDriver::UdpDriver(UdpParams params)
     : params_(std::move(params)),
       net_(pick_network(params_.seed)),
-      keys_(run_keys(params_.unicast && params_.auth == Auth::kNone ? Auth::kMac : params_.auth)),
+      keys_(run_keys(params_.backend == Backend::kEtcd                ? Auth::kNone
+                     : params_.unicast && params_.auth == Auth::kNone ? Auth::kMac
+                                                                      : params_.auth)),
       work_(boost::asio::make_work_guard(io_)) {
   for (int t = 0; t < std::max(1, params_.io_threads); ++t) {
     threads_.emplace_back([this] { io_.run(); });
@@ -118,6 +160,13 @@ UdpDriver::UdpDriver(UdpParams params)
 }
 
 UdpDriver::~UdpDriver() {
+  // etcd: every live node stops gracefully, so its lease is revoked and its
+  // keys leave etcd now (a crashed node's went with its lease's TTL).
+  if (params_.backend == Backend::kEtcd) {
+    for (Slot& s : slots_) {
+      if (s.node) s.node->stop();
+    }
+  }
   // The io thread goes first, so no handler or callback runs while the
   // nodes and the bridge are torn down.
   work_.reset();
@@ -215,6 +264,17 @@ void UdpDriver::heal() {
   tracker_.heal();
 }
 
+std::optional<Duration> UdpDriver::lease_ttl() const {
+  if (params_.backend != Backend::kEtcd) return std::nullopt;
+  for (const Slot& s : slots_) {
+    if (!s.node) continue;
+    const std::uint32_t granted = s.node->stats().etcd.lease_ttl;
+    if (granted > 0) return std::chrono::seconds(granted);
+  }
+  if (params_.lease_ttl > 0) return std::chrono::seconds(params_.lease_ttl);
+  return std::nullopt;
+}
+
 Usage UdpDriver::usage() {
   NodeStats sum;
   for (const Slot& s : slots_) {
@@ -222,6 +282,19 @@ Usage UdpDriver::usage() {
     if (s.node) add_stats(sum, s.node->stats());  // any thread may ask a Node
   }
   Usage u;
+  if (params_.backend == Backend::kEtcd) {
+    u.traffic_known = false;  // no datagrams: the requests to etcd instead
+    u.bytes_out_known = false;
+    u.etcd_known = true;
+    u.etcd_requests = sum.etcd.requests;
+    u.etcd_request_errors = sum.etcd.request_errors;
+    u.etcd_keepalives = sum.etcd.keepalives;
+    u.etcd_watch_events = sum.etcd.watch_events;
+    u.etcd_campaigns = sum.etcd.campaigns;
+    u.etcd_leases_granted = sum.etcd.leases_granted;
+    u.etcd_leases_lost = sum.etcd.leases_lost;
+    u.etcd_watch_restarts = sum.etcd.watch_restarts;
+  }
   u.datagrams_out = sum.datagrams_out;
   u.bytes_out = sum.bytes_out;
   u.datagrams_in = sum.datagrams_in;

@@ -11,12 +11,17 @@
 // it. No freeze: the nodes share the io threads, and stopping one node's
 // strand alone would not stop its socket's buffer or its clock the way a
 // SIGSTOP does (the proc driver and the simulator freeze).
+//
+// With UdpParams::backend kEtcd the same Nodes elect through etcd instead
+// (rows: udp-etcd): no datagrams, no sides (no heal), and usage() counts
+// the nodes' requests to etcd.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +33,10 @@
 #include "lanlord/keyring.hpp"
 #include "lanlord/node.hpp"
 #include "lanlord/profile.hpp"
+
+namespace lanlord::testing {
+class EtcdServer;  // tests/etcd_server.hpp
+}
 
 namespace lanlord::bench {
 
@@ -45,6 +54,36 @@ struct UdpParams {
   // Keyed (a MAC key made for the run when auth is kNone), so digests
   // introduce the other members and the relay's copies their addresses.
   bool unicast = false;
+  // Where the nodes elect: kUdp (the settings above) or kEtcd, through the
+  // etcd at `etcd_endpoints` with a lease of `lease_ttl` seconds (0: the
+  // profile's); then the network and auth above are unused.
+  Backend backend = Backend::kUdp;
+  std::vector<std::string> etcd_endpoints;
+  int lease_ttl = 0;
+};
+
+// The etcd that every etcd-backend run of one lanlord-bench uses: the one
+// at the endpoints given (--etcd-endpoints), or else a private one started
+// at first use and stopped, its data directory removed, when this object
+// goes: tests/etcd_server.hpp's EtcdServer (etcd from PATH on 127.0.0.1,
+// two free ports, a temporary --data-dir). Thread-safe.
+class EtcdSite {
+ public:
+  explicit EtcdSite(std::vector<std::string> endpoints);
+  ~EtcdSite();
+  EtcdSite(const EtcdSite&) = delete;
+  EtcdSite& operator=(const EtcdSite&) = delete;
+
+  // The client URLs, starting the private etcd on the first call; empty,
+  // with the reason in `error`, when it could not start (and for every
+  // later call: one failed start is not retried per run).
+  std::vector<std::string> endpoints(std::string& error);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> endpoints_;
+  std::unique_ptr<testing::EtcdServer> server_;
+  std::string failure_;
 };
 
 // The per-run network: two groups and ports (side 0 and side 1) and a
@@ -78,6 +117,8 @@ class UdpDriver final : public ClusterDriver {
   bool yield(std::size_t i) override;
   bool can_yield() const override { return true; }
   void heal() override;
+  bool can_heal() const override { return params_.backend != Backend::kEtcd; }
+  std::optional<Duration> lease_ttl() const override;
 
   std::size_t size() const override { return tracker_.size(); }
   bool live(std::size_t i) const override { return tracker_.live(i); }
@@ -121,7 +162,8 @@ class UdpDriver final : public ClusterDriver {
 double process_cpu_seconds();
 double process_peak_rss_mb();
 
-// Node stats a + b, field by field (channels are not summed).
+// Node stats a + b, field by field, the etcd counters included (channels
+// are not summed).
 void add_stats(NodeStats& sum, const NodeStats& s);
 
 }  // namespace lanlord::bench

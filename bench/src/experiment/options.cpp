@@ -10,6 +10,10 @@
 
 #include "experiment/fabric_model.hpp"
 #include "lanlord/app/timing_flags.hpp"
+#ifdef LANLORD_BENCH_HAVE_UDP
+// etcd_detail::find_in_path: whether a private etcd can be started at all.
+#include "etcd_server.hpp"
+#endif
 
 namespace po = boost::program_options;
 
@@ -49,7 +53,9 @@ const char* kEpilogue =
     "  handoff        both of: handoff-yield (the leader calls yield()) and\n"
     "                 handoff-stop (the leader stops gracefully: a leave)\n"
     "  heal           two halves, each with its own leader, are joined; time\n"
-    "                 until one agreed leader\n"
+    "                 until one agreed leader (not on etcd: a node cut off\n"
+    "                 from etcd loses its lease, which failover measures;\n"
+    "                 the rows say skipped)\n"
     "  churn          nodes leave, crash (--churn-crash) and rejoin at\n"
     "                 --churn-rate for --churn-duration; reports leader\n"
     "                 changes, time without an agreed leader (each episode is\n"
@@ -74,7 +80,18 @@ const char* kEpilogue =
     "  udp            real lanlord::Node objects on one io_context and one\n"
     "                 thread, multicast on loopback (a random 239.x.y.z group\n"
     "                 and port per run); with --procs, one `lanlord join`\n"
-    "                 process per node instead\n"
+    "                 process per node instead; with --unicast, unicast\n"
+    "                 (rows: udp-unicast); with --backend etcd, the same\n"
+    "                 in-process Nodes electing through etcd (rows: udp-etcd)\n"
+    "\netcd (--backend etcd): every node holds a lease (--lease-ttl; fast 2 s,\n"
+    "  lan 5 s) and a candidate key; a crash leaves its lease to expire on the\n"
+    "  server (failover), a graceful stop revokes it (handoff-stop), a yield\n"
+    "  deletes the key. Without --etcd-endpoints the bench starts its own etcd\n"
+    "  (etcd from PATH on 127.0.0.1, two free ports, a temporary --data-dir),\n"
+    "  on the same machine as the nodes, and stops and removes it at the end.\n"
+    "  With --etcd-endpoints, each run writes keys under /lanlord/<random\n"
+    "  cluster>/ on that etcd, all on the nodes' leases: revoked as the nodes\n"
+    "  stop at the end of the run, or expired within the TTL (crashed nodes).\n"
     "\nFigures per scenario and N:\n"
     "  p50/p95/p99/max  convergence time in ms, nearest-rank percentiles over\n"
     "                   the successful runs (rank ceil(p/100*n))\n"
@@ -84,7 +101,11 @@ const char* kEpilogue =
     "  traffic          datagrams and bytes per node per second, sent and\n"
     "                   received, over the steady window after agreement\n"
     "                   (churn: over the churn window); udp bytes are on the\n"
-    "                   wire, --auth's trailer included (UDP/IP headers not)\n"
+    "                   wire, --auth's trailer included (UDP/IP headers not);\n"
+    "                   none on etcd\n"
+    "  etcd req/s/node  etcd only: HTTP requests to etcd per node per second\n"
+    "                   over the same window (a watch stream counts once; in\n"
+    "                   a steady cluster, the lease keep-alives: 3 per TTL)\n"
     "  cpu              udp only: CPU per node, % of one core (in-process:\n"
     "                   getrusage of the whole bench process / N / window)\n"
     "  peak             udp only: peak resident memory (ru_maxrss, whole\n"
@@ -102,8 +123,10 @@ const char* kEpilogue2 =
     "  (churn adds leader_changes unagreed_pct leaderless_pct false_deaths\n"
     "  false_deaths_per_hour deaths churn_events; sim adds deliveries\n"
     "  ns_per_delivery: the simulator's wall time per message handed to a\n"
-    "  node), suspicion; a figure\n"
-    "  that does not apply is null.\n"
+    "  node), suspicion, and on etcd rows etcd_requests_per_node_s\n"
+    "  etcd_errors_per_node_s etcd_keepalives_per_node_s\n"
+    "  etcd_watch_events_per_node_s lease_ttl_s etcd_leases_lost (per run);\n"
+    "  a figure that does not apply is null.\n"
     "\nReproducing a run: run r of a scenario and N uses seed (--seed + r), so\n"
     "  `--seed S+r --runs 1` replays it on the simulator.\n"
     "\nExamples:\n"
@@ -111,6 +134,7 @@ const char* kEpilogue2 =
     "  lanlord-bench --transport udp --nodes 32 --scenario failover --runs 50\n"
     "  lanlord-bench --transport sim --profile fast --no-fast-failover --json\n"
     "  lanlord-bench --transport udp --profile lan --nodes 5,20 --scenario startup --auth mac\n"
+    "  lanlord-bench --transport udp --backend etcd --nodes 3,16 --scenario startup,failover\n"
     "  scripts/bench.sh   (the standard matrix behind bench/README.md)\n";
 
 }  // namespace
@@ -194,7 +218,8 @@ namespace {
 // The command line as typed, before it is checked and converted.
 struct RawOptions {
   std::vector<std::string> scenarios, transports, nodes, profiles;
-  std::string delay, jitter, timeout, churn_duration, auth, freeze_duration;
+  std::string delay, jitter, timeout, churn_duration, auth, freeze_duration, steady_window;
+  std::vector<std::string> etcd_endpoints;
   bool freeze_named = false;  // --scenario freeze (not through "all")
   bool fast_failover = false, no_fast_failover = false;
   bool suspicion = false, no_suspicion = false;
@@ -227,7 +252,12 @@ po::options_description general_options(Options& o, RawOptions& raw) {
        "settle times and churn, while groups and ports also mix in the process id)")
       ("timeout", po::value(&raw.timeout),
        "longest wait for agreement in any one step of a run, e.g. 10s (default: Fabric's "
-       "figure for the scenario x 2 + 2s, at least 5s); a run that waits longer fails");
+       "figure for the scenario x 2 + 2s, at least 5s; etcd: at least 2 x the lease TTL + 2s "
+       "after a fault); a run that waits longer fails")
+      ("steady-window", po::value(&raw.steady_window),
+       "how long the traffic, CPU and etcd request figures are measured after agreement, e.g. "
+       "5s (default: whole heartbeat intervals covering one declaration interval; etcd: one "
+       "lease TTL, three keep-alive intervals)");
   return general;
 }
 
@@ -282,7 +312,18 @@ po::options_description udp_options(Options& o, RawOptions& raw) {
        "P+i, node 0 as every other node's only seed (node 0's: node 2), a key made for the "
        "run unless --auth gives one (members learn each other from keyed digests); rows say "
        "udp-unicast. Heal: each half seeds its own first node, and a relay that the heal "
-       "switches on carries the second half's datagrams to node 0");
+       "switches on carries the second half's datagrams to node 0")
+      ("backend", po::value(&o.backend)->default_value("udp"),
+       "in-process udp: udp (default) or etcd: the Nodes elect through etcd "
+       "(NodeConfig::backend); rows say udp-etcd; implies --transport udp")
+      ("etcd-endpoints", po::value(&raw.etcd_endpoints)->composing(),
+       "--backend etcd: the etcd client URLs to use, comma list (default: a private etcd that "
+       "the bench starts and removes). A benchmark writes keys under /lanlord/<random "
+       "cluster>/ there, on the nodes' leases, and they go as the nodes stop (revoked) or "
+       "within the TTL (crashed nodes)")
+      ("lease-ttl", po::value(&o.lease_ttl)->default_value(0),
+       "--backend etcd: the nodes' lease TTL in whole seconds, at least 2 (default 0: the "
+       "profile's: fast 2, lan 5)");
   return udpopts;
 }
 
@@ -338,7 +379,8 @@ Problem read_scenarios(RawOptions& raw, Options& o) {
 
 Problem read_transports(const RawOptions& raw, Options& o) {
   o.transports = split_list(raw.transports);
-  if (o.transports.empty()) o.transports = {"sim"};
+  // The etcd backend runs in-process Nodes: it needs no --transport.
+  if (o.transports.empty()) o.transports = {o.backend == "etcd" ? "udp" : "sim"};
   for (const std::string& t : o.transports) {
     if (t != "sim" && t != "udp") return "unknown transport '" + t + "' (sim, udp)";
 #ifndef LANLORD_BENCH_HAVE_UDP
@@ -382,7 +424,8 @@ Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Optio
        {DurOpt{raw.delay, "delay", &delay_v}, DurOpt{raw.jitter, "jitter", &jitter_v},
         DurOpt{raw.timeout, "timeout", &o.timeout},
         DurOpt{raw.churn_duration, "churn-duration", &churn_v},
-        DurOpt{raw.freeze_duration, "freeze-duration", &freeze_v}}) {
+        DurOpt{raw.freeze_duration, "freeze-duration", &freeze_v},
+        DurOpt{raw.steady_window, "steady-window", &o.steady_window}}) {
     if (!vm.count(d.name)) continue;
     *d.target = parse_duration(d.text);
     if (!*d.target)
@@ -395,6 +438,9 @@ Problem read_durations(const RawOptions& raw, const po::variables_map& vm, Optio
   if (freeze_v) {
     if (*freeze_v <= Duration::zero()) return std::string("--freeze-duration must be positive");
     o.freeze_duration = *freeze_v;
+  }
+  if (o.steady_window && *o.steady_window <= Duration::zero()) {
+    return std::string("--steady-window must be positive");
   }
   return std::nullopt;
 }
@@ -491,6 +537,50 @@ Problem check_consistency(const RawOptions& raw, Options& o) {
   return std::nullopt;
 }
 
+// --backend, --etcd-endpoints and --lease-ttl: the etcd backend runs the
+// in-process udp driver's Nodes, and needs an etcd.
+Problem read_backend(const RawOptions& raw, const po::variables_map& vm, Options& o) {
+  if (o.backend != "udp" && o.backend != "etcd") {
+    return "unknown --backend '" + o.backend + "' (udp, etcd)";
+  }
+  o.etcd_endpoints = split_list(raw.etcd_endpoints);
+  if (o.backend != "etcd") {
+    if (!o.etcd_endpoints.empty()) return std::string("--etcd-endpoints applies to --backend etcd");
+    if (!vm["lease-ttl"].defaulted()) return std::string("--lease-ttl applies to --backend etcd");
+    return std::nullopt;
+  }
+  if (o.transports != std::vector<std::string>{"udp"} || o.procs) {
+    return std::string(
+        "--backend etcd runs in-process Nodes: --transport udp only (not sim, not --procs)");
+  }
+  if (o.unicast) {
+    return std::string(
+        "--backend etcd and --unicast exclude each other: etcd nodes send no "
+        "datagrams");
+  }
+  if (o.auth != Auth::kNone) {
+    return std::string(
+        "--auth protects datagrams, and etcd nodes send none (they talk to etcd "
+        "over HTTP)");
+  }
+  if (o.lease_ttl != 0 && o.lease_ttl < 2) {
+    return "bad --lease-ttl " + std::to_string(o.lease_ttl) + ": whole seconds, at least 2";
+  }
+  for (const std::string& e : o.etcd_endpoints) {
+    if (e.rfind("http://", 0) != 0 && e.rfind("https://", 0) != 0) {
+      return "bad --etcd-endpoints item '" + e +
+             "': an etcd client URL such as http://127.0.0.1:2379";
+    }
+  }
+#ifdef LANLORD_BENCH_HAVE_UDP
+  if (o.etcd_endpoints.empty() && testing::etcd_detail::find_in_path("etcd").empty()) {
+    return std::string(
+        "etcd not found: run scripts/install-deps.sh (or give --etcd-endpoints URL)");
+  }
+#endif
+  return std::nullopt;
+}
+
 }  // namespace
 
 ParsedOptions parse_options(int argc, const char* const* argv) {
@@ -532,6 +622,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   if (!problem) problem = read_profiles(raw, o);
   if (!problem) problem = read_auth(raw, vm, o);
   if (!problem) problem = check_consistency(raw, o);
+  if (!problem) problem = read_backend(raw, vm, o);
   if (problem) {
     result.action = ParsedOptions::Action::kError;
     result.message = std::move(*problem);

@@ -24,6 +24,12 @@ struct Options {
   int io_threads = 1;                   // in-process udp: threads running the nodes
   Auth auth = Auth::kNone;              // in-process udp: keys on the nodes' datagrams
   bool unicast = false;                 // in-process udp: unicast mode, one port per node
+  // In-process udp: where the Nodes elect (NodeConfig::backend): "udp" (the
+  // default) or "etcd", at `etcd_endpoints` (empty: a private etcd that the
+  // bench starts) with `lease_ttl` seconds (0: the profile's).
+  std::string backend = "udp";
+  std::vector<std::string> etcd_endpoints;
+  int lease_ttl = 0;
   std::vector<std::size_t> nodes;
   int runs = 10;
   std::vector<std::string> profiles;
@@ -40,6 +46,10 @@ struct Options {
   Duration jitter = Duration::zero();
   std::uint64_t seed = 1;
   std::optional<Duration> timeout;  // per wait for agreement; default from the profile
+  // The measured window after agreement (traffic, CPU, etcd requests);
+  // empty: whole heartbeat intervals covering a declaration interval, or
+  // one lease TTL (three keep-alive intervals) on etcd.
+  std::optional<Duration> steady_window;
   double churn_rate = 1.0;
   Duration churn_duration = std::chrono::seconds(10);
   double churn_crash = 0.5;

@@ -28,6 +28,7 @@ Duration delivery_time(const std::string& transport, const Options& o) {
 std::string transport_label(const std::string& transport, const Options& o) {
   if (transport == "udp" && o.procs) return "udp-procs";
   if (transport == "udp" && o.unicast) return "udp-unicast";
+  if (transport == "udp" && o.backend == "etcd") return "udp-etcd";
   return transport;
 }
 
@@ -71,7 +72,8 @@ void sort_rows(std::vector<Row>& rows) {
     const auto it = std::find(order.begin(), order.end(), v);
     return static_cast<std::size_t>(it - order.begin());
   };
-  const std::vector<std::string> transports = {"udp", "udp-unicast", "udp-procs", "sim"};
+  const std::vector<std::string> transports = {"udp", "udp-unicast", "udp-etcd", "udp-procs",
+                                               "sim"};
   const std::vector<std::string> profiles = {"fast", "lan", "fabric"};
   const std::vector<std::string> auths = {"none", "mac", "encrypt"};
   const auto key = [&](const Row& r) {
@@ -98,9 +100,17 @@ Duration default_limit(Scenario s, const Profile& profile) {
 }
 
 DriverFactory default_driver_factory(const Options& options) {
+#ifdef LANLORD_BENCH_HAVE_UDP
+  // One etcd for every run of the matrix (a private one starts at the first
+  // etcd run and goes with the last copy of the factory).
+  std::shared_ptr<EtcdSite> etcd;
+  if (options.backend == "etcd") etcd = std::make_shared<EtcdSite>(options.etcd_endpoints);
+  return [options, etcd](const std::string& transport, const std::string& profile_name,
+#else
   return [options](const std::string& transport, const std::string& profile_name,
-                   const Profile& profile, std::size_t nodes, std::uint64_t run_seed,
-                   std::string& error) -> std::unique_ptr<ClusterDriver> {
+#endif
+                         const Profile& profile, std::size_t nodes, std::uint64_t run_seed,
+                         std::string& error) -> std::unique_ptr<ClusterDriver> {
     if (transport == "sim") {
       SimParams p;
       p.profile = profile;
@@ -123,6 +133,12 @@ DriverFactory default_driver_factory(const Options& options) {
       p.io_threads = options.io_threads;
       p.auth = options.auth;
       p.unicast = options.unicast;
+      if (etcd) {
+        p.backend = Backend::kEtcd;
+        p.lease_ttl = options.lease_ttl;
+        p.etcd_endpoints = etcd->endpoints(error);
+        if (p.etcd_endpoints.empty()) return nullptr;
+      }
       if (options.procs) {
         p.lanlord_path = options.lanlord_path;
         return std::make_unique<ProcDriver>(std::move(p));
@@ -159,7 +175,8 @@ Row row_header(const Options& o, const Cell& c) {
   row.suspicion = c.profile.membership.suspicion;
   row.rate_classes = c.profile.membership.rate_classes();
   row.overrides = overrides_text(o);
-  row.auth = std::string(auth_name(c.transport == "sim" ? Auth::kNone : o.auth));
+  const bool etcd = c.transport == "udp" && o.backend == "etcd";
+  row.auth = std::string(auth_name(c.transport == "sim" || etcd ? Auth::kNone : o.auth));
   // Unicast runs are keyed whatever --auth says (UdpParams::unicast).
   if (c.transport == "udp" && o.unicast && o.auth == Auth::kNone) row.auth = "mac";
   if (c.transport == "udp" && !o.procs) row.io_threads = o.io_threads;
@@ -170,7 +187,8 @@ Row row_header(const Options& o, const Cell& c) {
   const Figure fabric = fabric_figure(c.scenario, c.profile, delivery);
   row.fabric_ms = fabric.ms;
   row.fabric_formula = fabric.formula;
-  if (auto b = lanlord_bound(c.scenario, c.profile, delivery)) row.bound_ms = b->ms;
+  // lanlord's own bounds are its protocol's; etcd's come from its lease.
+  if (auto b = lanlord_bound(c.scenario, c.profile, delivery); b && !etcd) row.bound_ms = b->ms;
   if (c.scenario == Scenario::kFreeze) {
     row.freeze_ms = std::chrono::duration<double, std::milli>(
                         o.freeze_duration ? *o.freeze_duration : default_freeze_duration(c.profile))
@@ -188,6 +206,8 @@ ScenarioParams scenario_params(const Options& o, const Cell& c) {
   ScenarioParams params;
   params.profile = c.profile;
   params.limit = o.timeout ? *o.timeout : default_limit(c.scenario, c.profile);
+  params.limit_given = o.timeout.has_value();
+  params.steady_window = o.steady_window;
   params.churn_rate = o.churn_rate;
   params.churn_duration = o.churn_duration;
   params.churn_crash = o.churn_crash;
@@ -207,6 +227,14 @@ class RowTotals {
     samples_.insert(samples_.end(), r.samples_ms.begin(), r.samples_ms.end());
     const Usage& a = r.steady_before;
     const Usage& b = r.steady_after;
+    if (b.etcd_known) {
+      etcd_known_ = true;
+      etcd_.etcd_requests += b.etcd_requests - a.etcd_requests;
+      etcd_.etcd_request_errors += b.etcd_request_errors - a.etcd_request_errors;
+      etcd_.etcd_keepalives += b.etcd_keepalives - a.etcd_keepalives;
+      etcd_.etcd_watch_events += b.etcd_watch_events - a.etcd_watch_events;
+      etcd_.etcd_leases_lost += b.etcd_leases_lost - a.etcd_leases_lost;
+    }
     steady_.datagrams_out += b.datagrams_out - a.datagrams_out;
     steady_.bytes_out += b.bytes_out - a.bytes_out;
     steady_.datagrams_in += b.datagrams_in - a.datagrams_in;
@@ -251,6 +279,16 @@ class RowTotals {
       }
       if (cpu_known_) row.cpu_pct_per_node = 100.0 * cpu_s_ / ns;
     }
+    if (etcd_known_ && steady_.node_seconds > 0) {
+      const double ns = steady_.node_seconds;
+      row.etcd_requests = static_cast<double>(etcd_.etcd_requests) / ns;
+      row.etcd_errors = static_cast<double>(etcd_.etcd_request_errors) / ns;
+      row.etcd_keepalives = static_cast<double>(etcd_.etcd_keepalives) / ns;
+      row.etcd_watch_events = static_cast<double>(etcd_.etcd_watch_events) / ns;
+    }
+    if (etcd_known_ && ok_runs_ > 0) {
+      row.etcd_leases_lost = static_cast<double>(etcd_.etcd_leases_lost) / ok_runs_;
+    }
     if (peak_known_) row.peak_rss_mb = peak_mb_;
     if (!stepdowns_.empty()) row.stepdown = summarize(stepdowns_);
     if (scenario_ == Scenario::kFreeze && ok_runs_ > 0) {
@@ -274,6 +312,8 @@ class RowTotals {
   std::vector<double> stepdowns_;  // freeze: thaw -> no longer claims
   double stale_claims_ = 0, stale_runs_ = 0;
   Usage steady_{};  // sums of the steady-window differences
+  Usage etcd_{};    // the same for the etcd counters (etcd rows)
+  bool etcd_known_ = false;
   bool cpu_known_ = false, traffic_known_ = true, bytes_out_known_ = true, peak_known_ = false;
   double cpu_s_ = 0, peak_mb_ = 0;
   double changes_ = 0, unagreed_ms_ = 0, leaderless_ms_ = 0, window_ms_ = 0, false_deaths_ = 0,
@@ -312,6 +352,7 @@ Row run_cell(const Options& o, const DriverFactory& factory, Progress& progress,
     // simulation's, so both replay from the run seed.
     sim::Rng rng(seed ^ 0x9e3779b97f4a7c15ULL);
     const RunResult r = run_scenario(c.scenario, c.nodes, *driver, params, rng);
+    if (const auto ttl = driver->lease_ttl()) row.lease_ttl_s = Seconds(*ttl).count();
     virtual_s += Seconds(r.driver_time).count();
     if (c.transport == "sim") deliveries += static_cast<double>(driver->usage().datagrams_in);
     driver.reset();  // stop the nodes before the next run starts

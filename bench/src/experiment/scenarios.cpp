@@ -39,11 +39,18 @@ bool start_and_agree(ClusterDriver& d, std::size_t n, bool halves, const Scenari
 // whole heartbeat intervals (at least one declaration interval, so every
 // follower has heard its leader declare). Whole intervals keep the traffic
 // figures unbiased when the nodes' timers tick in step, as in the simulator.
+// On etcd the timer that matters is the lease keep-alive (every TTL/3): a
+// random part of one keep-alive interval, then one TTL (three of them).
 void settle(ClusterDriver& d, const ScenarioParams& p, sim::Rng& rng, RunResult& r) {
-  const Duration decl = p.profile.election.declaration_interval();
+  Duration phase = p.profile.election.declaration_interval();
   const Duration hb = p.profile.membership.heartbeat_interval;
-  const Duration window = ((decl + hb - Duration(1)) / hb) * hb;
-  d.run_for(rng.duration(Duration::zero(), decl));
+  Duration window = ((phase + hb - Duration(1)) / hb) * hb;
+  if (const auto ttl = d.lease_ttl()) {
+    phase = *ttl / 3;
+    window = *ttl;
+  }
+  if (p.steady_window) window = *p.steady_window;
+  d.run_for(rng.duration(Duration::zero(), phase));
   r.steady_before = d.usage();
   d.run_for(window);
   r.steady_after = d.usage();
@@ -52,9 +59,15 @@ void settle(ClusterDriver& d, const ScenarioParams& p, sim::Rng& rng, RunResult&
 // After `event` at t0, waits for agreement and records the time it took.
 bool time_recovery(ClusterDriver& d, const ScenarioParams& p, Duration t0, const char* what,
                    RunResult& r) {
-  const auto t = d.wait_agreed(p.limit);
+  // On etcd a crashed leader's lease has to expire first: the default limit
+  // leaves it two TTLs and 2 s (etcd checks for expired leases every 0.5 s).
+  Duration limit = p.limit;
+  if (const auto ttl = d.lease_ttl(); ttl && !p.limit_given) {
+    limit = std::max<Duration>(limit, 2 * *ttl + std::chrono::seconds(2));
+  }
+  const auto t = d.wait_agreed(limit);
   if (!t) {
-    r.failure = std::string("no agreed leader within ") + ms_text(p.limit) + " after " + what;
+    r.failure = std::string("no agreed leader within ") + ms_text(limit) + " after " + what;
     return false;
   }
   r.samples_ms.push_back(to_ms(*t - t0));
@@ -229,6 +242,13 @@ RunResult run_scenario(Scenario s, std::size_t nodes, ClusterDriver& d, const Sc
   if (s == Scenario::kHandoffYield && !d.can_yield()) {
     r.skipped = true;
     r.failure = "this transport cannot make a node yield";
+    return r;
+  }
+  if (s == Scenario::kHeal && !d.can_heal()) {
+    r.skipped = true;
+    r.failure =
+        "heal does not apply to etcd: a node cut off from etcd loses its lease (failover "
+        "measures that), and there are no halves with a leader each to join";
     return r;
   }
   if (s == Scenario::kFreeze && !d.can_freeze()) {

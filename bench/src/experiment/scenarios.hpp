@@ -38,6 +38,11 @@ std::vector<Scenario> all_scenarios();
 struct ScenarioParams {
   Profile profile;
   Duration limit{};  // the longest any wait for agreement may take
+  // `limit` is the user's (--timeout): not stretched to the etcd lease TTL.
+  bool limit_given = false;
+  // The measured window after agreement; empty: whole heartbeat intervals
+  // covering a declaration interval (etcd: one lease TTL).
+  std::optional<Duration> steady_window;
   // Churn: departures and rejoins per second (Poisson), for this long;
   // the fraction of departures that are crashes (the rest are leaves).
   double churn_rate = 1.0;
@@ -53,7 +58,7 @@ Duration default_freeze_duration(const Profile& profile);
 
 struct RunResult {
   bool ok = false;
-  bool skipped = false;  // the driver cannot do this scenario (e.g. no yield)
+  bool skipped = false;  // the driver cannot do this scenario (e.g. no yield, no heal on etcd)
   std::string failure;   // why !ok
   // The measured convergence time; for churn, the lengths of the episodes
   // without an agreed leader.

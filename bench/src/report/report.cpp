@@ -82,6 +82,12 @@ std::vector<std::pair<const char*, Value>> fields(const Row& r) {
       {"stale_claim_runs", opt(r.stale_claim_runs)},
       {"deliveries", opt(r.deliveries)},
       {"ns_per_delivery", opt(r.ns_per_delivery)},
+      {"etcd_requests_per_node_s", opt(r.etcd_requests)},
+      {"etcd_errors_per_node_s", opt(r.etcd_errors)},
+      {"etcd_keepalives_per_node_s", opt(r.etcd_keepalives)},
+      {"etcd_watch_events_per_node_s", opt(r.etcd_watch_events)},
+      {"lease_ttl_s", opt(r.lease_ttl_s)},
+      {"etcd_leases_lost", opt(r.etcd_leases_lost)},
   };
 }
 
@@ -136,6 +142,11 @@ std::string row_notes(const Row& r) {
   if (r.jitter_ms && *r.jitter_ms > 0) add("jitter " + cell(r.jitter_ms, 1) + "ms");
   if (r.io_threads && *r.io_threads > 1) add(cell(r.io_threads) + " io threads");
   if (!r.auth.empty() && r.auth != "none") add("auth " + r.auth);
+  if (r.lease_ttl_s) add("lease TTL " + cell(r.lease_ttl_s) + "s");
+  if (r.etcd_errors && *r.etcd_errors > 0) add("etcd errors " + cell(r.etcd_errors, 2) + "/s/node");
+  if (r.etcd_leases_lost && *r.etcd_leases_lost > 0) {
+    add("leases lost " + cell(r.etcd_leases_lost, 1) + "/run");
+  }
   if (r.leader_changes) {
     add("changes " + cell(r.leader_changes, 1) + "/run, unagreed " + cell(r.unagreed_pct, 1) +
         "%, not one leader " + cell(r.leaderless_pct, 1) + "%, false deaths " +
@@ -244,6 +255,12 @@ std::optional<Row> row_from_json(const std::string& line) {
   }
   r.stale_claims = num("stale_claims");
   r.stale_claim_runs = num("stale_claim_runs");
+  r.etcd_requests = num("etcd_requests_per_node_s");
+  r.etcd_errors = num("etcd_errors_per_node_s");
+  r.etcd_keepalives = num("etcd_keepalives_per_node_s");
+  r.etcd_watch_events = num("etcd_watch_events_per_node_s");
+  r.lease_ttl_s = num("lease_ttl_s");
+  r.etcd_leases_lost = num("etcd_leases_lost");
   return r;
 }
 
@@ -266,13 +283,14 @@ std::string to_csv(const Row& r) {
 
 void print_table(std::ostream& out, const std::vector<Row>& rows) {
   // Convergence in ms; datagrams sent and received and kB received per node
-  // per second; cpu in % of one core per node.
+  // per second; cpu in % of one core per node; requests to etcd per node
+  // per second (etcd rows; they have no datagrams).
   out << std::left << std::setw(14) << "scenario" << std::setw(12) << "transport" << std::setw(8)
       << "profile" << std::right << std::setw(6) << "N" << std::setw(6) << "runs" << std::setw(5)
       << "fail" << std::setw(9) << "p50" << std::setw(9) << "p95" << std::setw(9) << "p99"
       << std::setw(9) << "max" << std::setw(9) << "fabric" << std::setw(8) << "bound"
       << std::setw(8) << "out/s" << std::setw(8) << "in/s" << std::setw(8) << "kBin/s"
-      << std::setw(7) << "cpu%" << std::setw(7) << "MiB"
+      << std::setw(7) << "cpu%" << std::setw(7) << "MiB" << std::setw(17) << "etcd req/s/node"
       << "  notes\n";
   for (const Row& r : rows) {
     const bool has = r.conv.count > 0;
@@ -287,7 +305,8 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
         << std::setw(9) << cell(r.fabric_ms) << std::setw(8) << cell(r.bound_ms) << std::setw(8)
         << cell(r.dgrams_out, 1) << std::setw(8) << cell(r.dgrams_in, 0) << std::setw(8)
         << cell(kb_in, 1) << std::setw(7) << cell(r.cpu_pct_per_node, 2) << std::setw(7)
-        << cell(r.peak_rss_mb, 1) << "  " << row_notes(r) << "\n";
+        << cell(r.peak_rss_mb, 1) << std::setw(17) << cell(r.etcd_requests, 2) << "  "
+        << row_notes(r) << "\n";
   }
 }
 

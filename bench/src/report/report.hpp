@@ -14,7 +14,7 @@ namespace lanlord::bench {
 
 struct Row {
   std::string scenario;
-  std::string transport;  // "sim", "udp", "udp-procs"
+  std::string transport;  // "sim", "udp", "udp-unicast", "udp-etcd", "udp-procs"
   std::string profile;    // the profile's name, "+overrides" when timings were overridden
   bool fast_failover = true;
   // The suspicion detector (MembershipConfig::suspicion). Rows saved before
@@ -67,6 +67,14 @@ struct Row {
   // and checks included).
   std::optional<double> deliveries;
   std::optional<double> ns_per_delivery;
+  // The etcd backend (udp-etcd rows): requests to etcd, failed ones, lease
+  // keep-alives and watch events received, per node per second over the
+  // steady windows; leases the nodes lost in those windows (etcd did not
+  // answer their keep-alives in time), per run; the lease TTL the nodes
+  // held, seconds.
+  std::optional<double> etcd_requests, etcd_errors, etcd_keepalives, etcd_watch_events;
+  std::optional<double> etcd_leases_lost;
+  std::optional<double> lease_ttl_s;
 };
 
 // One JSON object on one line (no trailing newline).
